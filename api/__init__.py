@@ -1,0 +1,1 @@
+"""The HTTP and GraphQL edge of ContactGraph: auth, limits, schema, resolvers, CLI."""

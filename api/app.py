@@ -1,0 +1,121 @@
+"""Build the Starlette application: /graphql, /healthz, /readyz.
+
+The lifespan opens the driver and the audit group committer once per process; the
+endpoint itself is in `endpoint.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.audit import GroupCommitter
+from api.auth import TokenVerifier
+from api.endpoint import GraphQLEndpoint
+from api.limits import DocumentCache, Limits
+from api.schema.root import build_schema
+from api.settings import Settings, load_settings
+from graph import audit as audit_store
+from graph import migrations
+from graph.connection import target_from_env
+from graph.database import Graph, open_graph
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("contactgraph")
+
+
+def _graphiql_html() -> str:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return get_graphql_ide_html("graphiql")
+
+
+def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
+    settings = settings or load_settings()
+    settings.check()
+    schema = build_schema()
+    limits = Limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        introspection=settings.introspection,
+        suggestions=not settings.production,
+    )
+    state: dict[str, object] = {}
+
+    def build(db: Graph) -> None:
+        committer = GroupCommitter(
+            lambda records: audit_store.append_events(db, records), settings.audit_batch_max
+        )
+        state["graph"] = db
+        state["endpoint"] = GraphQLEndpoint(
+            schema=schema._schema,
+            settings=settings,
+            verifier=TokenVerifier(settings),
+            documents=DocumentCache(schema._schema, limits),
+            graph=db,
+            audit=committer,
+            graphiql_html=_graphiql_html() if settings.graphiql else None,
+        )
+
+    if graph is not None:
+        # The caller owns the driver (tests): no lifespan needed to serve requests.
+        build(graph)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if graph is not None:
+            yield
+            return
+        db = open_graph(
+            target_from_env(settings.neo4j_instance),
+            timeout_s=settings.query_timeout_s,
+            pool_size=settings.pool_size,
+            acquire_timeout_s=settings.pool_acquire_timeout_s,
+        )
+        build(db)
+        try:
+            yield
+        finally:
+            await db.close()
+
+    async def graphql(request: Request) -> Response:
+        endpoint = state["endpoint"]
+        assert isinstance(endpoint, GraphQLEndpoint)
+        return await endpoint(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        db = state.get("graph")
+        if not isinstance(db, Graph):
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            waiting = await migrations.pending(db)
+        except Exception:
+            return JSONResponse({"status": "unavailable", "neo4j": "unreachable"}, status_code=503)
+        if waiting:
+            return JSONResponse(
+                {"status": "unavailable", "migrations": [m.id for m in waiting]}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "neo4j": "reachable"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.components = state  # the endpoint and graph, for operational tooling and tests
+    return app

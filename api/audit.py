@@ -1,0 +1,105 @@
+"""What one request discloses and withholds, and the group commit that makes it durable.
+
+Resolvers note each guarded field they return or withhold in the request's
+`AuditCollector`; after execution the app turns it into one event (R14) and awaits
+`GroupCommitter.commit`. Concurrent requests share one write transaction: while a
+group is being written, new events queue for the next one, so audit costs one
+transaction per batch rather than one per request, and no request waits on a lock
+held by another request's whole transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from graph.audit import AuditRecord
+
+__all__ = ["AuditCollector", "GroupCommitter"]
+
+
+@dataclass
+class AuditCollector:
+    action: str = ""
+    child_ids: dict[str, None] = field(default_factory=dict)
+    disclosed: dict[str, None] = field(default_factory=dict)
+    denied: dict[str, None] = field(default_factory=dict)
+    override_ids: dict[str, None] = field(default_factory=dict)
+    reason: str | None = None
+    touched: bool = False
+
+    def touch(self, action: str) -> None:
+        """This request reads or changes a child: it must leave an event (R14)."""
+        self.touched = True
+        if action not in self.action.split(","):
+            self.action = f"{self.action},{action}" if self.action else action
+
+    def child(self, child_id: str) -> None:
+        self.child_ids[child_id] = None
+
+    def disclose(self, item: str) -> None:
+        self.disclosed[item] = None
+
+    def deny(self, item: str) -> None:
+        self.denied[item] = None
+
+    def override(self, override_id: str) -> None:
+        self.override_ids[override_id] = None
+
+    def record(
+        self, *, subject: str, role: str, purpose: str | None, request_id: str
+    ) -> AuditRecord:
+        return AuditRecord(
+            id=str(uuid.uuid4()),
+            at=datetime.now(UTC),
+            subject=subject,
+            role=role,
+            action=self.action or "unknown",
+            purpose=purpose,
+            child_ids=list(self.child_ids),
+            disclosed=list(self.disclosed),
+            denied=list(self.denied),
+            request_id=request_id,
+            override_id=",".join(self.override_ids) or None,
+            reason=self.reason,
+        )
+
+
+class GroupCommitter:
+    def __init__(
+        self, write: Callable[[list[AuditRecord]], Awaitable[None]], max_batch: int = 256
+    ) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def commit(self, record: AuditRecord) -> None:
+        """Return once the event is durable; raise if its group could not be written."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            # Let requests finishing in the same loop turn join this group.
+            await asyncio.sleep(0)
+            group, self._pending = (
+                self._pending[: self._max_batch],
+                self._pending[self._max_batch :],
+            )
+            try:
+                await self._write([record for record, _ in group])
+            except Exception as exc:  # every waiter fails closed with the group
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in group:
+                    if not future.done():
+                        future.set_result(None)

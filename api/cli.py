@@ -1,0 +1,267 @@
+"""The `contactgraph` command: run the local stack, seed it, mint dev tokens, verify audit.
+
+contactgraph up                      install, start Neo4j, migrate, seed demo data, serve
+contactgraph neo4j start|stop|status
+contactgraph migrate
+contactgraph seed [--children N] [--seed S] [--no-scenario]
+contactgraph token --role ROLE [--practitioner-id ID] [--local-authority LA] [--source S] [--ttl 1h]
+contactgraph serve [--host 127.0.0.1] [--port 8000]
+contactgraph audit verify
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from datetime import date
+from typing import Any
+
+from api.settings import SettingsError, load_settings
+from policies.viewer import Role
+
+__all__ = ["main"]
+
+
+def _local_instance_name() -> str:
+    return os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev")
+
+
+def _ensure_neo4j(quiet: bool = False) -> None:
+    """Start the local Neo4j unless NEO4J_URI points somewhere else."""
+    if os.environ.get("NEO4J_URI"):
+        return
+    from graph import server
+
+    inst = server.instance(_local_instance_name())
+    server.install(progress=(lambda _: None) if quiet else print)
+    server.start(inst)
+
+
+def cmd_neo4j(args: argparse.Namespace) -> int:
+    from graph import server
+
+    if os.environ.get("NEO4J_URI"):
+        print(f"NEO4J_URI is set ({os.environ['NEO4J_URI']}): the local server is not used.")
+        return 0
+    inst = server.instance(args.instance or _local_instance_name())
+    try:
+        if args.action == "start":
+            server.install()
+            server.start(inst)
+            print(server.status(inst))
+        elif args.action == "stop":
+            print("stopped" if server.stop(inst) else "was not running")
+        else:
+            print(server.status(inst))
+    except server.NeoServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _with_graph(work: Any) -> Any:
+    from graph.connection import target_from_env
+    from graph.database import open_graph
+
+    settings = load_settings()
+    graph = open_graph(target_from_env(settings.neo4j_instance), timeout_s=600)
+    try:
+        return await work(graph)
+    finally:
+        await graph.close()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from graph import migrations
+
+    _ensure_neo4j(quiet=True)
+    ran = asyncio.run(_with_graph(lambda g: migrations.apply_all(g)))
+    print(f"migrations up to date ({len(ran)} applied now)")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    import neo4j
+
+    from graph import load
+    from graph.connection import target_from_env
+    from seed import hannah
+
+    _ensure_neo4j(quiet=True)
+    target = target_from_env(load_settings().neo4j_instance)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    started = time.perf_counter()
+    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
+        if not args.no_scenario:
+            load.load_scenario(driver, hannah.scenario(today), database=target.database)
+            print("loaded Hannah's story (c-hannah and her family)")
+        if args.children:
+            load.load_synthetic(
+                driver, args.children, args.seed, today, database=target.database, progress=True
+            )
+            print(f"loaded {args.children} synthetic children (seed {args.seed})")
+    print(f"seeded in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from api.devkeys import issue_token, parse_ttl
+
+    settings = load_settings()
+    if settings.production:
+        print("error: dev tokens are not issued in production", file=sys.stderr)
+        return 1
+    try:
+        roles = [Role(r.strip().upper()) for r in args.role.split(",")]
+    except ValueError:
+        print(f"error: --role must be one of {', '.join(r.value for r in Role)}", file=sys.stderr)
+        return 2
+    if Role.FEED in roles and not args.source:
+        print("error: a FEED token needs --source", file=sys.stderr)
+        return 2
+    token = issue_token(
+        settings,
+        roles,
+        subject=args.subject,
+        practitioner_id=args.practitioner_id,
+        local_authority=args.local_authority,
+        source=args.source,
+        ttl_seconds=parse_ttl(args.ttl),
+    )
+    print(token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.devkeys import ensure_dev_keys
+
+    settings = load_settings()
+    try:
+        settings.check()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if settings.uses_dev_keys:
+        ensure_dev_keys()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from graph import migrations
+
+    started = time.perf_counter()
+    _ensure_neo4j()
+    asyncio.run(_with_graph(lambda g: migrations.apply_all(g)))
+    marker = _seed_marker()
+    if not marker.exists():
+        seed_args = argparse.Namespace(
+            children=args.children, seed=args.seed, no_scenario=False, today=None
+        )
+        cmd_seed(seed_args)
+        marker.write_text(f"{args.children} {args.seed}\n")
+    else:
+        print("demo data already loaded (delete .local/seeded to reload)")
+    print(f"ready in {time.perf_counter() - started:.1f}s")
+    print()
+    print("GraphiQL: http://127.0.0.1:8000/graphql  (add the headers below in its Headers tab)")
+    print("A token for Melanie, Hannah's learning mentor:")
+    print(
+        "  contactgraph token --role PRACTITIONER --practitioner-id p-melanie --local-authority NBR"
+    )
+    print(
+        'Headers: {"Authorization": "Bearer <token>", "X-Purpose": "checking who supports Hannah"}'
+    )
+    print()
+    return cmd_serve(args)
+
+
+def _seed_marker() -> Any:
+    from api.settings import LOCAL
+
+    name = "seeded" if not os.environ.get("NEO4J_URI") else "seeded-external"
+    return LOCAL / f"{name}-{_local_instance_name()}"
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from graph.audit import verify_chain
+
+    _ensure_neo4j(quiet=True)
+    report = asyncio.run(_with_graph(verify_chain))
+    if report.ok:
+        print(f"audit chain intact: {report.events} events")
+        return 0
+    print(
+        f"audit chain BROKEN at event seq {report.broken_at_seq} "
+        f"(id {report.broken_event_id}): {report.problem}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="contactgraph", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    neo = sub.add_parser("neo4j", help="manage the local Neo4j server")
+    neo.add_argument("action", choices=["start", "stop", "status"])
+    neo.add_argument("--instance", default=None, help="dev (default) or test")
+    neo.set_defaults(func=cmd_neo4j)
+
+    sub.add_parser("migrate", help="apply graph migrations").set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load Hannah's story and synthetic children")
+    seed.add_argument("--children", type=int, default=10_000)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--no-scenario", action="store_true")
+    seed.add_argument("--today", default=None, help="ISO date the data is built around")
+    seed.set_defaults(func=cmd_seed)
+
+    token = sub.add_parser("token", help="print a development token (last line of stdout)")
+    token.add_argument("--role", required=True, help="Role, or several separated by commas")
+    token.add_argument("--practitioner-id")
+    token.add_argument("--local-authority")
+    token.add_argument("--source")
+    token.add_argument("--subject")
+    token.add_argument("--ttl", default="1h")
+    token.set_defaults(func=cmd_token)
+
+    for name, func, text in (
+        ("serve", cmd_serve, "serve the API"),
+        ("up", cmd_up, "install and start everything, then serve"),
+    ):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--host", default="127.0.0.1")
+        s.add_argument("--port", type=int, default=8000)
+        if name == "up":
+            s.add_argument("--children", type=int, default=10_000)
+            s.add_argument("--seed", type=int, default=1)
+        s.set_defaults(func=func)
+
+    audit = sub.add_parser("audit", help="audit trail tools")
+    audit.add_argument("action", choices=["verify"])
+    audit.set_defaults(func=cmd_audit)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

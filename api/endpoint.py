@@ -1,0 +1,238 @@
+"""POST /graphql: authenticate, prepare, execute, audit, answer.
+
+Written directly on graphql-core's `execute` with strawberry's schema, so that each
+step is explicit: the token is verified before anything is parsed (R1); the document
+comes from a cache of parsed, validated and priced documents; errors leave only as
+the contract's codes; and the audit event is durable before the response leaves
+(R14), or the response carries no data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from typing import Any
+
+import neo4j.exceptions
+import orjson
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from api.audit import GroupCommitter
+from api.auth import AuthError, TokenVerifier
+from api.context import RequestContext
+from api.errors import ContactGraphError
+from api.limits import DocumentCache
+from api.settings import Settings
+from graph.database import Graph, round_trips
+
+__all__ = ["GraphQLEndpoint"]
+
+log = logging.getLogger("contactgraph.request")
+
+_DB_DOWN = (
+    neo4j.exceptions.ServiceUnavailable,
+    neo4j.exceptions.SessionExpired,
+    neo4j.exceptions.TransientError,
+    neo4j.exceptions.IncompleteCommit,
+    neo4j.exceptions.DatabaseUnavailable,
+    ConnectionError,
+    OSError,
+)
+_MAX_BODY = 256 * 1024
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code, **extra}}
+
+
+def _refuse(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return _json({"errors": [_error(code, message)]}, status, headers)
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        settings: Settings,
+        verifier: TokenVerifier,
+        documents: DocumentCache,
+        graph: Graph,
+        audit: GroupCommitter,
+        graphiql_html: str | None,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.verifier = verifier
+        self.documents = documents
+        self.graph = graph
+        self.audit = audit
+        self.graphiql_html = graphiql_html
+
+    async def __call__(self, request: Request) -> Response:
+        if request.method == "GET":
+            if self.graphiql_html is not None and "text/html" in request.headers.get("accept", ""):
+                return HTMLResponse(self.graphiql_html)
+            return _refuse(405, "BAD_USER_INPUT", "send queries as POST application/json")
+        if request.method != "POST":
+            return _refuse(405, "BAD_USER_INPUT", "send queries as POST application/json")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _refuse(415, "BAD_USER_INPUT", "the body must be application/json")
+        try:
+            viewer = await self.verifier.verify(request.headers.get("authorization"))
+        except AuthError as exc:
+            return _refuse(401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": "Bearer"})
+
+        body = await request.body()
+        if len(body) > _MAX_BODY:
+            return _refuse(413, "QUERY_TOO_COMPLEX", "the request is too large")
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _refuse(400, "BAD_USER_INPUT", "the body is not valid JSON")
+        if isinstance(payload, list):
+            return _refuse(400, "BAD_USER_INPUT", "batched requests are not supported")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return _refuse(
+                400, "BAD_USER_INPUT", "the body must be an object with a 'query' string"
+            )
+        variables = payload.get("variables") or {}
+        operation = payload.get("operationName")
+        if not isinstance(variables, dict) or (
+            operation is not None and not isinstance(operation, str)
+        ):
+            return _refuse(
+                400, "BAD_USER_INPUT", "variables must be an object, operationName a string"
+            )
+
+        prepared = self.documents.prepare(payload["query"])
+        if prepared.too_complex:
+            return _json({"errors": [_error("QUERY_TOO_COMPLEX", "the query is too complex")]})
+        if prepared.document is None:
+            return _json({"errors": [_error("BAD_USER_INPUT", m) for m in prepared.errors]})
+
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if len(request_id) > 100:
+            request_id = uuid.uuid4().hex
+        ctx = RequestContext(
+            viewer=viewer,
+            graph=self.graph,
+            settings=self.settings,
+            request_id=request_id,
+            purpose_header=request.headers.get("x-purpose"),
+            idempotency_key=request.headers.get("idempotency-key"),
+        )
+        token = round_trips.set(ctx.round_trips)
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(
+                self._execute(prepared.document, ctx, variables, operation),
+                self.settings.request_timeout_s,
+            )
+            body_out = self._shape(result)
+        except TimeoutError:
+            body_out = {
+                "data": None,
+                "errors": [_error("SERVICE_UNAVAILABLE", "the request timed out")],
+            }
+        finally:
+            round_trips.reset(token)
+
+        if ctx.audit.touched:
+            record = ctx.audit.record(
+                subject=viewer.subject,
+                role=viewer.primary_role.value,
+                purpose=(ctx.purpose_header or "").strip() or None,
+                request_id=request_id,
+            )
+            try:
+                await self.audit.commit(record)
+            except Exception:
+                log.exception("audit write failed", extra={"request_id": request_id})
+                # R14: fail closed. Nothing read may leave without its audit event.
+                body_out = {
+                    "data": None,
+                    "errors": [
+                        _error("SERVICE_UNAVAILABLE", "the audit trail is unavailable; try again")
+                    ],
+                }
+        if not self.settings.production:
+            body_out.setdefault("extensions", {})["cypherRoundTrips"] = ctx.round_trips.count
+        log.info(
+            "graphql",
+            extra={
+                "request_id": request_id,
+                "subject": viewer.subject,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "round_trips": ctx.round_trips.count,
+            },
+        )
+        return _json(body_out, headers={"X-Request-Id": request_id})
+
+    async def _execute(
+        self, document: Any, ctx: RequestContext, variables: dict[str, Any], operation: str | None
+    ) -> ExecutionResult:
+        result = execute(
+            self.schema,
+            document,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation,
+        )
+        if inspect.isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        return result
+
+    def _shape(self, result: ExecutionResult) -> dict[str, Any]:
+        if not result.errors:
+            return {"data": result.data}
+        errors = []
+        fatal = False
+        for error in result.errors:
+            shaped, is_fatal = self._error(error)
+            errors.append(shaped)
+            fatal = fatal or is_fatal
+        return {"data": None if fatal else result.data, "errors": errors}
+
+    def _error(self, error: GraphQLError) -> tuple[dict[str, Any], bool]:
+        original = error.original_error
+        path = list(error.path) if error.path else None
+        extra: dict[str, Any] = {}
+        if isinstance(original, ContactGraphError):
+            if original.field:
+                extra["field"] = original.field
+            shaped = _error(original.code, original.message, **extra)
+            fatal = original.fatal
+        elif original is None:
+            # Variable coercion and similar request errors from graphql-core itself.
+            shaped = _error("BAD_USER_INPUT", error.message)
+            fatal = True
+        elif isinstance(original, _DB_DOWN):
+            log.warning("database unavailable: %s", type(original).__name__)
+            shaped = _error(
+                "SERVICE_UNAVAILABLE", "the index is temporarily unavailable; try again"
+            )
+            fatal = True
+        else:
+            log.error("internal error", exc_info=original)
+            shaped = _error("INTERNAL", "internal error")
+            fatal = True
+        if path:
+            shaped["path"] = path
+        return shaped, fatal

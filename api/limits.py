@@ -1,0 +1,199 @@
+"""Guard the door: parse, validate and price a document before anything executes.
+
+Depth, aliases (counted through fragments, each time a fragment is spread), tokens
+and a cost estimate, with defaults at least as strict as GraphQL Armor's. A refusal
+says QUERY_TOO_COMPLEX and never the limit, so probing reveals nothing. Parsed and
+validated documents are cached by their text: front ends send the same few queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.error import GraphQLSyntaxError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+__all__ = ["DocumentCache", "Limits", "PreparedDocument"]
+
+# How many items a list field is assumed to return, for the cost estimate.
+_LIST_FACTOR = 3
+_FACTORS = {"matches": 20}  # R2: a search returns at most 20 children
+_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 8
+    max_aliases: int = 15
+    max_tokens: int = 1000
+    max_cost: int = 8000
+    introspection: bool = True
+    suggestions: bool = True
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    document: DocumentNode | None
+    errors: tuple[str, ...] = ()
+    too_complex: bool = False
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _Walker:
+    """Walks an operation with fragments expanded, measuring depth, aliases and cost."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.aliases = 0
+        self.expansions = 0
+
+    def operation(self, op: OperationDefinitionNode) -> int:
+        root = {
+            "query": self.schema.query_type,
+            "mutation": self.schema.mutation_type,
+            "subscription": self.schema.subscription_type,
+        }[op.operation.value]
+        if root is None:
+            return 0
+        return self.selection(op.selection_set, root, 1, ())
+
+    def selection(
+        self,
+        selection_set: SelectionSetNode | None,
+        parent: GraphQLObjectType,
+        depth: int,
+        seen: tuple[str, ...],
+    ) -> int:
+        if selection_set is None:
+            return 0
+        if depth > self.limits.max_depth:
+            raise _TooComplex
+        cost = 0
+        for node in selection_set.selections:
+            self.expansions += 1
+            if self.expansions > 10_000:
+                raise _TooComplex
+            if isinstance(node, FieldNode):
+                cost += self.field(node, parent, depth, seen)
+            elif isinstance(node, InlineFragmentNode):
+                target = parent
+                if node.type_condition is not None:
+                    named = self.schema.get_type(node.type_condition.name.value)
+                    if isinstance(named, GraphQLObjectType):
+                        target = named
+                cost += self.selection(node.selection_set, target, depth, seen)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                if name in seen:  # cycles are a validation error; do not loop on them
+                    continue
+                fragment = self.fragments.get(name)
+                if fragment is None:
+                    continue
+                named = self.schema.get_type(fragment.type_condition.name.value)
+                target = named if isinstance(named, GraphQLObjectType) else parent
+                cost += self.selection(fragment.selection_set, target, depth, (*seen, name))
+        return cost
+
+    def field(
+        self, node: FieldNode, parent: GraphQLObjectType, depth: int, seen: tuple[str, ...]
+    ) -> int:
+        if node.alias is not None:
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
+                raise _TooComplex
+        name = node.name.value
+        if name.startswith("__"):
+            return 1
+        definition = parent.fields.get(name)
+        if definition is None:
+            return 1
+        field_type = definition.type
+        if isinstance(field_type, GraphQLNonNull):
+            field_type = field_type.of_type
+        factor = 1
+        if isinstance(field_type, GraphQLList):
+            factor = _FACTORS.get(name, _LIST_FACTOR)
+        named = get_named_type(definition.type)
+        inner = 0
+        if isinstance(named, GraphQLObjectType):
+            inner = self.selection(node.selection_set, named, depth + 1, seen)
+        cost = 1 + factor * inner
+        if cost > self.limits.max_cost:
+            raise _TooComplex
+        return cost
+
+
+class DocumentCache:
+    def __init__(self, schema: GraphQLSchema, limits: Limits, size: int = 512) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.size = size
+        self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._rules = list(specified_rules)
+        if not limits.introspection:
+            self._rules.append(NoSchemaIntrospectionCustomRule)
+
+    def prepare(self, query: str) -> PreparedDocument:
+        cached = self._cache.get(query)
+        if cached is not None:
+            self._cache.move_to_end(query)
+            return cached
+        prepared = self._prepare(query)
+        self._cache[query] = prepared
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def _message(self, error: GraphQLError) -> str:
+        message = error.message
+        if not self.limits.suggestions:
+            message = _SUGGESTION.sub("", message)
+        return message
+
+    def _prepare(self, query: str) -> PreparedDocument:
+        if len(query) > self.limits.max_tokens * 40:
+            return PreparedDocument(None, too_complex=True)
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens)
+        except GraphQLSyntaxError as exc:
+            if "token" in exc.message.lower() and "limit" in exc.message.lower():
+                return PreparedDocument(None, too_complex=True)
+            return PreparedDocument(None, (self._message(exc),))
+        errors = validate(self.schema, document, self._rules)
+        if errors:
+            return PreparedDocument(None, tuple(self._message(e) for e in errors))
+        walker = _Walker(self.schema, document, self.limits)
+        try:
+            for definition in document.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    walker.operation(definition)
+        except _TooComplex:
+            return PreparedDocument(None, too_complex=True)
+        return PreparedDocument(document)

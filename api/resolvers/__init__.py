@@ -1,0 +1,1 @@
+"""Thin resolvers: fetch facts from `graph`, ask `policies`, shape the output."""

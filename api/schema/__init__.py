@@ -1,0 +1,1 @@
+"""Strawberry types that read like the public contract (design/contract.graphql)."""

@@ -1,0 +1,38 @@
+"""A guarded value: the policy decision travels with the value, and reading it is audited.
+
+Policies decide before the value is shaped; the field resolver only reveals or
+withholds and notes which one happened in the request's audit collector (R14). An
+aliased or repeated field is recorded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.types import Info
+
+__all__ = ["OPEN", "Guard"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    allowed: bool
+    #: The audit name of the guarded item, e.g. "Involvement:i-1.contact"; None outside a child.
+    item: str | None = None
+
+    def reveal(self, info: Info[Any, Any], value: T | None) -> T | None:
+        if self.item is None:
+            return value if self.allowed else None
+        audit = info.context.audit
+        if not self.allowed:
+            audit.deny(self.item)
+            return None
+        if value is not None:
+            audit.disclose(self.item)
+        return value
+
+
+OPEN = Guard(True)

@@ -1,0 +1,45 @@
+"""The root types and the schema object.
+
+Field descriptions here are the first thing a front-end developer reads in GraphiQL.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.resolvers.audit import resolve_audit_trail
+from api.resolvers.child import resolve_child, resolve_search_children
+from api.resolvers.viewer import resolve_me
+from api.schema.assessment import Assessment
+from api.schema.audit import AuditEvent
+from api.schema.child import Child, ChildSearchResult
+from api.schema.viewer import Viewer
+
+
+@strawberry.type(description="Read the index. Every read of a child needs the X-Purpose header.")
+class Query:
+    me: Viewer = strawberry.field(resolver=resolve_me, description="Who you are signed in as.")
+    child: Child | None = strawberry.field(
+        resolver=resolve_child,
+        description=(
+            "One child by index id (R2, R3), for PRACTITIONER, SAFEGUARDING_LEAD and "
+            "INDEX_ADMIN. A child that does not exist and one you may not see both give "
+            "NOT_FOUND. Audited."
+        ),
+    )
+    search_children: ChildSearchResult = strawberry.field(
+        resolver=resolve_search_children,
+        description=(
+            "Find a child by exact keys (R2): childId, or nhsNumber, or familyName with "
+            "dateOfBirth; givenName and postcode narrow. At most 20 matches. Archived "
+            "records are not found. Audited."
+        ),
+    )
+    audit_trail: list[AuditEvent] = strawberry.field(
+        resolver=resolve_audit_trail,
+        description="Audit events that concern a child, newest first (AUDITOR, INDEX_ADMIN).",
+    )
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, types=[Assessment])

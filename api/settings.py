@@ -1,0 +1,114 @@
+"""One settings object, read once from the environment.
+
+Safe defaults for local use; production mode (`CONTACTGRAPH_ENV=production`)
+refuses to start with the development signing keys, GraphiQL or introspection on,
+because each of those hands an attacker a map or a key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["LOCAL", "ROOT", "Settings", "SettingsError", "load_settings"]
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+DEV_KEYS = LOCAL / "keys"
+
+
+class SettingsError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to change."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    issuer: str = "https://contactgraph.local/dev-issuer"
+    audience: str = "contactgraph-api"
+    jwks_path: Path | None = DEV_KEYS / "jwks.json"
+    jwks_url: str | None = None
+    graphiql: bool = True
+    introspection: bool = True
+    neo4j_instance: str = "dev"
+    query_timeout_s: float = 10.0
+    request_timeout_s: float = 15.0
+    max_depth: int = 8
+    max_aliases: int = 15
+    max_tokens: int = 1000
+    max_cost: int = 8000
+    rate_limit_cost_per_minute: int = 120_000
+    audit_batch_max: int = 256
+    pool_size: int = 50
+    pool_acquire_timeout_s: float = 2.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_dev_keys(self) -> bool:
+        return (
+            self.jwks_url is None
+            and self.jwks_path is not None
+            and (self.jwks_path.resolve().is_relative_to(DEV_KEYS.resolve()))
+        )
+
+    def check(self) -> None:
+        """Refuse unsafe production configurations before anything listens."""
+        if not self.production:
+            return
+        problems = []
+        if self.uses_dev_keys:
+            problems.append(
+                "production needs CONTACTGRAPH_JWKS_URL (or a JWKS file outside .local/keys)"
+            )
+        if self.graphiql:
+            problems.append("GraphiQL must be off in production (CONTACTGRAPH_GRAPHIQL=0)")
+        if self.introspection:
+            problems.append(
+                "introspection must be off in production (CONTACTGRAPH_INTROSPECTION=0)"
+            )
+        if self.issuer.startswith("https://contactgraph.local/"):
+            problems.append("production needs a real token issuer (CONTACTGRAPH_ISSUER)")
+        if problems:
+            raise SettingsError("refusing to start in production: " + "; ".join(problems))
+
+
+def load_settings() -> Settings:
+    env = os.environ.get("CONTACTGRAPH_ENV", "development").strip().lower() or "development"
+    production = env == "production"
+    jwks_file = os.environ.get("CONTACTGRAPH_JWKS_FILE")
+    jwks_url = os.environ.get("CONTACTGRAPH_JWKS_URL") or None
+    return Settings(
+        env=env,
+        issuer=os.environ.get("CONTACTGRAPH_ISSUER", Settings.issuer),
+        audience=os.environ.get("CONTACTGRAPH_AUDIENCE", Settings.audience),
+        jwks_path=Path(jwks_file) if jwks_file else (None if jwks_url else DEV_KEYS / "jwks.json"),
+        jwks_url=jwks_url,
+        graphiql=_flag("CONTACTGRAPH_GRAPHIQL", not production),
+        introspection=_flag("CONTACTGRAPH_INTROSPECTION", not production),
+        neo4j_instance=os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"),
+        query_timeout_s=float(os.environ.get("CONTACTGRAPH_QUERY_TIMEOUT", "10")),
+        request_timeout_s=float(os.environ.get("CONTACTGRAPH_REQUEST_TIMEOUT", "15")),
+        max_depth=_int("CONTACTGRAPH_MAX_DEPTH", 8),
+        max_aliases=_int("CONTACTGRAPH_MAX_ALIASES", 15),
+        max_tokens=_int("CONTACTGRAPH_MAX_TOKENS", 1000),
+        max_cost=_int("CONTACTGRAPH_MAX_COST", 8000),
+        rate_limit_cost_per_minute=_int("CONTACTGRAPH_RATE_LIMIT", 120_000),
+        pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
+    )

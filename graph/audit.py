@@ -1,0 +1,220 @@
+"""The audit store (R14): append-only, hash-chained events, written in groups.
+
+Each event's hash is SHA-256 over the previous event's hash and the event's own
+canonical JSON, so editing or deleting any event breaks every link after it. Appends
+lock the single `:AuditChain` head node inside the write transaction, so chains from
+several API processes interleave correctly; one transaction carries a whole group of
+events from concurrent requests (group commit), which is what keeps audit cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from graph.database import Graph
+from graph.facts import native_datetime
+
+__all__ = [
+    "GENESIS",
+    "AuditRecord",
+    "ChainReport",
+    "append_events",
+    "audit_trail",
+    "event_hash",
+    "verify_chain",
+]
+
+GENESIS = "0" * 64
+
+
+@dataclass
+class AuditRecord:
+    id: str
+    at: datetime
+    subject: str
+    role: str
+    action: str
+    purpose: str | None
+    child_ids: list[str]
+    disclosed: list[str]
+    denied: list[str]
+    request_id: str
+    override_id: str | None = None
+    reason: str | None = None
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def canonical(self) -> bytes:
+        body = {
+            "id": self.id,
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "subject": self.subject,
+            "role": self.role,
+            "action": self.action,
+            "purpose": self.purpose,
+            "childIds": list(self.child_ids),
+            "disclosed": list(self.disclosed),
+            "denied": list(self.denied),
+            "overrideId": self.override_id,
+            "reason": self.reason,
+            "requestId": self.request_id,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def event_hash(prev_hash: str, record: AuditRecord) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + record.canonical()).hexdigest()
+
+
+_LOCK_HEAD = """
+MERGE (h:AuditChain {id: 'main'})
+  ON CREATE SET h.seq = 0, h.lastHash = $genesis
+SET h.locked = true
+RETURN h.seq AS seq, h.lastHash AS lastHash
+"""
+
+_APPEND = """
+UNWIND $events AS e
+CREATE (a:AuditEvent)
+SET a = e
+WITH a, e
+CALL (a, e) {
+  UNWIND e.childIds AS childId
+  MATCH (c:Child {id: childId})
+  CREATE (a)-[:CONCERNS]->(c)
+}
+WITH count(*) AS written
+MATCH (h:AuditChain {id: 'main'})
+SET h.seq = $seq, h.lastHash = $lastHash, h.locked = false
+RETURN written
+"""
+
+
+def _as_params(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "seq": record.seq,
+        "at": record.at,
+        "subject": record.subject,
+        "role": record.role,
+        "action": record.action,
+        "purpose": record.purpose,
+        "childIds": record.child_ids,
+        "disclosed": record.disclosed,
+        "denied": record.denied,
+        "overrideId": record.override_id,
+        "reason": record.reason,
+        "requestId": record.request_id,
+        "prevHash": record.prev_hash,
+        "hash": record.hash,
+    }
+
+
+async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
+    """Chain and write a group of events in one transaction; all or none become durable."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        head = await (await tx.run(_LOCK_HEAD, genesis=GENESIS)).single(strict=True)
+        seq, last = int(head["seq"]), str(head["lastHash"])
+        rows = []
+        for record in records:
+            seq += 1
+            record.seq, record.prev_hash = seq, last
+            record.hash = last = event_hash(last, record)
+            rows.append(_as_params(record))
+        await (await tx.run(_APPEND, events=rows, seq=seq, lastHash=last)).consume()
+
+    await graph.write_transaction(work)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    ok: bool
+    broken_at_seq: int | None = None
+    broken_event_id: str | None = None
+    problem: str | None = None
+
+
+_WALK = """
+MATCH (a:AuditEvent) WHERE a.seq > $after
+RETURN a { .* } AS a ORDER BY a.seq LIMIT $page
+"""
+_HEAD = "MATCH (h:AuditChain {id: 'main'}) RETURN h.seq AS seq, h.lastHash AS lastHash"
+
+
+def _record_from(m: dict[str, Any]) -> AuditRecord:
+    at = native_datetime(m.get("at"))
+    assert at is not None
+    return AuditRecord(
+        id=m["id"],
+        at=at,
+        subject=m.get("subject") or "",
+        role=m.get("role") or "",
+        action=m.get("action") or "",
+        purpose=m.get("purpose"),
+        child_ids=list(m.get("childIds") or []),
+        disclosed=list(m.get("disclosed") or []),
+        denied=list(m.get("denied") or []),
+        request_id=m.get("requestId") or "",
+        override_id=m.get("overrideId"),
+        reason=m.get("reason"),
+        seq=int(m.get("seq") or 0),
+        prev_hash=m.get("prevHash") or "",
+        hash=m.get("hash") or "",
+    )
+
+
+async def verify_chain(graph: Graph, page: int = 5000) -> ChainReport:
+    """Walk every event in order, recomputing each hash; name the first broken link."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    after = 0
+    while True:
+        rows = await graph.read(_WALK, after=after, page=page)
+        if not rows:
+            break
+        for row in rows:
+            record = _record_from(row["a"])
+            count += 1
+            if record.seq != expected_seq:
+                return ChainReport(
+                    count, False, record.seq, record.id, f"sequence gap: expected {expected_seq}"
+                )
+            if record.prev_hash != expected_prev:
+                return ChainReport(
+                    count, False, record.seq, record.id, "previous hash does not match"
+                )
+            if event_hash(record.prev_hash, record) != record.hash:
+                return ChainReport(
+                    count, False, record.seq, record.id, "event content does not match its hash"
+                )
+            expected_prev, expected_seq, after = record.hash, expected_seq + 1, record.seq
+    head = await graph.read(_HEAD)
+    if head and int(head[0]["seq"]) != expected_seq - 1:
+        return ChainReport(
+            count, False, expected_seq, None, "events missing at the end of the chain"
+        )
+    if head and head[0]["lastHash"] != expected_prev:
+        return ChainReport(
+            count, False, expected_seq - 1, None, "chain head hash does not match the last event"
+        )
+    return ChainReport(count, True)
+
+
+_TRAIL = """
+MATCH (a:AuditEvent)-[:CONCERNS]->(:Child {id: $childId})
+RETURN a { .* } AS a ORDER BY a.seq DESC LIMIT $first
+"""
+
+
+async def audit_trail(graph: Graph, child_id: str, first: int) -> list[AuditRecord]:
+    return [_record_from(r["a"]) for r in await graph.read(_TRAIL, childId=child_id, first=first)]

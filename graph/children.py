@@ -1,0 +1,190 @@
+"""Reading children: one Cypher round trip returns every fact the index view needs.
+
+The query is a single map projection per child (carers, involvements with their
+service and practitioner, lead professional, CAF summaries, and only the consent
+records and overrides that concern the current viewer), so a search returning twenty
+children costs exactly as much network as one child. Nothing here decides what may be
+shown: that is `policies/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, LiteralString
+
+from graph.database import Graph
+from graph.facts import (
+    child_facts_from,
+    practitioner_from,
+)
+from policies.facts import ChildFacts, PractitionerFact
+
+__all__ = ["ChildPage", "ChildSearch", "fetch_children", "fetch_practitioner", "search_children"]
+
+_VIEWER_SERVICES: LiteralString = """
+CALL () {
+  OPTIONAL MATCH (:Practitioner {id: $practitionerId})-[:WORKS_FOR]->(vs:Service)
+  RETURN collect(vs.id) AS viewerServices
+}
+"""
+
+_BY_IDS: LiteralString = """
+MATCH (c:Child) WHERE c.id IN $ids
+"""
+
+# R4: a shielded child is found only on visible fields, so a postcode never narrows
+# (and so never confirms) a search that would find one.
+_BY_NHS: LiteralString = """
+MATCH (c:Child) WHERE c.nhsNumber = $nhsNumber AND c.archivedOn IS NULL
+  AND ($familyNameKey IS NULL OR c.familyNameKey = $familyNameKey)
+  AND ($dateOfBirth IS NULL OR c.dateOfBirth = $dateOfBirth)
+  AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
+  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey)
+WITH c, viewerServices ORDER BY c.id LIMIT $limit
+"""
+
+_BY_NAME_AND_BIRTH: LiteralString = """
+MATCH (c:Child) WHERE c.familyNameKey = $familyNameKey AND c.dateOfBirth = $dateOfBirth
+  AND c.archivedOn IS NULL
+  AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
+  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey)
+WITH c, viewerServices ORDER BY c.id LIMIT $limit
+"""
+
+_SERVICE_MAP: LiteralString = (
+    "{ .id, .name, .kind, .sensitive, .localAuthority, .phone, .email,"
+    " .addressLine1, .addressLine2, .town, .postcode }"
+)
+
+_PRACTITIONER_MAP: LiteralString = (
+    "{ .id, .name, .jobTitle, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,"
+    " service: [(PX)-[:WORKS_FOR]->(PXS:Service) | PXS " + _SERVICE_MAP + "][0] }"
+)
+
+
+def practitioner_projection(var: LiteralString) -> LiteralString:
+    return var + " " + _PRACTITIONER_MAP.replace("PXS", var + "s").replace("PX", var)  # type: ignore[return-value]
+
+
+_PROJECTION: LiteralString = (
+    """
+OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
+RETURN viewerServices, c {
+  .id, .givenName, .familyName, .dateOfBirth, .gender, .shielded, .localAuthority,
+  .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
+  la: la { .name, .indexTeamPhone, .indexTeamEmail, .addressLine1, .addressLine2, .town, .postcode },
+  carers: [(k:Carer)-[r:CARES_FOR]->(c) | k {
+    .id, .name, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,
+    relationship: r.relationship, parentalResponsibility: r.parentalResponsibility,
+    livesWithChild: r.livesWithChild }],
+  involvements: [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon | i {
+    .id, .startedOn, .endedOn, .isLeadProfessional, .source,
+    service: [(i)-[:AT]->(s:Service) | s """
+    + _SERVICE_MAP
+    + """][0],
+    practitioner: [(i)-[:BY]->(ip:Practitioner) | """
+    + practitioner_projection("ip")
+    + """][0] }],
+  lead: [(lp:Practitioner)-[:LEAD_PROFESSIONAL_FOR]->(c) | """
+    + practitioner_projection("lp")
+    + """][0],
+  assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status, .startedOn,
+    holder: [(ah:Practitioner)-[:HOLDS]->(a) | """
+    + practitioner_projection("ah")
+    + """][0] }],
+  consents: [(g:ConsentGrant)-[:ABOUT]->(c)
+    WHERE g.purpose = 'SHARE_CONTACT_DETAILS' AND (g.state = 'REFUSED'
+      OR EXISTS { (g)-[:GRANTED_TO]->(:Practitioner {id: $practitionerId}) }
+      OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices }) | g {
+    .id, .purpose, .state, .givenByChild, .competenceAssessed, .recordedOn, .expiresOn,
+    giverParentalResponsibility: coalesce(
+      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
+    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
+    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
+    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
+    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id] }],
+  overrides: [(o:AccessOverride)-[:FOR]->(c)
+    WHERE o.expiresAt > datetime()
+      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
+    .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }]
+} AS child
+"""
+)
+
+_FETCH_BY_IDS: LiteralString = _VIEWER_SERVICES + _BY_IDS + _PROJECTION
+_SEARCH_BY_NHS: LiteralString = _VIEWER_SERVICES + _BY_NHS + _PROJECTION
+_SEARCH_BY_NAME: LiteralString = _VIEWER_SERVICES + _BY_NAME_AND_BIRTH + _PROJECTION
+
+_PRACTITIONER: LiteralString = (
+    "MATCH (p:Practitioner {id: $id}) RETURN " + practitioner_projection("p") + " AS p"
+)
+
+
+@dataclass(frozen=True)
+class ChildSearch:
+    """Normalised search keys (graph.keys); which anchor is used is decided by the caller."""
+
+    nhs_number: str | None = None
+    family_name_key: str | None = None
+    given_name_key: str | None = None
+    date_of_birth: date | None = None
+    postcode_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChildPage:
+    children: list[ChildFacts]
+    viewer_service_ids: frozenset[str]
+
+
+def _page(records: list[Any]) -> ChildPage:
+    services: frozenset[str] = frozenset()
+    children = []
+    for record in records:
+        services = frozenset(record["viewerServices"])
+        children.append(child_facts_from(record["child"]))
+    return ChildPage(children, services)
+
+
+async def fetch_children(
+    graph: Graph,
+    ids: list[str],
+    *,
+    practitioner_id: str | None,
+    subject: str,
+    horizon: date,
+) -> ChildPage:
+    records = await graph.read(
+        _FETCH_BY_IDS, ids=ids, practitionerId=practitioner_id, subject=subject, horizon=horizon
+    )
+    return _page(records)
+
+
+async def search_children(
+    graph: Graph,
+    search: ChildSearch,
+    *,
+    limit: int,
+    practitioner_id: str | None,
+    subject: str,
+    horizon: date,
+) -> ChildPage:
+    params: dict[str, Any] = {
+        "nhsNumber": search.nhs_number,
+        "familyNameKey": search.family_name_key,
+        "givenNameKey": search.given_name_key,
+        "dateOfBirth": search.date_of_birth,
+        "postcodeKey": search.postcode_key,
+        "limit": limit,
+        "practitionerId": practitioner_id,
+        "subject": subject,
+        "horizon": horizon,
+    }
+    cypher = _SEARCH_BY_NHS if search.nhs_number else _SEARCH_BY_NAME
+    return _page(await graph.read(cypher, **params))
+
+
+async def fetch_practitioner(graph: Graph, practitioner_id: str) -> PractitionerFact | None:
+    records = await graph.read(_PRACTITIONER, id=practitioner_id)
+    return practitioner_from(records[0]["p"]) if records else None

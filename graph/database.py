@@ -1,0 +1,100 @@
+"""The driver's lifecycle and the two ways in: a read and a write, each one round trip.
+
+Every query goes through `Graph.read` or `Graph.write`, so each carries a
+transaction timeout, runs as a managed (retried) transaction, and is counted: the
+per-request count is how tests prove there is no N+1. Causal consistency comes from
+the driver's bookmark manager (`execute_query` shares one per driver), so a read
+after a write sees it even when a cluster routes the read to another member.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, LiteralString, TypeVar, cast
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query, RoutingControl
+
+from graph.connection import Neo4jTarget
+
+__all__ = ["Graph", "RoundTrips", "open_graph", "round_trips"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class RoundTrips:
+    count: int = 0
+
+
+round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
+    "contactgraph_round_trips", default=None
+)
+
+
+def _count() -> None:
+    counter = round_trips.get()
+    if counter is not None:
+        counter.count += 1
+
+
+class Graph:
+    def __init__(self, driver: AsyncDriver, database: str | None, timeout_s: float) -> None:
+        self.driver = driver
+        self.database = database
+        self.timeout_s = timeout_s
+
+    async def read(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
+        _count()
+        result = await self.driver.execute_query(
+            Query(cypher, timeout=self.timeout_s),
+            params,
+            routing_=RoutingControl.READ,
+            database_=self.database,
+        )
+        return cast(list[neo4j.Record], result.records)
+
+    async def write(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
+        _count()
+        result = await self.driver.execute_query(
+            Query(cypher, timeout=self.timeout_s),
+            params,
+            routing_=RoutingControl.WRITE,
+            database_=self.database,
+        )
+        return cast(list[neo4j.Record], result.records)
+
+    async def write_transaction(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Several statements that must commit together (one mutation, one audit group)."""
+        _count()
+        async with self.driver.session(
+            database=self.database,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            return await session.execute_write(
+                neo4j.unit_of_work(timeout=self.timeout_s)(work)  # type: ignore[arg-type]
+            )
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+
+def open_graph(
+    target: Neo4jTarget,
+    *,
+    timeout_s: float = 10.0,
+    pool_size: int = 50,
+    acquire_timeout_s: float = 2.0,
+) -> Graph:
+    driver = AsyncGraphDatabase.driver(
+        target.uri,
+        auth=target.auth,
+        max_connection_pool_size=pool_size,
+        connection_acquisition_timeout=acquire_timeout_s,
+        connection_timeout=5.0,
+        max_transaction_retry_time=5.0,
+        notifications_min_severity="OFF",
+    )
+    return Graph(driver, target.database, timeout_s)

@@ -1,0 +1,361 @@
+"""Writing seed records (Hannah's story, the synthetic population) into the graph.
+
+Each record kind has one Cypher statement, run over a whole chunk of rows with
+UNWIND inside a managed write transaction: one round trip per few thousand rows
+instead of one per record, which is what makes 100,000 children a matter of a
+minute rather than an hour. Every statement MERGEs on the record's id, sets every
+property the model names (a missing optional one is removed), and re-points the
+relationships it owns, so loading the same records twice leaves one copy and
+loading changed records leaves the changed graph, not a mixture.
+
+The statements rely on the uniqueness constraints of graph/migrations (id on
+Child, Carer, Service, Practitioner, Involvement, Assessment; code on
+LocalAuthority): they make each MERGE and MATCH an index seek. Without them the
+load is quadratic.
+
+Relationship ends travel in the rows under keys that are not properties (see
+seed.hannah.Scenario). A row whose ends do not exist fails its whole transaction
+with LoadError rather than quietly writing a node without its relationships.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import date
+from typing import LiteralString
+
+from neo4j import Driver, ManagedTransaction, Query, unit_of_work
+from tqdm import tqdm
+
+from seed.hannah import Record, Scenario
+from seed.synthetic import generate
+
+__all__ = ["CHUNK_ROWS", "LoadError", "load_records", "load_scenario", "load_synthetic", "wipe"]
+
+CHUNK_ROWS = 10_000
+"""Rows per transaction: large enough to amortise the round trip, small enough for the
+server's transaction timeout and heap (the test instance has a 1 GB heap)."""
+
+_TX_TIMEOUT_S = 120.0
+
+
+class LoadError(RuntimeError):
+    """A chunk referred to a node that is not in the graph; nothing of it was written."""
+
+
+LOCAL_AUTHORITIES: LiteralString = """
+UNWIND $rows AS row
+MERGE (la:LocalAuthority {code: row.code})
+SET la.name = row.name,
+    la.indexTeamPhone = row.indexTeamPhone,
+    la.indexTeamEmail = row.indexTeamEmail,
+    la.addressLine1 = row.addressLine1,
+    la.addressLine2 = row.addressLine2,
+    la.town = row.town,
+    la.postcode = row.postcode
+RETURN count(*) AS written, count(*) AS linked
+"""
+
+SERVICES: LiteralString = """
+UNWIND $rows AS row
+MERGE (s:Service {id: row.id})
+SET s.name = row.name,
+    s.kind = row.kind,
+    s.sensitive = row.sensitive,
+    s.localAuthority = row.localAuthority,
+    s.phone = row.phone,
+    s.email = row.email,
+    s.addressLine1 = row.addressLine1,
+    s.addressLine2 = row.addressLine2,
+    s.town = row.town,
+    s.postcode = row.postcode
+RETURN count(*) AS written, count(*) AS linked
+"""
+
+PRACTITIONERS: LiteralString = """
+UNWIND $rows AS row
+OPTIONAL MATCH (s:Service {id: row.serviceId})
+MERGE (p:Practitioner {id: row.id})
+SET p.name = row.name,
+    p.jobTitle = row.jobTitle,
+    p.phone = row.phone,
+    p.email = row.email
+WITH p, s
+CALL (p, s) {
+  WITH p, s WHERE s IS NOT NULL
+  MERGE (p)-[:WORKS_FOR]->(s)
+}
+CALL (p, s) {
+  MATCH (p)-[old:WORKS_FOR]->(other)
+  WHERE s IS NOT NULL AND other <> s
+  DELETE old
+}
+RETURN count(*) AS written, count(s) AS linked
+"""
+
+CHILDREN: LiteralString = """
+UNWIND $rows AS row
+MERGE (c:Child {id: row.id})
+SET c.nhsNumber = row.nhsNumber,
+    c.givenName = row.givenName,
+    c.familyName = row.familyName,
+    c.givenNameKey = row.givenNameKey,
+    c.familyNameKey = row.familyNameKey,
+    c.dateOfBirth = row.dateOfBirth,
+    c.gender = row.gender,
+    c.addressLine1 = row.addressLine1,
+    c.addressLine2 = row.addressLine2,
+    c.town = row.town,
+    c.postcode = row.postcode,
+    c.postcodeKey = row.postcodeKey,
+    c.addressKey = row.addressKey,
+    c.localAuthority = row.localAuthority,
+    c.shielded = row.shielded,
+    c.archivedOn = row.archivedOn,
+    c.dateOfDeath = row.dateOfDeath,
+    c.source = row.source,
+    c.sourceRef = row.sourceRef
+RETURN count(*) AS written, count(*) AS linked
+"""
+
+CARERS: LiteralString = """
+UNWIND $rows AS row
+MERGE (k:Carer {id: row.id})
+SET k.name = row.name,
+    k.phone = row.phone,
+    k.email = row.email,
+    k.addressLine1 = row.addressLine1,
+    k.addressLine2 = row.addressLine2,
+    k.town = row.town,
+    k.postcode = row.postcode
+RETURN count(*) AS written, count(*) AS linked
+"""
+
+CARES_FOR: LiteralString = """
+UNWIND $rows AS row
+OPTIONAL MATCH (k:Carer {id: row.carerId})
+OPTIONAL MATCH (c:Child {id: row.childId})
+CALL (k, c, row) {
+  WITH k, c, row WHERE k IS NOT NULL AND c IS NOT NULL
+  MERGE (k)-[r:CARES_FOR]->(c)
+  SET r.relationship = row.relationship,
+      r.parentalResponsibility = row.parentalResponsibility,
+      r.livesWithChild = row.livesWithChild
+}
+RETURN count(*) AS written, count(CASE WHEN k IS NOT NULL AND c IS NOT NULL THEN 1 END) AS linked
+"""
+
+# An involvement is OF one child, AT one service and BY at most one practitioner: the
+# last CALL removes any relationship a previous load pointed elsewhere.
+INVOLVEMENTS: LiteralString = """
+UNWIND $rows AS row
+OPTIONAL MATCH (c:Child {id: row.childId})
+OPTIONAL MATCH (s:Service {id: row.serviceId})
+OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
+WITH row, c, s, p,
+     c IS NOT NULL AND s IS NOT NULL
+       AND (row.practitionerId IS NULL OR p IS NOT NULL) AS complete
+CALL (row, c, s, p, complete) {
+  WITH row, c, s, p WHERE complete
+  MERGE (i:Involvement {id: row.id})
+  SET i.startedOn = row.startedOn,
+      i.endedOn = row.endedOn,
+      i.isLeadProfessional = row.isLeadProfessional,
+      i.source = row.source,
+      i.sourceRef = row.sourceRef
+  MERGE (i)-[:OF]->(c)
+  MERGE (i)-[:AT]->(s)
+  FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (i)-[:BY]->(p))
+  WITH i, c, s, p
+  MATCH (i)-[old:OF|AT|BY]->(end)
+  WHERE (type(old) = 'OF' AND end <> c)
+     OR (type(old) = 'AT' AND end <> s)
+     OR (type(old) = 'BY' AND (p IS NULL OR end <> p))
+  DELETE old
+}
+RETURN count(*) AS written, count(CASE WHEN complete THEN 1 END) AS linked
+"""
+
+ASSESSMENTS: LiteralString = """
+UNWIND $rows AS row
+OPTIONAL MATCH (c:Child {id: row.childId})
+OPTIONAL MATCH (h:Practitioner {id: row.holderId})
+CALL (row, c, h) {
+  WITH row, c, h WHERE c IS NOT NULL AND h IS NOT NULL
+  MERGE (a:Assessment {id: row.id})
+  SET a.status = row.status,
+      a.startedOn = row.startedOn,
+      a.closedOn = row.closedOn,
+      a.closeReason = row.closeReason,
+      a.nextReviewOn = row.nextReviewOn,
+      a.strengths = row.strengths
+  MERGE (a)-[:ABOUT]->(c)
+  MERGE (h)-[:HOLDS]->(a)
+  WITH a, c, h, row
+  CALL (a, row) {
+    UNWIND row.teamMemberIds AS memberId
+    MATCH (m:Practitioner {id: memberId})
+    MERGE (m)-[:TEAM_MEMBER_OF]->(a)
+  }
+  CALL (a, c, h, row) {
+    MATCH (a)-[old:ABOUT]->(other) WHERE other <> c
+    DELETE old
+  }
+  CALL (a, h, row) {
+    MATCH (other)-[old:HOLDS|TEAM_MEMBER_OF]->(a)
+    WHERE (type(old) = 'HOLDS' AND other <> h)
+       OR (type(old) = 'TEAM_MEMBER_OF' AND NOT other.id IN row.teamMemberIds)
+    DELETE old
+  }
+}
+RETURN count(*) AS written, count(CASE WHEN c IS NOT NULL AND h IS NOT NULL THEN 1 END) AS linked
+"""
+
+# A child has one lead professional: naming one replaces any other.
+LEAD_PROFESSIONALS: LiteralString = """
+UNWIND $rows AS row
+OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
+OPTIONAL MATCH (c:Child {id: row.childId})
+CALL (p, c, row) {
+  WITH p, c, row WHERE p IS NOT NULL AND c IS NOT NULL
+  MERGE (p)-[r:LEAD_PROFESSIONAL_FOR]->(c)
+  SET r.since = row.since
+  WITH p, c
+  MATCH (other:Practitioner)-[old:LEAD_PROFESSIONAL_FOR]->(c)
+  WHERE other <> p
+  DELETE old
+}
+RETURN count(*) AS written, count(CASE WHEN p IS NOT NULL AND c IS NOT NULL THEN 1 END) AS linked
+"""
+
+# Order matters: every statement refers only to nodes written by the ones before it.
+_STEPS: tuple[tuple[str, LiteralString], ...] = (
+    ("local_authorities", LOCAL_AUTHORITIES),
+    ("services", SERVICES),
+    ("practitioners", PRACTITIONERS),
+    ("children", CHILDREN),
+    ("carers", CARERS),
+    ("cares_for", CARES_FOR),
+    ("involvements", INVOLVEMENTS),
+    ("assessments", ASSESSMENTS),
+    ("lead_professionals", LEAD_PROFESSIONALS),
+)
+
+
+@unit_of_work(timeout=_TX_TIMEOUT_S)
+def _write_chunk(
+    tx: ManagedTransaction, kind: str, cypher: LiteralString, rows: list[Record]
+) -> int:
+    record = tx.run(cypher, rows=rows).single(strict=True)
+    if record["linked"] != len(rows):
+        # Raising inside the transaction function rolls the whole chunk back.
+        raise LoadError(
+            f"{len(rows) - record['linked']} of {len(rows)} {kind} refer to nodes that are "
+            "not in the graph (write services, practitioners and children first)"
+        )
+    return int(record["written"])
+
+
+def _chunks(rows: list[Record], size: int) -> Iterator[list[Record]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def load_records(driver: Driver, records: Scenario, database: str | None = None) -> dict[str, int]:
+    """Writes one scenario or batch in dependency order; returns rows written per kind."""
+    written: dict[str, int] = {}
+    with driver.session(database=database) as session:
+        for kind, cypher in _STEPS:
+            rows: list[Record] = getattr(records, kind)
+            written[kind] = 0
+            for chunk in _chunks(rows, CHUNK_ROWS):
+                written[kind] += session.execute_write(_write_chunk, kind, cypher, chunk)
+    return written
+
+
+def load_scenario(
+    driver: Driver, scenario: Scenario, database: str | None = None
+) -> dict[str, int]:
+    """Writes a named scenario such as seed.hannah.scenario(today); safe to repeat."""
+    return load_records(driver, scenario, database)
+
+
+def _prefetched(batches: Iterator[Scenario], depth: int = 2) -> Iterator[Scenario]:
+    """Generates the next batches on a thread while the server writes the current one.
+
+    Generation is pure Python and the write is mostly waiting on the server, so the
+    two overlap: on two cores this hides most of the generator's time.
+    """
+    done = object()
+    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
+    failure: list[BaseException] = []
+    stop = threading.Event()  # set when the consumer gives up, so the thread ends too
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+        except BaseException as exc:  # re-raised in the consumer
+            failure.append(exc)
+        offer(done)
+
+    thread = threading.Thread(target=produce, name="seed-generator", daemon=True)
+    thread.start()
+    try:
+        while (item := handoff.get()) is not done:
+            assert isinstance(item, Scenario)
+            yield item
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+
+
+def load_synthetic(
+    driver: Driver,
+    children: int,
+    seed: int,
+    today: date,
+    database: str | None = None,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Generates and writes `children` synthetic children (seed.synthetic); returns totals.
+
+    Re-running with the same seed and size rewrites the same records in place.
+    """
+    totals: dict[str, int] = {kind: 0 for kind, _ in _STEPS}
+    with tqdm(total=children, unit="child", disable=not progress, desc="seeding") as bar:
+        for batch in _prefetched(generate(children, seed, today)):
+            for kind, count in load_records(driver, batch, database).items():
+                totals[kind] += count
+            bar.update(len(batch.children))
+    return totals
+
+
+# Deletes in the server's own transactions of 10,000 nodes each, so a graph of any
+# size is wiped without one huge transaction. Everything goes, :Migration records and
+# the AuditChain head included, while constraints and indexes stay: re-apply the
+# migrations after a wipe (they are idempotent) to restore the data they create.
+WIPE: LiteralString = """
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+
+def wipe(driver: Driver, database: str | None = None) -> None:
+    """Deletes every node and relationship (not the schema). For tests."""
+    with driver.session(database=database) as session:
+        # CALL { } IN TRANSACTIONS needs an implicit (auto-commit) transaction.
+        session.run(Query(WIPE, timeout=_TX_TIMEOUT_S * 10)).consume()

@@ -1,0 +1,16 @@
+// Every id is unique per label.
+CREATE CONSTRAINT child_id IF NOT EXISTS FOR (n:Child) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT carer_id IF NOT EXISTS FOR (n:Carer) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT service_id IF NOT EXISTS FOR (n:Service) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT practitioner_id IF NOT EXISTS FOR (n:Practitioner) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT involvement_id IF NOT EXISTS FOR (n:Involvement) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT assessment_id IF NOT EXISTS FOR (n:Assessment) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT delivery_action_id IF NOT EXISTS FOR (n:DeliveryAction) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT consent_id IF NOT EXISTS FOR (n:ConsentGrant) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT override_id IF NOT EXISTS FOR (n:AccessOverride) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT sharing_decision_id IF NOT EXISTS FOR (n:SharingDecision) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT audit_event_id IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT audit_event_seq IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.seq IS UNIQUE;
+CREATE CONSTRAINT audit_chain_id IF NOT EXISTS FOR (n:AuditChain) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT local_authority_code IF NOT EXISTS FOR (n:LocalAuthority) REQUIRE n.code IS UNIQUE;
+CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (n:Migration) REQUIRE n.id IS UNIQUE;

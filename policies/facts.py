@@ -1,0 +1,145 @@
+"""The plain facts policies decide on. `graph/` builds them; nothing here does I/O.
+
+They mirror the graph model (graph/model.md) but hold only what a rule needs, and
+only the consent records and overrides that concern the current viewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+__all__ = [
+    "SENSITIVE_KINDS",
+    "AddressFact",
+    "AssessmentSummaryFact",
+    "CarerFact",
+    "ChildFacts",
+    "ConsentFact",
+    "ContactFact",
+    "InvolvementFact",
+    "OverrideFact",
+    "PractitionerFact",
+    "ServiceFact",
+]
+
+# R6: these kinds are sensitive whatever the feed says.
+SENSITIVE_KINDS = frozenset({"MENTAL_HEALTH", "SEXUAL_HEALTH", "SUBSTANCE_MISUSE"})
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFact:
+    line1: str
+    line2: str | None
+    town: str | None
+    postcode: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    phone: str | None
+    email: str | None
+    address: AddressFact | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFact:
+    id: str
+    name: str
+    kind: str
+    sensitive: bool
+    local_authority: str | None
+    contact: ContactFact | None
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self.sensitive or self.kind in SENSITIVE_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerFact:
+    id: str
+    name: str
+    job_title: str | None
+    service: ServiceFact | None
+    contact: ContactFact | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvolvementFact:
+    id: str
+    service: ServiceFact
+    practitioner: PractitionerFact | None
+    started_on: date
+    ended_on: date | None
+    is_lead_professional: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CarerFact:
+    id: str
+    name: str
+    relationship: str
+    parental_responsibility: bool
+    lives_with_child: bool
+    contact: ContactFact | None
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentSummaryFact:
+    id: str
+    status: str
+    started_on: date
+    holder: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentFact:
+    """A consent grant or refusal about one child, as recorded (R10)."""
+
+    id: str
+    purpose: str
+    state: str  # ACTIVE, WITHDRAWN, REFUSED (EXPIRED is derived from expires_on)
+    given_by_child: bool
+    competence_assessed: bool
+    giver_has_parental_responsibility: bool
+    recorded_on: datetime
+    expires_on: date | None = None
+    covers_service_ids: frozenset[str] = frozenset()
+    covers_assessment_id: str | None = None
+    granted_to_practitioner_ids: frozenset[str] = frozenset()
+    granted_to_service_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideFact:
+    """An access override recorded for one child (R9)."""
+
+    id: str
+    practitioner_id: str | None
+    subject: str
+    recorded_at: datetime
+    expires_at: datetime
+    lifts_shielding: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFacts:
+    id: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    gender: str
+    shielded: bool
+    local_authority: str | None
+    address: AddressFact | None
+    archived_on: date | None = None
+    date_of_death: date | None = None
+    shielding_contact: ContactFact | None = None
+    carers: tuple[CarerFact, ...] = ()
+    involvements: tuple[InvolvementFact, ...] = ()
+    lead_professional: PractitionerFact | None = None
+    assessments: tuple[AssessmentSummaryFact, ...] = ()
+    consents: tuple[ConsentFact, ...] = field(default=())
+    overrides: tuple[OverrideFact, ...] = ()

@@ -1,0 +1,35 @@
+"""R4: shielded children.
+
+Someone could cause a shielded child (or a parent) significant harm if their
+whereabouts became known: a refuge, a risk from a former partner, an adoptive
+placement at risk. Address, carers and every contact detail of every involvement are
+withheld, except from INDEX_ADMIN of the child's own local authority, or a
+SAFEGUARDING_LEAD inside the first hour of their override (R9).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from policies.decision import Decision, allow, deny
+from policies.facts import ChildFacts
+from policies.overrides import shield_lift
+from policies.viewer import Role, Viewer
+
+__all__ = ["whereabouts"]
+
+
+def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
+    """May this viewer see where the child can be found: address, carers, contacts?"""
+    if not child.shielded:
+        return allow("R4: the child is not shielded")
+    if (
+        viewer.has(Role.INDEX_ADMIN)
+        and viewer.local_authority is not None
+        and viewer.local_authority == child.local_authority
+    ):
+        return allow("R4: INDEX_ADMIN of the child's own local authority")
+    lift = shield_lift(viewer, child.overrides, now)
+    if lift is not None:
+        return allow(f"R4/R9: shield lifted by safeguarding override {lift.id}")
+    return deny("R4: the child is shielded")
