@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import sys
 import time
@@ -29,7 +30,7 @@ def _local_instance_name() -> str:
     return os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev")
 
 
-def _ensure_neo4j(quiet: bool = False) -> None:
+def ensure_neo4j(quiet: bool = False) -> None:
     """Start the local Neo4j unless NEO4J_URI points somewhere else."""
     if os.environ.get("NEO4J_URI"):
         return
@@ -62,7 +63,7 @@ def cmd_neo4j(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_graph(work: Any) -> Any:
+async def with_graph(work: Any) -> Any:
     from graph.connection import target_from_env
     from graph.database import open_graph
 
@@ -77,8 +78,8 @@ async def _with_graph(work: Any) -> Any:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from graph import migrations
 
-    _ensure_neo4j(quiet=True)
-    ran = asyncio.run(_with_graph(lambda g: migrations.apply_all(g)))
+    ensure_neo4j(quiet=True)
+    ran = asyncio.run(with_graph(lambda g: migrations.apply_all(g)))
     print(f"migrations up to date ({len(ran)} applied now)")
     return 0
 
@@ -90,7 +91,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from graph.connection import target_from_env
     from seed import hannah
 
-    _ensure_neo4j(quiet=True)
+    ensure_neo4j(quiet=True)
     target = target_from_env(load_settings().neo4j_instance)
     today = date.fromisoformat(args.today) if args.today else date.today()
     started = time.perf_counter()
@@ -165,8 +166,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     from graph import migrations
 
     started = time.perf_counter()
-    _ensure_neo4j()
-    asyncio.run(_with_graph(lambda g: migrations.apply_all(g)))
+    ensure_neo4j()
+    asyncio.run(with_graph(lambda g: migrations.apply_all(g)))
     marker = _seed_marker()
     if not marker.exists():
         seed_args = argparse.Namespace(
@@ -200,8 +201,8 @@ def _seed_marker() -> Any:
 def cmd_audit(args: argparse.Namespace) -> int:
     from graph.audit import verify_chain
 
-    _ensure_neo4j(quiet=True)
-    report = asyncio.run(_with_graph(verify_chain))
+    ensure_neo4j(quiet=True)
+    report = asyncio.run(with_graph(verify_chain))
     if report.ok:
         print(f"audit chain intact: {report.events} events")
         return 0
@@ -255,7 +256,16 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail tools")
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=cmd_audit)
+
+    for module_name in _COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(sub)
     return p
+
+
+# Domain commands (ingest, retention, export ...) live beside their domain; each module
+# has `register(subparsers)` adding its own subcommands.
+_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,8 +108,11 @@ class LocalNeo4j:
         return self.folder / ".lock"
 
 
-_PORTS = {"dev": 7687, "test": 7697}
-_PAGECACHE_DEFAULTS = {"dev": "1g", "test": "512m"}
+_PORTS = {"dev": 7687, "test": 7697, "bench": 7707}
+_PAGECACHE_DEFAULTS = {"dev": "1g", "test": "512m", "bench": "4g"}
+_HEAP_DEFAULTS = {"bench": "4g"}
+PORT_ENV = "CONTACTGRAPH_NEO4J_PORT"
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 def instance(name: str) -> LocalNeo4j:
@@ -118,13 +121,17 @@ def instance(name: str) -> LocalNeo4j:
     CONTACTGRAPH_NEO4J_HEAP and CONTACTGRAPH_NEO4J_PAGECACHE (e.g. "2g", "512m") override the
     defaults: 1g heap for both, 1g page cache for dev and 512m for test.
     """
-    if name not in _PORTS:
-        raise NeoServerError(f"unknown Neo4j instance {name!r}; known: {', '.join(_PORTS)}")
+    port_text = os.environ.get(PORT_ENV)
+    if not _NAME.match(name) or (name not in _PORTS and not port_text):
+        raise NeoServerError(
+            f"unknown Neo4j instance {name!r}; known: {', '.join(_PORTS)} "
+            f"(another name needs {PORT_ENV})"
+        )
     return LocalNeo4j(
         name=name,
-        bolt_port=_PORTS[name],
-        heap=os.environ.get(HEAP_ENV) or "1g",
-        pagecache=os.environ.get(PAGECACHE_ENV) or _PAGECACHE_DEFAULTS[name],
+        bolt_port=int(port_text) if port_text else _PORTS[name],
+        heap=os.environ.get(HEAP_ENV) or _HEAP_DEFAULTS.get(name, "1g"),
+        pagecache=os.environ.get(PAGECACHE_ENV) or _PAGECACHE_DEFAULTS.get(name, "512m"),
     )
 
 

@@ -34,10 +34,10 @@ def neo4j_target() -> Neo4jTarget:
     if not os.environ.get("NEO4J_URI"):
         from graph import server
 
-        inst = server.instance("test")
+        inst = server.instance(os.environ["CONTACTGRAPH_NEO4J_INSTANCE"])
         server.install(progress=lambda _: None)
         server.start(inst)
-    return target_from_env("test")
+    return target_from_env(os.environ["CONTACTGRAPH_NEO4J_INSTANCE"])
 
 
 @pytest.fixture(scope="session")

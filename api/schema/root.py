@@ -6,6 +6,7 @@ Field descriptions here are the first thing a front-end developer reads in Graph
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 
 from api.resolvers.audit import resolve_audit_trail
 from api.resolvers.child import resolve_child, resolve_search_children
@@ -16,8 +17,8 @@ from api.schema.child import Child, ChildSearchResult
 from api.schema.viewer import Viewer
 
 
-@strawberry.type(description="Read the index. Every read of a child needs the X-Purpose header.")
-class Query:
+@strawberry.type
+class IndexQuery:
     me: Viewer = strawberry.field(resolver=resolve_me, description="Who you are signed in as.")
     child: Child | None = strawberry.field(
         resolver=resolve_child,
@@ -41,5 +42,22 @@ class Query:
     )
 
 
+# Each domain contributes its own root types; they are merged here. Add a domain's
+# query or mutation type to these tuples.
+QUERY_TYPES: tuple[type, ...] = (IndexQuery,)
+MUTATION_TYPES: tuple[type, ...] = ()
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, types=[Assessment])
+    query = merge_types("Query", QUERY_TYPES)
+    query.__strawberry_definition__.description = (
+        "Read the index. Every read of a child needs the X-Purpose header (R2)."
+    )
+    mutation = None
+    if MUTATION_TYPES:
+        mutation = merge_types("Mutation", MUTATION_TYPES)
+        mutation.__strawberry_definition__.description = (
+            "Change the index. Every mutation is validated, authorised, runs in one "
+            "transaction and is audited; send an Idempotency-Key header to make retries safe."
+        )
+    return strawberry.Schema(query=query, mutation=mutation, types=[Assessment])

@@ -122,7 +122,7 @@ async def test_audit_verify_command_detects_an_edited_event(as_viewer, sync_driv
     await as_viewer(practitioner_id="p-melanie").post(
         CHILD_PROFILE, {"id": "c-jack"}, X_Request_Id=request_id
     )
-    env = {**os.environ, "CONTACTGRAPH_NEO4J_INSTANCE": "test"}
+    env = dict(os.environ)  # the same Neo4j instance as this test session
     cli = [sys.executable, "-m", "api.cli", "audit", "verify"]
     ok = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
     assert ok.returncode == 0, ok.stderr
