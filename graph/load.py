@@ -344,11 +344,18 @@ def load_synthetic(
     return totals
 
 
-# Deletes in the server's own transactions of 10,000 nodes each, so a graph of any
-# size is wiped without one huge transaction. Everything goes, :Migration records and
-# the AuditChain head included, while constraints and indexes stay: re-apply the
-# migrations after a wipe (they are idempotent) to restore the data they create.
-WIPE: LiteralString = """
+# Deletes in the server's own transactions of 10,000 at a time, so a graph of any size
+# is wiped without one huge transaction. Relationships go first: a DETACH DELETE batch
+# that happens to hold the services would also hold their hundreds of thousands of
+# involvements' relationships and overflow the server's transaction memory. Everything
+# goes, :Migration records and the AuditChain head included, while constraints and
+# indexes stay: re-apply the migrations after a wipe (they are idempotent).
+WIPE_RELATIONSHIPS: LiteralString = """
+MATCH ()-[r]->()
+CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+WIPE_NODES: LiteralString = """
 MATCH (n)
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
@@ -358,4 +365,5 @@ def wipe(driver: Driver, database: str | None = None) -> None:
     """Deletes every node and relationship (not the schema). For tests."""
     with driver.session(database=database) as session:
         # CALL { } IN TRANSACTIONS needs an implicit (auto-commit) transaction.
-        session.run(Query(WIPE, timeout=_TX_TIMEOUT_S * 10)).consume()
+        for cypher in (WIPE_RELATIONSHIPS, WIPE_NODES):
+            session.run(Query(cypher, timeout=_TX_TIMEOUT_S)).consume()

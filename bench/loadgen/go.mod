@@ -1,0 +1,3 @@
+module contactgraph/bench/loadgen
+
+go 1.22
