@@ -18,6 +18,7 @@ from starlette.routing import Route
 from api.audit import GroupCommitter
 from api.auth import TokenVerifier
 from api.endpoint import GraphQLEndpoint
+from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
 from api.schema.root import build_schema
 from api.settings import Settings, load_settings
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             graph=db,
             audit=committer,
             graphiql_html=_graphiql_html() if settings.graphiql else None,
+            fast_path=FastPath(schema._schema, schema.config.name_converter)
+            if settings.fast_path
+            else None,
         )
 
     if graph is not None:

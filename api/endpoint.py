@@ -26,6 +26,7 @@ from api.audit import GroupCommitter
 from api.auth import AuthError, TokenVerifier
 from api.context import RequestContext
 from api.errors import ContactGraphError
+from api.fastpath import FastPath
 from api.limits import DocumentCache
 from api.settings import Settings
 from graph.database import Graph, round_trips
@@ -74,7 +75,9 @@ class GraphQLEndpoint:
         graph: Graph,
         audit: GroupCommitter,
         graphiql_html: str | None,
+        fast_path: FastPath | None = None,
     ) -> None:
+        self.fast_path = fast_path
         self.schema = schema
         self.settings = settings
         self.verifier = verifier
@@ -187,6 +190,10 @@ class GraphQLEndpoint:
     async def _execute(
         self, document: Any, ctx: RequestContext, variables: dict[str, Any], operation: str | None
     ) -> ExecutionResult:
+        if self.fast_path is not None:
+            compiled = self.fast_path.plan(document, operation)
+            if compiled is not None:
+                return await compiled.run(self.schema, ctx, variables)
         result = execute(
             self.schema,
             document,

@@ -54,6 +54,7 @@ class Settings:
     audit_batch_max: int = 256
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
+    fast_path: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -111,4 +112,5 @@ def load_settings() -> Settings:
         max_cost=_int("CONTACTGRAPH_MAX_COST", 8000),
         rate_limit_cost_per_minute=_int("CONTACTGRAPH_RATE_LIMIT", 120_000),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
+        fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
     )

@@ -16,7 +16,7 @@ from policies.facts import ChildFacts
 from policies.overrides import shield_lift
 from policies.viewer import Role, Viewer
 
-__all__ = ["whereabouts"]
+__all__ = ["may_set_shielded", "whereabouts"]
 
 
 def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
@@ -33,3 +33,14 @@ def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
     if lift is not None:
         return allow(f"R4/R9: shield lifted by safeguarding override {lift.id}")
     return deny("R4: the child is shielded")
+
+
+def may_set_shielded(viewer: Viewer, child_local_authority: str | None) -> Decision:
+    """R4: the index team of the child's own local authority decides who is shielded."""
+    if (
+        viewer.has(Role.INDEX_ADMIN)
+        and viewer.local_authority is not None
+        and viewer.local_authority == child_local_authority
+    ):
+        return allow("R4: INDEX_ADMIN of the child's own local authority")
+    return deny("R4: only INDEX_ADMIN of the child's own local authority sets shielding")

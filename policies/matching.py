@@ -1,0 +1,210 @@
+"""R15: which child an incoming UPSERT_CHILD record is about, or that a person must decide.
+
+A feed record about a child either updates a child already on the index, creates a
+new one, or is held for review by the index team. The rule (R15, feeds.md):
+
+1. A record whose (source, sourceRef) the index already knows updates the child that
+   sourceRef was resolved to before: the source is correcting its own record (a new
+   surname, a house move). The one exception is an NHS number that contradicts the
+   index: a different NHS number on that child, or one that already belongs to
+   another child. That is a conflict, and conflicts go to review.
+2. Otherwise match on the NHS number. One child with that number and the same date
+   of birth is a match. Two or more children with one number (dirty data), or one
+   whose date of birth differs (a mistyped number that still passes the modulus 11
+   check), go to review: an NHS number is strong evidence, not proof.
+3. Otherwise match on the exact normalised family name, given name, date of birth
+   and postcode (graph.keys: case, spaces, punctuation and accents ignored; nothing
+   fuzzy). One candidate is a match. Two or more go to review. A candidate with the
+   same four keys but a different NHS number is a conflict (twins do not share a
+   given name), and goes to review.
+4. Otherwise a new child.
+
+Never merged by guess, and never duplicated by guess either: a child with the same
+family name, given name and date of birth but another postcode is a *possible* match
+(a family that moved, or a record from before a move), so it goes to review too,
+unless both records carry NHS numbers and they differ (then they are two children).
+
+Shielded children (R4). A shielded child has usually moved somewhere a person who
+means them harm must not find. Source systems that are not in the secret still hold
+the old address, so an exact four-key match would fail and rule 4 would quietly
+create a second, *unshielded* record of the child at the old address: the worst
+outcome there is. Rule 3's possible-match clause is what prevents it, and it is
+applied to every child alike, shielded or not, so that the outcome a feed sees
+(`accepted` or `pendingMatchReview`) never differs because a child is shielded: the
+report cannot be used to learn that a shielded child of that name exists.
+
+A record that matches a shielded child updates only what does not say where the
+child is: names, date of birth, gender, NHS number and date of death. Address,
+postcode and local authority stay as the index team set them, because an ordinary
+source system may hold a stale address, and overwriting the protected one would
+both lose it and let a routine feed move a shielded child's record to another local
+authority's index team. The `shielded` flag itself is never set or cleared by a
+feed. Nothing about the match (which child, whether shielded) is reported back to
+the source: the ingest report holds counts and the source's own references only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+__all__ = [
+    "Candidate",
+    "Incoming",
+    "MatchKind",
+    "MatchOutcome",
+    "ReviewReason",
+    "match_child",
+]
+
+
+class MatchKind(str, Enum):
+    UPDATE = "UPDATE"
+    CREATE = "CREATE"
+    REVIEW = "REVIEW"
+
+
+class ReviewReason(str, Enum):
+    """Why a record is held for a person to decide; shown to INDEX_ADMIN only."""
+
+    AMBIGUOUS = "AMBIGUOUS"  # two or more children fit equally well
+    NHS_NUMBER_CONFLICT = "NHS_NUMBER_CONFLICT"  # the NHS number contradicts the index
+    POSSIBLE_MATCH = "POSSIBLE_MATCH"  # same names and birth date, another postcode
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """The keys of an incoming UPSERT_CHILD record, normalised by graph.keys."""
+
+    nhs_number: str | None
+    family_name_key: str
+    given_name_key: str
+    date_of_birth: date
+    postcode_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A child already on the index, as far as matching needs to know it."""
+
+    child_id: str
+    nhs_number: str | None
+    family_name_key: str
+    given_name_key: str
+    date_of_birth: date
+    postcode_key: str
+    shielded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    kind: MatchKind
+    reason: str
+    child_id: str | None = None
+    review_reason: ReviewReason | None = None
+    candidate_ids: tuple[str, ...] = ()
+    #: R4: the matched child is shielded; keep the index team's address and local authority.
+    protect_whereabouts: bool = False
+
+
+def _update(child: Candidate, reason: str) -> MatchOutcome:
+    return MatchOutcome(
+        MatchKind.UPDATE, reason, child_id=child.child_id, protect_whereabouts=child.shielded
+    )
+
+
+def _review(why: ReviewReason, reason: str, candidates: Sequence[Candidate]) -> MatchOutcome:
+    ids = tuple(dict.fromkeys(c.child_id for c in candidates))
+    return MatchOutcome(MatchKind.REVIEW, reason, review_reason=why, candidate_ids=ids)
+
+
+def _same_person_keys(incoming: Incoming, child: Candidate) -> bool:
+    return (
+        child.family_name_key == incoming.family_name_key
+        and child.given_name_key == incoming.given_name_key
+        and child.date_of_birth == incoming.date_of_birth
+    )
+
+
+def _different_numbers(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def match_child(
+    incoming: Incoming,
+    *,
+    known: Candidate | None,
+    by_nhs_number: Sequence[Candidate],
+    by_name_and_birth: Sequence[Candidate],
+) -> MatchOutcome:
+    """Decide what an UPSERT_CHILD record does (R15).
+
+    `known` is the child this source's sourceRef was resolved to earlier, if any.
+    `by_nhs_number` are the children holding the incoming NHS number (empty when the
+    record has none). `by_name_and_birth` are the children with the incoming family
+    name key and date of birth, whatever their given name and postcode: this function
+    does the finer comparison, so that the possible-match rule sees them all.
+    """
+    if known is not None:
+        others = [c for c in by_nhs_number if c.child_id != known.child_id]
+        if _different_numbers(known.nhs_number, incoming.nhs_number):
+            return _review(
+                ReviewReason.NHS_NUMBER_CONFLICT,
+                "R15: the NHS number differs from the one on the child this record updates",
+                [known, *others],
+            )
+        if others:
+            return _review(
+                ReviewReason.NHS_NUMBER_CONFLICT,
+                "R15: the NHS number already belongs to another child",
+                [known, *others],
+            )
+        return _update(known, "R15: this source's own record of the child")
+
+    if incoming.nhs_number is not None and by_nhs_number:
+        if len(by_nhs_number) > 1:
+            return _review(
+                ReviewReason.AMBIGUOUS, "R15: several children hold this NHS number", by_nhs_number
+            )
+        (child,) = by_nhs_number
+        if child.date_of_birth != incoming.date_of_birth:
+            return _review(
+                ReviewReason.NHS_NUMBER_CONFLICT,
+                "R15: the NHS number belongs to a child with another date of birth",
+                by_nhs_number,
+            )
+        return _update(child, "R15: same NHS number")
+
+    same_names = [c for c in by_name_and_birth if _same_person_keys(incoming, c)]
+    exact = [c for c in same_names if c.postcode_key == incoming.postcode_key]
+    conflicting = [c for c in exact if _different_numbers(c.nhs_number, incoming.nhs_number)]
+    if conflicting:
+        return _review(
+            ReviewReason.NHS_NUMBER_CONFLICT,
+            "R15: same names, date of birth and postcode but a different NHS number",
+            exact,
+        )
+    # Another postcode: a possible match, unless both NHS numbers say two children.
+    possible = [
+        c
+        for c in same_names
+        if c.postcode_key != incoming.postcode_key
+        and not _different_numbers(c.nhs_number, incoming.nhs_number)
+    ]
+    if len(exact) == 1 and not possible:
+        return _update(exact[0], "R15: same names, date of birth and postcode")
+    if len(exact) > 1 or (exact and possible):
+        return _review(
+            ReviewReason.AMBIGUOUS,
+            "R15: more than one child fits names and date of birth",
+            [*exact, *possible],
+        )
+    if possible:
+        return _review(
+            ReviewReason.POSSIBLE_MATCH,
+            "R15: same names and date of birth at another postcode",
+            possible,
+        )
+    return MatchOutcome(MatchKind.CREATE, "R15: no child on the index matches")
