@@ -19,6 +19,7 @@ from api.audit import GroupCommitter
 from api.auth import TokenVerifier
 from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
+from api.ratelimit import RateLimiter
 from api.limits import DocumentCache, Limits
 from api.schema.root import build_schema
 from api.settings import Settings, load_settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             fast_path=FastPath(schema._schema, schema.config.name_converter)
             if settings.fast_path
             else None,
+            rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
         )
 
     if graph is not None:

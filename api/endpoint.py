@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
+import sys
 import time
 import uuid
 from typing import Any
@@ -28,12 +28,14 @@ from api.context import RequestContext
 from api.errors import ContactGraphError
 from api.fastpath import FastPath
 from api.limits import DocumentCache
+from api.logs import get_logger, where
+from api.ratelimit import RateLimiter
 from api.settings import Settings
 from graph.database import Graph, round_trips
 
 __all__ = ["GraphQLEndpoint"]
 
-log = logging.getLogger("contactgraph.request")
+log = get_logger("contactgraph.request")
 
 _DB_DOWN = (
     neo4j.exceptions.ServiceUnavailable,
@@ -76,8 +78,10 @@ class GraphQLEndpoint:
         audit: GroupCommitter,
         graphiql_html: str | None,
         fast_path: FastPath | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.fast_path = fast_path
+        self.rate_limiter = rate_limiter
         self.schema = schema
         self.settings = settings
         self.verifier = verifier
@@ -128,6 +132,14 @@ class GraphQLEndpoint:
             return _json({"errors": [_error("QUERY_TOO_COMPLEX", "the query is too complex")]})
         if prepared.document is None:
             return _json({"errors": [_error("BAD_USER_INPUT", m) for m in prepared.errors]})
+        wait = self.rate_limiter.take(viewer.subject, prepared.cost) if self.rate_limiter else 0.0
+        if wait:
+            return _refuse(
+                429,
+                "RATE_LIMITED",
+                "too many requests; slow down and retry later",
+                {"Retry-After": str(max(1, round(wait)))},
+            )
 
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if len(request_id) > 100:
@@ -166,7 +178,7 @@ class GraphQLEndpoint:
             try:
                 await self.audit.commit(record)
             except Exception:
-                log.exception("audit write failed", extra={"request_id": request_id})
+                log.error("audit_write_failed", request_id=request_id, **where(sys.exc_info()[1]))
                 # R14: fail closed. Nothing read may leave without its audit event.
                 body_out = {
                     "data": None,
@@ -178,12 +190,11 @@ class GraphQLEndpoint:
             body_out.setdefault("extensions", {})["cypherRoundTrips"] = ctx.round_trips.count
         log.info(
             "graphql",
-            extra={
-                "request_id": request_id,
-                "subject": viewer.subject,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "round_trips": ctx.round_trips.count,
-            },
+            request_id=request_id,
+            subject=viewer.subject,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+            round_trips=ctx.round_trips.count,
+            codes=[e["extensions"]["code"] for e in body_out.get("errors", ())],
         )
         return _json(body_out, headers={"X-Request-Id": request_id})
 
@@ -231,13 +242,13 @@ class GraphQLEndpoint:
             shaped = _error("BAD_USER_INPUT", error.message)
             fatal = True
         elif isinstance(original, _DB_DOWN):
-            log.warning("database unavailable: %s", type(original).__name__)
+            log.warning("database_unavailable", error=type(original).__name__)
             shaped = _error(
                 "SERVICE_UNAVAILABLE", "the index is temporarily unavailable; try again"
             )
             fatal = True
         else:
-            log.error("internal error", exc_info=original)
+            log.error("internal_error", **where(original))
             shaped = _error("INTERNAL", "internal error")
             fatal = True
         if path:

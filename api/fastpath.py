@@ -88,8 +88,12 @@ class CompiledQuery:
     operation: OperationDefinitionNode
     roots: tuple[_Root, ...]
 
-    async def run(self, schema: GraphQLSchema, context: Any, raw_variables: dict[str, Any]) -> ExecutionResult:
-        coerced = get_variable_values(schema, self.operation.variable_definitions or (), raw_variables)
+    async def run(
+        self, schema: GraphQLSchema, context: Any, raw_variables: dict[str, Any]
+    ) -> ExecutionResult:
+        coerced = get_variable_values(
+            schema, self.operation.variable_definitions or (), raw_variables
+        )
         if isinstance(coerced, list):  # variable errors: the same as graphql-core reports them
             return ExecutionResult(data=None, errors=coerced)
         info = _Info(context)
@@ -103,7 +107,9 @@ class CompiledQuery:
                     value = await value
                 shaped = _complete(root.plan, value, info)
             except Exception as exc:  # shaped into a contract error by the endpoint
-                errors.append(GraphQLError(str(exc), root.node, path=[root.key], original_error=exc))
+                errors.append(
+                    GraphQLError(str(exc), root.node, path=[root.key], original_error=exc)
+                )
                 if not root.nullable:
                     data = None
                     break
@@ -158,7 +164,9 @@ class _Compiler:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
 
-    def collect(self, runtime: GraphQLObjectType, sets: list[SelectionSetNode]) -> OrderedDict[str, list[FieldNode]]:
+    def collect(
+        self, runtime: GraphQLObjectType, sets: list[SelectionSetNode]
+    ) -> OrderedDict[str, list[FieldNode]]:
         groups: OrderedDict[str, list[FieldNode]] = OrderedDict()
 
         def visit(selection_set: SelectionSetNode) -> None:
@@ -212,11 +220,25 @@ class _Compiler:
         named = get_named_type(type_)
         if isinstance(named, GraphQLObjectType):
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
-            return _Field(key, name, attr, method, nullable, is_list, None, self.children(named, sets), named.name)
+            return _Field(
+                key,
+                name,
+                attr,
+                method,
+                nullable,
+                is_list,
+                None,
+                self.children(named, sets),
+                named.name,
+            )
         return _Field(key, name, attr, method, nullable, is_list, named.serialize, None, named.name)
 
-    def children(self, runtime: GraphQLObjectType, sets: list[SelectionSetNode]) -> tuple[_Field, ...]:
-        return tuple(self.field(key, nodes, runtime) for key, nodes in self.collect(runtime, sets).items())
+    def children(
+        self, runtime: GraphQLObjectType, sets: list[SelectionSetNode]
+    ) -> tuple[_Field, ...]:
+        return tuple(
+            self.field(key, nodes, runtime) for key, nodes in self.collect(runtime, sets).items()
+        )
 
 
 class FastPath:
@@ -265,13 +287,18 @@ class FastPath:
             assert isinstance(named, GraphQLObjectType)
             selection = nodes[0].selection_set
             plan = _Field(
-                key, name, "", False, nullable, False, None,
-                compiler.children(named, [selection] if selection else []), named.name,
+                key,
+                name,
+                "",
+                False,
+                nullable,
+                False,
+                None,
+                compiler.children(named, [selection] if selection else []),
+                named.name,
             )
             roots.append(_Root(key, name, nodes[0], field_def, _RESOLVERS[name], nullable, plan))
         return CompiledQuery(operation, tuple(roots))
-
-
 
 
 async def _search(info: _Info, input: Any) -> Any:

@@ -56,6 +56,7 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[str, ...] = ()
     too_complex: bool = False
+    cost: int = 1
 
 
 class _TooComplex(Exception):
@@ -82,12 +83,15 @@ class _Walker:
         }[op.operation.value]
         if root is None:
             return 0
-        return self.selection(op.selection_set, root, 1, ())
+        cost = self.selection(op.selection_set, root, 1, ())
+        if cost > self.limits.max_cost:
+            raise _TooComplex
+        return cost
 
     def selection(
         self,
         selection_set: SelectionSetNode | None,
-        parent: GraphQLObjectType,
+        parent: GraphQLObjectType | None,
         depth: int,
         seen: tuple[str, ...],
     ) -> int:
@@ -117,33 +121,35 @@ class _Walker:
                 if fragment is None:
                     continue
                 named = self.schema.get_type(fragment.type_condition.name.value)
-                target = named if isinstance(named, GraphQLObjectType) else parent
+                target = named if isinstance(named, GraphQLObjectType) else None
                 cost += self.selection(fragment.selection_set, target, depth, (*seen, name))
         return cost
 
     def field(
-        self, node: FieldNode, parent: GraphQLObjectType, depth: int, seen: tuple[str, ...]
+        self,
+        node: FieldNode,
+        parent: GraphQLObjectType | None,
+        depth: int,
+        seen: tuple[str, ...],
     ) -> int:
         if node.alias is not None:
             self.aliases += 1
             if self.aliases > self.limits.max_aliases:
                 raise _TooComplex
         name = node.name.value
-        if name.startswith("__"):
-            return 1
-        definition = parent.fields.get(name)
-        if definition is None:
-            return 1
-        field_type = definition.type
-        if isinstance(field_type, GraphQLNonNull):
-            field_type = field_type.of_type
-        factor = 1
-        if isinstance(field_type, GraphQLList):
-            factor = _FACTORS.get(name, _LIST_FACTOR)
-        named = get_named_type(definition.type)
-        inner = 0
-        if isinstance(named, GraphQLObjectType):
-            inner = self.selection(node.selection_set, named, depth + 1, seen)
+        definition = parent.fields.get(name) if parent is not None else None
+        factor, named = 1, None
+        if definition is not None:
+            field_type = definition.type
+            if isinstance(field_type, GraphQLNonNull):
+                field_type = field_type.of_type
+            if isinstance(field_type, GraphQLList):
+                factor = _FACTORS.get(name, _LIST_FACTOR)
+            named = get_named_type(definition.type)
+        # Unknown fields are still walked, so depth and aliases are refused before
+        # validation spends time on a hostile document.
+        child_type = named if isinstance(named, GraphQLObjectType) else None
+        inner = self.selection(node.selection_set, child_type, depth + 1, seen)
         cost = 1 + factor * inner
         if cost > self.limits.max_cost:
             raise _TooComplex
@@ -183,17 +189,19 @@ class DocumentCache:
         try:
             document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLSyntaxError as exc:
-            if "token" in exc.message.lower() and "limit" in exc.message.lower():
+            if "parsing aborted" in exc.message.lower():  # the token limit
                 return PreparedDocument(None, too_complex=True)
             return PreparedDocument(None, (self._message(exc),))
-        errors = validate(self.schema, document, self._rules)
-        if errors:
-            return PreparedDocument(None, tuple(self._message(e) for e in errors))
+        # Priced before validation, so a hostile document is refused cheaply.
         walker = _Walker(self.schema, document, self.limits)
+        cost = 0
         try:
             for definition in document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
-                    walker.operation(definition)
+                    cost = max(cost, walker.operation(definition))
         except _TooComplex:
             return PreparedDocument(None, too_complex=True)
-        return PreparedDocument(document)
+        errors = validate(self.schema, document, self._rules)
+        if errors:
+            return PreparedDocument(None, tuple(self._message(e) for e in errors))
+        return PreparedDocument(document, cost=max(cost, 1))

@@ -1,18 +1,53 @@
-"""Reading a common assessment with the facts R7 needs, in one round trip."""
+"""The common assessment (CAF): read with the facts R7 needs, written under R8, one trip each.
+
+A read is one map projection: the CAF, its holder and team, needs, strengths, actions,
+every consent record about the child except SHARE_CONTACT_DETAILS (R7 and R8 decide
+on UNDERTAKE_, STORE_ and SHARE_ASSESSMENT), and the viewer's own overrides and
+services.
+
+A write is one transaction (graph.idempotency.write_once): take the child's write lock
+(graph.consent.LOCK_CHILD, the same lock consent changes take, so a withdrawal and a
+write it would forbid cannot interleave), read the CAF as above, hand it to the
+caller's `decide` callback (which raises to refuse and roll back), write, and read the
+CAF back for the answer.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
 
 from graph.children import practitioner_projection
+from graph.consent import CONSENT_MAP, LOCK_CHILD, ChildContext, Recorder, locked_context
 from graph.database import Graph
-from graph.facts import consent_from, native_date, override_from, practitioner_from
+from graph.facts import consent_from, native_date, override_from, practitioner_from, service_from
+from graph.idempotency import IdempotencyClaim, write_once
 from policies.assessments import AssessmentAccessFacts
-from policies.facts import PractitionerFact
+from policies.facts import PractitionerFact, ServiceFact
 
-__all__ = ["ActionFact", "AssessmentContent", "NeedFact", "fetch_assessment"]
+__all__ = [
+    "ActionFact",
+    "AssessmentContent",
+    "LeadAppointeeFacts",
+    "NeedFact",
+    "NewAction",
+    "TeamMemberFacts",
+    "add_delivery_action",
+    "add_need",
+    "add_strength",
+    "add_team_member",
+    "appoint_lead_professional",
+    "close_assessment",
+    "fetch_assessment",
+    "set_next_review",
+    "start_assessment",
+    "update_delivery_action",
+]
 
 
 @dataclass(frozen=True)
@@ -47,12 +82,33 @@ class AssessmentContent:
     strengths: tuple[str, ...]
     actions: tuple[ActionFact, ...]
     access: AssessmentAccessFacts
+    viewer_service_ids: frozenset[str] = frozenset()
+    close_reason: str | None = None
+
+    def action(self, action_id: str) -> ActionFact | None:
+        return next((a for a in self.actions if a.id == action_id), None)
 
 
-_FETCH = (
+_VIEWER_SERVICES: LiteralString = """
+CALL () {
+  OPTIONAL MATCH (:Practitioner {id: $practitionerId})-[:WORKS_FOR]->(vs:Service)
+  RETURN collect(vs.id) AS viewerServices
+}
+"""
+
+_BY_ID: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child)
+WHERE $childId IS NULL OR c.id = $childId
+"""
+
+_BY_ACTION: LiteralString = """
+MATCH (:DeliveryAction {id: $actionId})-[:OF]->(a:Assessment)-[:ABOUT]->(c:Child)
+"""
+
+_PROJECTION: LiteralString = (
     """
-MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child {id: $childId})
-RETURN a { .id, .status, .startedOn, .closedOn, .nextReviewOn, .strengths,
+RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .nextReviewOn,
+  .strengths,
   childId: c.id, childShielded: c.shielded, childLocalAuthority: c.localAuthority,
   dateOfBirth: c.dateOfBirth,
   holder: [(h:Practitioner)-[:HOLDS]->(a) | """
@@ -63,27 +119,33 @@ RETURN a { .id, .status, .startedOn, .closedOn, .nextReviewOn, .strengths,
     + """],
   needs: [(n:AssessmentNeed)-[:OF]->(a) | n { .domain, .element, .summary, .position }],
   actions: [(d:DeliveryAction)-[:OF]->(a) | d { .id, .description, .dueOn, .doneOn,
+    .createdAt,
     owner: [(o:Practitioner)-[:OWNS]->(d) | """
     + practitioner_projection("o")
     + """][0] }],
-  consents: [(g:ConsentGrant)-[:ABOUT]->(c) WHERE g.purpose = 'SHARE_ASSESSMENT' | g {
-    .id, .purpose, .state, .givenByChild, .competenceAssessed, .recordedOn, .expiresOn,
-    giverParentalResponsibility: coalesce(
-      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
-    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
-    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
-    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
-    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id] }],
+  consents: [(g:ConsentGrant)-[:ABOUT]->(c) WHERE g.purpose <> 'SHARE_CONTACT_DETAILS' | """
+    + CONSENT_MAP
+    + """],
   overrides: [(o:AccessOverride)-[:FOR]->(c)
-    WHERE o.expiresAt > datetime()
+    WHERE o.expiresAt > $now
       AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
     .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }]
 } AS a
 """
 )
 
+_FETCH: LiteralString = _VIEWER_SERVICES + _BY_ID + _PROJECTION
+_LOCK_BY_ID: LiteralString = (
+    _VIEWER_SERVICES + _BY_ID + "WITH a, c, viewerServices\n" + LOCK_CHILD + _PROJECTION
+)
+_LOCK_BY_ACTION: LiteralString = (
+    _VIEWER_SERVICES + _BY_ACTION + "WITH a, c, viewerServices\n" + LOCK_CHILD + _PROJECTION
+)
 
-def assessment_from(m: dict[str, Any]) -> AssessmentContent:
+
+def assessment_from(
+    m: dict[str, Any], viewer_services: list[str] | None = None
+) -> AssessmentContent:
     holder = practitioner_from(m.get("holder"))
     assert holder is not None, "an assessment always has a holder"
     team = tuple(p for p in map(practitioner_from, m.get("team") or ()) if p is not None)
@@ -97,6 +159,7 @@ def assessment_from(m: dict[str, Any]) -> AssessmentContent:
         overrides=tuple(override_from(o) for o in m.get("overrides") or ()),
     )
     needs = sorted(m.get("needs") or (), key=lambda n: n.get("position") or 0)
+    actions = sorted(m.get("actions") or (), key=lambda d: (str(d.get("createdAt") or ""), d["id"]))
     return AssessmentContent(
         id=m["id"],
         child_id=m["childId"],
@@ -107,7 +170,7 @@ def assessment_from(m: dict[str, Any]) -> AssessmentContent:
         closed_on=native_date(m.get("closedOn")),
         next_review_on=native_date(m.get("nextReviewOn")),
         holder=holder,
-        team=team,
+        team=tuple(sorted(team, key=lambda p: p.id)),
         needs=tuple(NeedFact(n["domain"], n["element"], n["summary"]) for n in needs),
         strengths=tuple(m.get("strengths") or ()),
         actions=tuple(
@@ -118,20 +181,472 @@ def assessment_from(m: dict[str, Any]) -> AssessmentContent:
                 native_date(d.get("dueOn")),
                 native_date(d.get("doneOn")),
             )
-            for d in sorted(m.get("actions") or (), key=lambda d: d["id"])
+            for d in actions
         ),
         access=access,
+        viewer_service_ids=frozenset(viewer_services or ()),
+        close_reason=m.get("closeReason"),
     )
 
 
+def _viewer_params(practitioner_id: str | None, subject: str, now: datetime) -> dict[str, Any]:
+    return {"practitionerId": practitioner_id, "subject": subject, "now": now}
+
+
 async def fetch_assessment(
-    graph: Graph, child_id: str, assessment_id: str, *, practitioner_id: str | None, subject: str
+    graph: Graph,
+    child_id: str,
+    assessment_id: str,
+    *,
+    practitioner_id: str | None,
+    subject: str,
+    now: datetime | None = None,
 ) -> AssessmentContent | None:
+    """One CAF of one child, with the viewer's services, consents and overrides (R7)."""
     records = await graph.read(
         _FETCH,
         childId=child_id,
         assessmentId=assessment_id,
-        practitionerId=practitioner_id,
-        subject=subject,
+        **_viewer_params(practitioner_id, subject, now or datetime.now().astimezone()),
     )
-    return assessment_from(records[0]["a"]) if records else None
+    if not records:
+        return None
+    return assessment_from(records[0]["a"], records[0]["viewerServices"])
+
+
+async def _locked(
+    tx: AsyncManagedTransaction,
+    recorder: Recorder,
+    *,
+    assessment_id: str | None = None,
+    action_id: str | None = None,
+) -> AssessmentContent | None:
+    params = _viewer_params(recorder.practitioner_id, recorder.subject, recorder.now)
+    if action_id is not None:
+        result = await tx.run(_LOCK_BY_ACTION, actionId=action_id, **params)
+    else:
+        result = await tx.run(_LOCK_BY_ID, assessmentId=assessment_id, childId=None, **params)
+    row = await result.single()
+    return assessment_from(row["a"], row["viewerServices"]) if row else None
+
+
+async def _load(
+    tx: AsyncManagedTransaction, recorder: Recorder, assessment_id: str
+) -> AssessmentContent:
+    params = _viewer_params(recorder.practitioner_id, recorder.subject, recorder.now)
+    result = await tx.run(_FETCH, assessmentId=assessment_id, childId=None, **params)
+    row = await result.single(strict=True)
+    return assessment_from(row["a"], row["viewerServices"])
+
+
+Decide = Callable[[AssessmentContent | None], None]
+
+
+async def _change(
+    graph: Graph,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+    cypher: LiteralString,
+    params: dict[str, Any],
+    *,
+    assessment_id: str | None = None,
+    action_id: str | None = None,
+) -> AssessmentContent:
+    """Lock, read, decide, run `cypher` (which starts from `$assessmentId`), read back."""
+
+    async def write(tx: AsyncManagedTransaction) -> str:
+        content = await _locked(tx, recorder, assessment_id=assessment_id, action_id=action_id)
+        decide(content)
+        if content is None:
+            raise AssertionError("decide must refuse a missing assessment")
+        result = await tx.run(
+            cypher,
+            assessmentId=content.id,
+            now=recorder.now,
+            today=recorder.now.date(),
+            subject=recorder.subject,
+            **params,
+        )
+        await result.consume()
+        return content.id
+
+    return await write_once(graph, claim, write, lambda tx, aid: _load(tx, recorder, aid))
+
+
+# --- Starting a CAF (R8) ---------------------------------------------------------------
+
+_START: LiteralString = """
+MATCH (c:Child {id: $childId}), (p:Practitioner {id: $practitionerId})
+CREATE (a:Assessment {id: $id, status: 'OPEN', startedOn: $today, strengths: $strengths,
+  createdAt: $now, startedBy: $subject})-[:ABOUT]->(c)
+CREATE (p)-[:HOLDS]->(a), (p)-[:TEAM_MEMBER_OF]->(a)
+WITH a
+CALL (a) {
+  UNWIND $consentIds AS gid MATCH (g:ConsentGrant {id: gid}) CREATE (a)-[:STARTED_WITH]->(g)
+}
+CALL (a) {
+  UNWIND $needs AS need
+  CREATE (:AssessmentNeed {domain: need.domain, element: need.element,
+    summary: need.summary, position: need.position})-[:OF]->(a)
+}
+RETURN a.id AS id
+"""
+
+
+async def start_assessment(
+    graph: Graph,
+    child_id: str,
+    *,
+    consent_ids: list[str],
+    needs: list[NeedFact],
+    strengths: list[str],
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Callable[[ChildContext | None], None],
+) -> AssessmentContent:
+    """Store a new CAF held by the recorder, who joins its team; `decide` applies R8."""
+
+    async def write(tx: AsyncManagedTransaction) -> str:
+        context = await locked_context(tx, child_id, recorder)
+        decide(context)
+        if context is None:
+            raise AssertionError("decide must refuse a missing child")
+        assessment_id = f"caf-{uuid.uuid4()}"
+        result = await tx.run(
+            _START,
+            id=assessment_id,
+            childId=child_id,
+            consentIds=consent_ids,
+            needs=[
+                {"domain": n.domain, "element": n.element, "summary": n.summary, "position": i}
+                for i, n in enumerate(needs)
+            ],
+            strengths=strengths,
+            **recorder.params(),
+        )
+        await result.single(strict=True)
+        return assessment_id
+
+    return await write_once(graph, claim, write, lambda tx, aid: _load(tx, recorder, aid))
+
+
+# --- Content: needs, strengths, actions, review ----------------------------------------
+
+_ADD_NEED: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId})
+CREATE (:AssessmentNeed {domain: $domain, element: $element, summary: $summary,
+  position: COUNT { (:AssessmentNeed)-[:OF]->(a) }})-[:OF]->(a)
+"""
+
+_ADD_STRENGTH: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId})
+SET a.strengths = coalesce(a.strengths, []) + $strength
+"""
+
+_ADD_ACTION: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId})
+CREATE (d:DeliveryAction {id: $actionId, description: $description, dueOn: $dueOn,
+  createdAt: $now, createdBy: $subject})-[:OF]->(a)
+WITH d
+CALL (d) { MATCH (o:Practitioner {id: $ownerId}) CREATE (o)-[:OWNS]->(d) }
+"""
+
+_UPDATE_ACTION: LiteralString = """
+MATCH (d:DeliveryAction {id: $actionId})-[:OF]->(:Assessment {id: $assessmentId})
+SET d.doneOn = CASE WHEN $setDoneOn THEN $doneOn ELSE d.doneOn END,
+    d.dueOn = CASE WHEN $setDueOn THEN $dueOn ELSE d.dueOn END,
+    d.description = coalesce($description, d.description),
+    d.updatedAt = $now, d.updatedBy = $subject
+"""
+
+_SET_REVIEW: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId}) SET a.nextReviewOn = $nextReviewOn
+"""
+
+_CLOSE: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId})
+SET a.status = $status, a.closedOn = $today, a.closeReason = $reason, a.closedBy = $subject
+"""
+
+_ADD_TEAM_MEMBER: LiteralString = """
+MATCH (a:Assessment {id: $assessmentId}), (p:Practitioner {id: $memberId})
+MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
+"""
+
+
+async def add_need(
+    graph: Graph,
+    assessment_id: str,
+    need: NeedFact,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _ADD_NEED,
+        {"domain": need.domain, "element": need.element, "summary": need.summary},
+        assessment_id=assessment_id,
+    )
+
+
+async def add_strength(
+    graph: Graph,
+    assessment_id: str,
+    strength: str,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _ADD_STRENGTH,
+        {"strength": strength},
+        assessment_id=assessment_id,
+    )
+
+
+@dataclass(frozen=True)
+class NewAction:
+    description: str
+    owner_id: str | None
+    due_on: date | None
+
+
+async def add_delivery_action(
+    graph: Graph,
+    assessment_id: str,
+    action: NewAction,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _ADD_ACTION,
+        {
+            "actionId": f"action-{uuid.uuid4()}",
+            "description": action.description,
+            "ownerId": action.owner_id,
+            "dueOn": action.due_on,
+        },
+        assessment_id=assessment_id,
+    )
+
+
+async def update_delivery_action(
+    graph: Graph,
+    action_id: str,
+    *,
+    done_on: date | None,
+    set_done_on: bool,
+    due_on: date | None,
+    set_due_on: bool,
+    description: str | None,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _UPDATE_ACTION,
+        {
+            "actionId": action_id,
+            "doneOn": done_on,
+            "setDoneOn": set_done_on,
+            "dueOn": due_on,
+            "setDueOn": set_due_on,
+            "description": description,
+        },
+        action_id=action_id,
+    )
+
+
+async def set_next_review(
+    graph: Graph,
+    assessment_id: str,
+    next_review_on: date,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _SET_REVIEW,
+        {"nextReviewOn": next_review_on},
+        assessment_id=assessment_id,
+    )
+
+
+async def close_assessment(
+    graph: Graph,
+    assessment_id: str,
+    status: str,
+    reason: str,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Decide,
+) -> AssessmentContent:
+    return await _change(
+        graph,
+        recorder,
+        claim,
+        decide,
+        _CLOSE,
+        {"status": status, "reason": reason},
+        assessment_id=assessment_id,
+    )
+
+
+# --- The team around the child (R8) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamMemberFacts:
+    content: AssessmentContent
+    member_found: bool
+    member_service_ids: frozenset[str]
+
+
+_MEMBER: LiteralString = """
+OPTIONAL MATCH (p:Practitioner {id: $memberId})
+RETURN p IS NOT NULL AS found, [(p)-[:WORKS_FOR]->(s:Service) | s.id] AS serviceIds
+"""
+
+
+async def add_team_member(
+    graph: Graph,
+    assessment_id: str,
+    member_id: str,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Callable[[TeamMemberFacts | None], None],
+) -> AssessmentContent:
+    """Add a practitioner to the team around the child; `decide` applies R8."""
+
+    async def write(tx: AsyncManagedTransaction) -> str:
+        content = await _locked(tx, recorder, assessment_id=assessment_id)
+        if content is None:
+            decide(None)
+            raise AssertionError("decide must refuse a missing assessment")
+        result = await tx.run(_MEMBER, memberId=member_id)
+        row = await result.single(strict=True)
+        decide(TeamMemberFacts(content, bool(row["found"]), frozenset(row["serviceIds"] or ())))
+        added = await tx.run(
+            _ADD_TEAM_MEMBER,
+            assessmentId=content.id,
+            memberId=member_id,
+            today=recorder.now.date(),
+        )
+        await added.consume()
+        return content.id
+
+    return await write_once(graph, claim, write, lambda tx, aid: _load(tx, recorder, aid))
+
+
+# --- The lead professional -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadAppointeeFacts:
+    context: ChildContext
+    found: bool
+    service: ServiceFact | None
+    #: The appointee has an active involvement with the child (their own or their service's).
+    involved: bool
+    #: The appointee is the holder or a team member of an OPEN CAF for the child.
+    in_open_team: bool
+
+
+_APPOINTEE: LiteralString = """
+MATCH (c:Child {id: $childId})
+OPTIONAL MATCH (p:Practitioner {id: $appointeeId})
+RETURN p IS NOT NULL AS found,
+  [(p)-[:WORKS_FOR]->(s:Service) | s { .id, .name, .kind, .sensitive, .localAuthority }][0]
+    AS service,
+  p IS NOT NULL AND EXISTS {
+    MATCH (i:Involvement)-[:OF]->(c) WHERE (i.endedOn IS NULL OR i.endedOn > $today)
+      AND (EXISTS { (i)-[:BY]->(p) } OR EXISTS { (i)-[:AT]->(:Service)<-[:WORKS_FOR]-(p) })
+  } AS involved,
+  p IS NOT NULL AND EXISTS {
+    MATCH (p)-[:HOLDS|TEAM_MEMBER_OF]->(a:Assessment {status: 'OPEN'})-[:ABOUT]->(c)
+  } AS inOpenTeam
+"""
+
+_APPOINT: LiteralString = """
+MATCH (c:Child {id: $childId}), (p:Practitioner {id: $appointeeId})
+CALL (c, p) {
+  MATCH (other:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(c) WHERE other <> p DELETE l
+}
+MERGE (p)-[l:LEAD_PROFESSIONAL_FOR]->(c) ON CREATE SET l.since = $today
+WITH c, p
+CALL (c, p) {
+  MATCH (i:Involvement)-[:OF]->(c)
+  SET i.isLeadProfessional = (i.endedOn IS NULL OR i.endedOn > $today)
+    AND EXISTS { (i)-[:BY]->(p) }
+}
+RETURN c.id AS id
+"""
+
+
+async def appoint_lead_professional(
+    graph: Graph,
+    child_id: str,
+    appointee_id: str,
+    *,
+    recorder: Recorder,
+    claim: IdempotencyClaim | None,
+    decide: Callable[[LeadAppointeeFacts | None], None],
+) -> str:
+    """Record the lead professional on the index (one per child); returns the child id."""
+
+    async def write(tx: AsyncManagedTransaction) -> str:
+        context = await locked_context(tx, child_id, recorder)
+        if context is None:
+            decide(None)
+            raise AssertionError("decide must refuse a missing child")
+        result = await tx.run(
+            _APPOINTEE, childId=child_id, appointeeId=appointee_id, today=recorder.now.date()
+        )
+        row = await result.single(strict=True)
+        decide(
+            LeadAppointeeFacts(
+                context=context,
+                found=bool(row["found"]),
+                service=service_from(row["service"]),
+                involved=bool(row["involved"]),
+                in_open_team=bool(row["inOpenTeam"]),
+            )
+        )
+        done = await tx.run(
+            _APPOINT, childId=child_id, appointeeId=appointee_id, today=recorder.now.date()
+        )
+        await done.single(strict=True)
+        return child_id
+
+    async def load(tx: AsyncManagedTransaction, result_id: str) -> str:
+        return result_id
+
+    return await write_once(graph, claim, write, load)

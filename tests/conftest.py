@@ -7,6 +7,7 @@ Hannah's story. Tests that change data clean up what they created.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ async def graph(
 
 @pytest.fixture(scope="session")
 def settings() -> Any:
-    return load_settings()
+    # The suite sends thousands of requests as a handful of subjects; the rate limit has
+    # its own tests (tests/security/test_limits.py) with an app of its own.
+    return dataclasses.replace(load_settings(), rate_limit_cost_per_minute=100_000_000)
 
 
 @pytest.fixture(scope="session")

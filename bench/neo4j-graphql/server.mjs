@@ -123,7 +123,7 @@ function unauthenticated(message) {
 const handler = createHandler({
   schema,
   async onSubscribe(req, params) {
-    const header = req.headers.get("authorization") || "";
+    const header = req.raw.headers.authorization || "";
     const [scheme, token] = header.split(" ");
     if (!token || scheme.toLowerCase() !== "bearer") return unauthenticated("missing bearer token");
     let jwt;

@@ -40,7 +40,10 @@ DOCUMENTS = [
 ]
 
 VIEWERS = [
-    ("melanie", dict(roles=[Role.PRACTITIONER], practitioner_id="p-melanie", local_authority="NBR")),
+    (
+        "melanie",
+        dict(roles=[Role.PRACTITIONER], practitioner_id="p-melanie", local_authority="NBR"),
+    ),
     ("nurse", dict(roles=[Role.PRACTITIONER], practitioner_id="p-nurse", local_authority="NBR")),
     ("admin NBR", dict(roles=[Role.INDEX_ADMIN], local_authority="NBR")),
     ("analyst", dict(roles=[Role.ANALYST])),
@@ -59,19 +62,26 @@ def test_hot_documents_compile() -> None:
     fast_path = FastPath(schema._schema, schema.config.name_converter)
     for _, document, _ in DOCUMENTS:
         assert fast_path.plan(parse(document), None) is not None
-    for other in ('{ me { subject } }', '{ child(id: "x") { assessment(id: "a") { id } } }',
-                  '{ child(id: "x") { id @include(if: true) } }'):
+    for other in (
+        "{ me { subject } }",
+        '{ child(id: "x") { assessment(id: "a") { id } } }',
+        '{ child(id: "x") { id @include(if: true) } }',
+    ):
         assert fast_path.plan(parse(other), None) is None
 
 
-async def _ask(app, settings, viewer: dict, document: str, variables, sync_driver, purpose="equivalence"):
+async def _ask(
+    app, settings, viewer: dict, document: str, variables, sync_driver, purpose="equivalence"
+):
     token = issue_token(settings, **viewer)
     request_id = uuid.uuid4().hex
     headers = {"Authorization": f"Bearer {token}", "X-Request-Id": request_id}
     if purpose:
         headers["X-Purpose"] = purpose
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-        response = await c.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
+        response = await c.post(
+            "/graphql", json={"query": document, "variables": variables}, headers=headers
+        )
     body = response.json()
     body.pop("extensions", None)
     records, _, _ = sync_driver.execute_query(
@@ -86,11 +96,15 @@ async def _ask(app, settings, viewer: dict, document: str, variables, sync_drive
 
 @pytest.mark.parametrize("viewer_name,viewer", VIEWERS, ids=[v[0] for v in VIEWERS])
 @pytest.mark.parametrize("name,document,variables", DOCUMENTS, ids=[d[0] for d in DOCUMENTS])
-async def test_same_answer_and_audit_both_ways(twin_apps, settings, sync_driver, today, name, document, variables, viewer_name, viewer) -> None:
+async def test_same_answer_and_audit_both_ways(
+    twin_apps, settings, sync_driver, today, name, document, variables, viewer_name, viewer
+) -> None:
     if variables and "input" in variables and "dateOfBirth" in variables["input"]:
         from seed import hannah
 
-        dob = next(c for c in hannah.scenario(today).children if c["id"] == "c-hannah")["dateOfBirth"]
+        dob = next(c for c in hannah.scenario(today).children if c["id"] == "c-hannah")[
+            "dateOfBirth"
+        ]
         variables = {"input": {**variables["input"], "dateOfBirth": dob.isoformat()}}
     fast, slow = twin_apps
     answer_fast = await _ask(fast, settings, viewer, document, variables, sync_driver)
@@ -101,13 +115,19 @@ async def test_same_answer_and_audit_both_ways(twin_apps, settings, sync_driver,
 async def test_same_refusal_without_purpose(twin_apps, settings, sync_driver) -> None:
     viewer = VIEWERS[0][1]
     fast, slow = twin_apps
-    a = await _ask(fast, settings, viewer, CHILD_PROFILE, {"id": "c-hannah"}, sync_driver, purpose=None)
-    b = await _ask(slow, settings, viewer, CHILD_PROFILE, {"id": "c-hannah"}, sync_driver, purpose=None)
+    a = await _ask(
+        fast, settings, viewer, CHILD_PROFILE, {"id": "c-hannah"}, sync_driver, purpose=None
+    )
+    b = await _ask(
+        slow, settings, viewer, CHILD_PROFILE, {"id": "c-hannah"}, sync_driver, purpose=None
+    )
     assert a == b
     assert a[1]["data"] is None
 
 
-async def test_fast_app_really_takes_the_compiled_path(twin_apps, settings, sync_driver, monkeypatch) -> None:
+async def test_fast_app_really_takes_the_compiled_path(
+    twin_apps, settings, sync_driver, monkeypatch
+) -> None:
     from api import fastpath
 
     calls = []

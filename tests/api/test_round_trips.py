@@ -45,7 +45,9 @@ def _remove_family(driver: neo4j.Driver) -> None:
     )
 
 
-async def test_search_of_25_children_costs_the_same_round_trips_as_one(as_viewer, sync_driver) -> None:
+async def test_search_of_25_children_costs_the_same_round_trips_as_one(
+    as_viewer, sync_driver
+) -> None:
     caller = as_viewer(practitioner_id="p-melanie")
     try:
         _make_family(sync_driver, 1)

@@ -1,0 +1,432 @@
+"""Query.consents, recordConsent, recordConsentRefusal, withdrawConsent (R9, R10, R6).
+
+Thin: validate the input, fetch facts (inside the write transaction for mutations),
+ask policies.consent, shape the answer. Nothing about consent is cached between
+requests: every decision is taken on the facts read by this request, so a
+withdrawal or refusal takes effect on the very next one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.errors import BadUserInput, Forbidden, NotFound
+from api.resolvers import mutation
+from api.schema.child import Address, Carer, Contact
+from api.schema.consent import (
+    ConsentGrant,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    RecordConsentInput,
+    RecordRefusalInput,
+)
+from api.schema.guard import Guard
+from graph import consent as consent_graph
+from graph.consent import ChildContext, ConsentDraft, ConsentRecord, ConsentWriteFacts
+from graph.idempotency import IdempotencyConflict
+from policies import consent as consent_policy
+from policies import shielding
+from policies.decision import Decision
+from policies.facts import CarerFact, ContactFact
+from policies.overrides import active_override
+from policies.viewer import Role, Viewer
+
+__all__ = [
+    "MAX_ID",
+    "authorise",
+    "record_consent",
+    "record_consent_refusal",
+    "resolve_consents",
+    "shape_consent",
+    "withdraw_consent",
+]
+
+MAX_ID = 200
+_MAX_REASON = 1000
+
+CHILD_NOT_FOUND = "no child with that id is visible to you"
+RECORD_NOT_FOUND = "no consent record with that id is visible to you"
+
+
+def _contact(fact: ContactFact | None) -> Contact | None:
+    if fact is None:
+        return None
+    address = fact.address
+    return Contact(
+        phone=fact.phone,
+        email=fact.email,
+        address=Address(
+            line1=address.line1, line2=address.line2, town=address.town, postcode=address.postcode
+        )
+        if address
+        else None,
+    )
+
+
+def _carer(fact: CarerFact, visible: bool) -> Carer:
+    return Carer(
+        id=strawberry.ID(fact.id),
+        name=fact.name,
+        relationship=fact.relationship,
+        parental_responsibility=fact.parental_responsibility,
+        lives_with_child=fact.lives_with_child,
+        _contact=_contact(fact.contact),
+        _guard=Guard(visible, f"Carer:{fact.id}.contact"),
+    )
+
+
+def shape_consent(ctx: RequestContext, record: ConsentRecord, where: Decision) -> ConsentGrant:
+    """The record as the API shows it; the carer is withheld for a shielded child (R4)."""
+    fact = record.fact
+    withheld = None
+    if record.carer is not None and not where:
+        withheld = f"ConsentGrant:{fact.id}.givenByCarer"
+    return ConsentGrant(
+        id=strawberry.ID(fact.id),
+        child_id=strawberry.ID(record.child_id),
+        purpose=ConsentPurpose(fact.purpose),
+        state=ConsentState(consent_policy.effective_state(fact, ctx.today)),
+        given_by_child=fact.given_by_child,
+        competence_assessed=fact.competence_assessed,
+        covers_service_ids=[strawberry.ID(s) for s in sorted(fact.covers_service_ids)],
+        covers_assessment_id=strawberry.ID(fact.covers_assessment_id)
+        if fact.covers_assessment_id
+        else None,
+        granted_to_practitioner_ids=[
+            strawberry.ID(p) for p in sorted(fact.granted_to_practitioner_ids)
+        ],
+        granted_to_service_ids=[strawberry.ID(s) for s in sorted(fact.granted_to_service_ids)],
+        method=ConsentMethod(record.method),
+        recorded_on=fact.recorded_on,
+        expires_on=fact.expires_on,
+        withdrawn_on=record.withdrawn_on,
+        _carer=_carer(record.carer, True) if record.carer is not None and where else None,
+        _carer_withheld=withheld,
+    )
+
+
+def _practitioner_only(ctx: RequestContext, action: str) -> None:
+    """Roles that never record or read consent are refused before anything is looked up,
+    so they cannot even learn whether a child id exists."""
+    viewer = ctx.viewer
+    if viewer.practitioner_id is None or not (
+        viewer.has(Role.PRACTITIONER) or viewer.has(Role.SAFEGUARDING_LEAD)
+    ):
+        ctx.audit.deny(f"{action}: role")
+        raise Forbidden(
+            "only a practitioner working with the child may record or read consent (R10)"
+        )
+
+
+def _id(value: str, field: str) -> str:
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID:
+        raise BadUserInput(f"{field.rsplit('.', 1)[-1]} must be a non-empty id", field=field)
+    return text
+
+
+def _ids(values: Iterable[strawberry.ID] | None, field: str) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(_id(v, field) for v in values or ()))
+    if len(ids) > consent_policy.MAX_SCOPE:
+        raise BadUserInput(
+            f"{field.rsplit('.', 1)[-1]} may name at most {consent_policy.MAX_SCOPE} ids",
+            field=field,
+        )
+    return ids
+
+
+def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer:
+    """R9/R10: involved with the child, or holding an override. Returns the viewer with
+    their services filled in (consent may be granted to a service)."""
+    viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+    decision = consent_policy.may_record_consent(
+        viewer, involved=context.involved, overrides=context.child.overrides, now=ctx.now
+    )
+    if not decision:
+        ctx.audit.deny(f"{action}: {decision.reason}")
+        raise Forbidden(
+            "only a practitioner involved with this child, or holding an access override "
+            "for them, may record or read their consent (R9, R10)"
+        )
+    if not context.involved:
+        override = active_override(viewer, context.child.overrides, ctx.now)
+        if override is not None:
+            ctx.audit.override(override.id)
+    return viewer
+
+
+def _visible(
+    ctx: RequestContext, viewer: Viewer, context: ChildContext, record: ConsentRecord
+) -> bool:
+    seen = consent_policy.record_visible(
+        viewer, context.child, record.named_services, ctx.today, ctx.now
+    )
+    if not seen:
+        ctx.audit.deny(f"ConsentGrant:{record.fact.id}")
+        return False
+    ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
+    return True
+
+
+async def resolve_consents(info: Info[Any, Any], child_id: str) -> list[ConsentGrant]:
+    ctx = mutation.begin(info, "consents")
+    _practitioner_only(ctx, "Query.consents")
+    child_id = _id(child_id, "childId")
+    ctx.audit.child(child_id)
+    context = await consent_graph.fetch_consents(
+        ctx.graph,
+        child_id,
+        practitioner_id=ctx.viewer.practitioner_id,
+        subject=ctx.viewer.subject,
+        now=ctx.now,
+    )
+    if context is None:
+        raise NotFound(CHILD_NOT_FOUND)
+    viewer = authorise(ctx, context, "Query.consents")
+    where = shielding.whereabouts(viewer, context.child, ctx.now)
+    return [
+        shape_consent(ctx, record, where)
+        for record in context.records
+        if _visible(ctx, viewer, context, record)
+    ]
+
+
+def _draft(
+    *,
+    child_id: str,
+    purpose: ConsentPurpose,
+    refusal: bool,
+    by_child: bool,
+    competence: bool | None,
+    carer_id: strawberry.ID | None,
+    carer_field: str,
+    covers_service_ids: list[strawberry.ID] | None,
+    covers_assessment_id: strawberry.ID | None,
+    granted_to_practitioner_ids: list[strawberry.ID] | None,
+    granted_to_service_ids: list[strawberry.ID] | None,
+    method: ConsentMethod | None,
+    expires_on: Any,
+    today: Any,
+) -> ConsentDraft:
+    carer = _id(carer_id, carer_field) if carer_id is not None else None
+    if by_child and carer is not None:
+        raise BadUserInput(
+            f"given by the child or by a carer, not both: leave {carer_field.split('.')[-1]} "
+            "empty when the child decides",
+            field=carer_field,
+        )
+    if not by_child and carer is None:
+        raise BadUserInput(
+            "name the carer with parental responsibility who decided, or mark it as the "
+            "child's own decision",
+            field=carer_field,
+        )
+    draft = ConsentDraft(
+        child_id=_id(child_id, "input.childId"),
+        purpose=purpose.value,
+        refusal=refusal,
+        given_by_child=by_child,
+        competence_assessed=bool(competence),
+        carer_id=carer,
+        covers_service_ids=_ids(covers_service_ids, "input.coversServiceIds"),
+        covers_assessment_id=_id(covers_assessment_id, "input.coversAssessmentId")
+        if covers_assessment_id is not None
+        else None,
+        granted_to_practitioner_ids=_ids(
+            granted_to_practitioner_ids, "input.grantedToPractitionerIds"
+        ),
+        granted_to_service_ids=_ids(granted_to_service_ids, "input.grantedToServiceIds"),
+        method=(method or ConsentMethod.VERBAL).value,
+        expires_on=expires_on,
+    )
+    if expires_on is not None and expires_on < today:
+        raise BadUserInput("expiresOn must be today or later", field="input.expiresOn")
+    scope, at_fault = consent_policy.check_scope(
+        draft.purpose,
+        covers_service_ids=frozenset(draft.covers_service_ids),
+        covers_assessment_id=draft.covers_assessment_id,
+        granted_to=len(draft.granted_to_practitioner_ids) + len(draft.granted_to_service_ids),
+        refusal=refusal,
+    )
+    if not scope:
+        raise BadUserInput(scope.reason, field=f"input.{at_fault}")
+    return draft
+
+
+def _decide_recording(
+    ctx: RequestContext, draft: ConsentDraft, child_field: str, carer_field: str, action: str
+) -> Any:
+    def decide(facts: ConsentWriteFacts | None) -> None:
+        if facts is None:
+            raise NotFound(CHILD_NOT_FOUND)
+        authorise(ctx, facts.context, action)
+        if draft.given_by_child:
+            decision = consent_policy.child_may_decide(
+                facts.context.child.date_of_birth, ctx.today, draft.competence_assessed
+            )
+            if not decision:
+                raise BadUserInput(
+                    "the child's own decision does not count here: "
+                    + decision.reason.removeprefix("R10: ")
+                    + " (R10); a carer with parental responsibility decides instead",
+                    field=child_field,
+                )
+        else:
+            link = facts.carer_parental_responsibility
+            decision = consent_policy.carer_may_consent(
+                cares_for_child=link is not None, parental_responsibility=bool(link)
+            )
+            if not decision:
+                raise BadUserInput(
+                    f"this carer cannot decide for the child: {decision.reason} (R10)",
+                    field=carer_field,
+                )
+        for unknown in facts.unknown_service_ids:
+            where = (
+                "input.coversServiceIds"
+                if unknown in draft.covers_service_ids
+                else "input.grantedToServiceIds"
+            )
+            raise BadUserInput(f"no service with id {unknown!r}", field=where)
+        for unknown in facts.unknown_practitioner_ids:
+            raise BadUserInput(
+                f"no practitioner with id {unknown!r}", field="input.grantedToPractitionerIds"
+            )
+        if draft.covers_assessment_id is not None and not facts.assessment_about_child:
+            raise BadUserInput(
+                "no assessment with that id for this child", field="input.coversAssessmentId"
+            )
+
+    return decide
+
+
+async def _record(
+    info: Info[Any, Any],
+    action: str,
+    arguments: dict[str, Any],
+    draft: ConsentDraft,
+    child_field: str,
+    carer_field: str,
+) -> ConsentGrant:
+    ctx: RequestContext = info.context
+    claim = mutation.claim(info, action, arguments)
+    try:
+        context, record = await consent_graph.record_consent(
+            ctx.graph,
+            draft,
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=_decide_recording(ctx, draft, child_field, carer_field, action),
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+    ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
+    return shape_consent(ctx, record, shielding.whereabouts(viewer, context.child, ctx.now))
+
+
+async def record_consent(info: Info[Any, Any], input: RecordConsentInput) -> ConsentGrant:
+    ctx = mutation.begin(info, "recordConsent", str(input.child_id).strip()[:MAX_ID])
+    _practitioner_only(ctx, "recordConsent")
+    draft = _draft(
+        child_id=str(input.child_id),
+        purpose=input.purpose,
+        refusal=False,
+        by_child=input.given_by_child,
+        competence=input.child_competence_assessed,
+        carer_id=input.given_by_carer_id,
+        carer_field="input.givenByCarerId",
+        covers_service_ids=input.covers_service_ids,
+        covers_assessment_id=input.covers_assessment_id,
+        granted_to_practitioner_ids=input.granted_to_practitioner_ids,
+        granted_to_service_ids=input.granted_to_service_ids,
+        method=input.method,
+        expires_on=input.expires_on,
+        today=ctx.today,
+    )
+    return await _record(
+        info,
+        "recordConsent",
+        {"input": input},
+        draft,
+        "input.givenByChild",
+        "input.givenByCarerId",
+    )
+
+
+async def record_consent_refusal(info: Info[Any, Any], input: RecordRefusalInput) -> ConsentGrant:
+    ctx = mutation.begin(info, "recordConsentRefusal", str(input.child_id).strip()[:MAX_ID])
+    _practitioner_only(ctx, "recordConsentRefusal")
+    draft = _draft(
+        child_id=str(input.child_id),
+        purpose=input.purpose,
+        refusal=True,
+        by_child=input.refused_by_child,
+        competence=input.child_competence_assessed,
+        carer_id=input.refused_by_carer_id,
+        carer_field="input.refusedByCarerId",
+        covers_service_ids=input.covers_service_ids,
+        covers_assessment_id=input.covers_assessment_id,
+        granted_to_practitioner_ids=None,
+        granted_to_service_ids=None,
+        method=input.method,
+        expires_on=None,
+        today=ctx.today,
+    )
+    return await _record(
+        info,
+        "recordConsentRefusal",
+        {"input": input},
+        draft,
+        "input.refusedByChild",
+        "input.refusedByCarerId",
+    )
+
+
+async def withdraw_consent(info: Info[Any, Any], grant_id: str, reason: str | None) -> ConsentGrant:
+    ctx = mutation.begin(info, "withdrawConsent")
+    _practitioner_only(ctx, "withdrawConsent")
+    grant_id = _id(grant_id, "id")
+    why = mutation.text(reason, "reason", limit=_MAX_REASON, required=False)
+    if why:
+        ctx.audit.reason = why
+    claim = mutation.claim(info, "withdrawConsent", {"id": grant_id, "reason": why})
+
+    def decide(facts: consent_graph.WithdrawFacts | None) -> None:
+        if facts is None:
+            raise NotFound(RECORD_NOT_FOUND)
+        ctx.audit.child(facts.context.child.id)
+        viewer = authorise(ctx, facts.context, "withdrawConsent")
+        # R6: a record naming a sensitive service the viewer may not see is not theirs
+        # to know about, let alone withdraw.
+        if not consent_policy.record_visible(
+            viewer, facts.context.child, facts.record.named_services, ctx.today, ctx.now
+        ):
+            ctx.audit.deny(f"ConsentGrant:{grant_id}")
+            raise NotFound(RECORD_NOT_FOUND)
+        decision = consent_policy.may_withdraw(facts.record.fact, ctx.today)
+        if not decision:
+            raise BadUserInput(decision.reason, field="id")
+
+    try:
+        context, record = await consent_graph.withdraw_consent(
+            ctx.graph,
+            grant_id,
+            why,
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    ctx.audit.child(context.child.id)
+    viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+    ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
+    return shape_consent(ctx, record, shielding.whereabouts(viewer, context.child, ctx.now))

@@ -1,0 +1,166 @@
+"""Query.involvementNetwork and Query.carerNetwork (R12): trace, decide, shape, audit.
+
+Two round trips whatever the size of the family: the raw neighbourhood
+(graph.network), then every candidate child's facts at once (load_children). Policy
+decides which links may be followed (policies.network, R4); the children reached are
+shaped by shape_child exactly as `child(id:)` shapes them, which also names each one
+in the audit event; the reason goes into the event beside the X-Purpose header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.errors import BadUserInput, Forbidden, NotFound
+from api.resolvers.child import MAX_ID, load_children, shape_child
+from api.schema.child import Child
+from api.schema.network import InvolvementNetwork, NetworkLink
+from graph import network as network_graph
+from policies import network, shielding, visibility
+from policies.facts import ChildFacts
+from policies.viewer import Viewer
+
+__all__ = ["resolve_carer_network", "resolve_involvement_network"]
+
+
+def _tracer(info: Info[Any, Any], action: str, reason: str) -> RequestContext:
+    """R12: SAFEGUARDING_LEAD only, a reason and the X-Purpose header, all audited."""
+    ctx: RequestContext = info.context
+    ctx.audit.touch(action)
+    decision = network.may_trace(ctx.viewer)
+    if not decision:
+        ctx.audit.deny(f"Query.{action}: {decision.reason}")
+        raise Forbidden("only a SAFEGUARDING_LEAD may trace a network")
+    stated = network.check_reason(reason)
+    if not stated:
+        raise BadUserInput(stated.reason.removeprefix("R12: "), field="reason")
+    ctx.purpose()
+    ctx.audit.reason = reason.strip()
+    return ctx
+
+
+def _identifier(value: strawberry.ID, name: str) -> str:
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID:
+        raise BadUserInput(f"{name} must be a non-empty index identifier", field=name)
+    return text
+
+
+def _findable(
+    ctx: RequestContext, viewer: Viewer, facts: list[ChildFacts]
+) -> dict[str, ChildFacts]:
+    """R2/R16 as for a direct lookup: archived records are not part of any network."""
+    return {f.id: f for f in facts if visibility.may_find(viewer, f, ctx.today, by_search=False)}
+
+
+def _withheld(ctx: RequestContext, viewer: Viewer, facts: dict[str, ChildFacts]) -> frozenset[str]:
+    """The children whose whereabouts R4 withholds from this viewer."""
+    return frozenset(
+        child_id for child_id, f in facts.items() if not shielding.whereabouts(viewer, f, ctx.now)
+    )
+
+
+def _involved_with(children: list[Child]) -> list[NetworkLink]:
+    """INVOLVED_WITH from what each shaped record shows, so R5 and R6 hold for links too."""
+    links = []
+    for child in children:
+        for involvement in child.involvements:
+            target = (
+                involvement.practitioner.id if involvement.practitioner else involvement.service.id
+            )
+            links.append(
+                NetworkLink(
+                    from_=child.id,
+                    to=target,
+                    kind=network.INVOLVED_WITH,
+                    via=involvement.id,
+                )
+            )
+    return links
+
+
+async def resolve_involvement_network(
+    info: Info[Any, Any], child_id: strawberry.ID, reason: str, depth: int = 1
+) -> InvolvementNetwork:
+    ctx = _tracer(info, "involvementNetwork", reason)
+    if not network.check_depth(depth):
+        raise BadUserInput(
+            f"depth must be between {network.MIN_DEPTH} and {network.MAX_DEPTH}", field="depth"
+        )
+    root = _identifier(child_id, "childId")
+    hood = await network_graph.neighbourhood(ctx.graph, root, depth, network.MAX_NETWORK)
+    viewer, found = await load_children(ctx, hood.child_ids) if hood.child_ids else (ctx.viewer, [])
+    facts = _findable(ctx, viewer, found)
+    if root not in facts:
+        ctx.audit.deny(f"Child:{root}: not found")
+        raise NotFound("no child with that id is visible to you")
+    withheld = _withheld(ctx, viewer, facts)
+    usable = [link for link in hood.links if link.a in facts and link.b in facts]
+    traced = network.trace(root, depth, usable, withheld)
+    for refused in traced.withheld:
+        ctx.audit.deny(f"NetworkLink:{refused.a}-{refused.kind}-{refused.b}")
+    order = sorted(traced.distance, key=lambda c: (traced.distance[c], c))
+    children = [shape_child(ctx, viewer, facts[c]) for c in order]
+    links = [
+        NetworkLink(
+            from_=strawberry.ID(link.source),
+            to=strawberry.ID(link.target),
+            kind=link.kind,
+            via=strawberry.ID(link.via) if link.via else None,
+        )
+        for link in traced.links
+    ]
+    return InvolvementNetwork(
+        children=children,
+        links=links + _involved_with(children),
+        truncated=hood.truncated or traced.truncated,
+    )
+
+
+async def resolve_carer_network(
+    info: Info[Any, Any], carer_id: strawberry.ID, reason: str
+) -> InvolvementNetwork:
+    ctx = _tracer(info, "carerNetwork", reason)
+    carer = _identifier(carer_id, "carerId")
+    household = await network_graph.carer_household(ctx.graph, carer, network.MAX_NETWORK)
+    if household is None:
+        raise NotFound("no carer with that id")
+    ctx.audit.disclose(f"Carer:{carer}.network")
+    ids = list(
+        dict.fromkeys(
+            [t.child_id for t in household.ties] + [t.via for t in household.ties if t.via]
+        )
+    )
+    viewer, found = await load_children(ctx, ids) if ids else (ctx.viewer, [])
+    facts = _findable(ctx, viewer, found)
+    withheld = _withheld(ctx, viewer, facts)
+
+    shown: dict[str, None] = {}
+    links: list[NetworkLink] = []
+    for tie in household.ties:
+        if tie.child_id not in facts or (tie.via is not None and tie.via not in facts):
+            continue
+        if not network.carer_tie_allowed(tie, withheld):
+            ctx.audit.deny(f"NetworkLink:{carer}-{tie.kind}-{tie.child_id}")
+            continue
+        if tie.child_id in shown and tie.kind == network.LIVES_WITH:
+            continue
+        shown[tie.child_id] = None
+        links.append(
+            NetworkLink(
+                from_=strawberry.ID(carer),
+                to=strawberry.ID(tie.child_id),
+                kind=tie.kind,
+                via=strawberry.ID(tie.via) if tie.via else None,
+            )
+        )
+    children = [shape_child(ctx, viewer, facts[c]) for c in shown]
+    return InvolvementNetwork(
+        children=children,
+        links=links + _involved_with(children),
+        truncated=len(household.ties) >= network.MAX_NETWORK,
+    )
