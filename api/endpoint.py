@@ -43,6 +43,7 @@ _DB_DOWN = (
     neo4j.exceptions.TransientError,
     neo4j.exceptions.IncompleteCommit,
     neo4j.exceptions.DatabaseUnavailable,
+    neo4j.exceptions.ConnectionPoolError,
     ConnectionError,
     OSError,
 )
@@ -65,6 +66,14 @@ def _refuse(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     return _json({"errors": [_error(code, message)]}, status, headers)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A transaction the database gave up on (its timeout): the index is overloaded."""
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, neo4j.exceptions.Neo4jError) and (
+        "TransactionTimedOut" in code or code.startswith("Neo.TransientError")
+    )
 
 
 class GraphQLEndpoint:
@@ -241,7 +250,7 @@ class GraphQLEndpoint:
             # Variable coercion and similar request errors from graphql-core itself.
             shaped = _error("BAD_USER_INPUT", error.message)
             fatal = True
-        elif isinstance(original, _DB_DOWN):
+        elif isinstance(original, _DB_DOWN) or _timed_out(original):
             log.warning("database_unavailable", error=type(original).__name__)
             shaped = _error(
                 "SERVICE_UNAVAILABLE", "the index is temporarily unavailable; try again"

@@ -27,7 +27,15 @@ import neo4j
 
 from graph.connection import target_from_env
 
-__all__ = ["Dataset", "Sample", "ensure_dataset", "prewarm", "sample"]
+__all__ = [
+    "Dataset",
+    "Sample",
+    "audit_events",
+    "ensure_dataset",
+    "prewarm",
+    "sample",
+    "special_children",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 CONTACTGRAPH = REPO / ".local" / "venv" / "bin" / "contactgraph"
@@ -56,6 +64,19 @@ LIMIT $limit
 GP_PRACTITIONER: LiteralString = """
 MATCH (p:Practitioner)-[:WORKS_FOR]->(s:Service {kind: 'GP'})
 RETURN p.id AS id, s.localAuthority AS localAuthority ORDER BY p.id LIMIT 1
+"""
+SENSITIVE: LiteralString = """
+MATCH (c:Child)<-[:OF]-(i:Involvement)-[:AT]->(:Service {sensitive: true})
+WHERE i.endedOn IS NULL AND c.archivedOn IS NULL
+WITH DISTINCT c ORDER BY c.id LIMIT $limit
+RETURN c.id AS id, c.familyName AS familyName, toString(c.dateOfBirth) AS dateOfBirth,
+       'sensitive' AS why
+"""
+SHIELDED: LiteralString = """
+MATCH (c:Child {shielded: true}) WHERE c.archivedOn IS NULL
+WITH c ORDER BY c.id LIMIT $limit
+RETURN c.id AS id, c.familyName AS familyName, toString(c.dateOfBirth) AS dateOfBirth,
+       'shielded' AS why
 """
 PRACTITIONER: LiteralString = """
 MATCH (p:Practitioner {id: $id})
@@ -91,7 +112,7 @@ def _driver() -> neo4j.Driver:
 
 def _run(args: list[str], env: dict[str, str]) -> None:
     print(f"$ contactgraph {' '.join(args)}", flush=True)
-    done = subprocess.run(  # noqa: S603 - our own CLI
+    done = subprocess.run(
         [str(CONTACTGRAPH), *args], env=env, cwd=REPO, check=False, stdin=subprocess.DEVNULL
     )
     if done.returncode != 0:
@@ -139,11 +160,12 @@ def ensure_dataset(children: int, seed: int, env: dict[str, str]) -> Dataset:
         else:
             driver.execute_query(DROP_MARKER)
     today = date.today()
-    _run(["seed", "--children", str(children), "--seed", str(seed), "--today", today.isoformat()], env)
+    _run(
+        ["seed", "--children", str(children), "--seed", str(seed), "--today", today.isoformat()],
+        env,
+    )
     with _driver() as driver:
-        driver.execute_query(
-            WRITE_MARKER, children=children, seed=seed, seededOn=today.isoformat()
-        )
+        driver.execute_query(WRITE_MARKER, children=children, seed=seed, seededOn=today.isoformat())
         count = _child_nodes(driver)
     return Dataset(children, seed, today.isoformat(), count, reused=False)
 
@@ -154,7 +176,9 @@ def sample(
     """`size` live children drawn uniformly and reproducibly, and a GP practitioner to ask."""
     rng = random.Random(sample_seed)
     wanted = min(size, dataset.children)
-    numbers = rng.sample(range(1, dataset.children + 1), min(dataset.children, wanted + wanted // 5 + 10))
+    numbers = rng.sample(
+        range(1, dataset.children + 1), min(dataset.children, wanted + wanted // 5 + 10)
+    )
     ids = [f"c-s{dataset.seed}-{n}" for n in numbers]
     with _driver() as driver:
         records, _, _ = driver.execute_query(CANDIDATES, ids=ids)
@@ -172,6 +196,23 @@ def sample(
         viewer = dict(records[0])
     rng.shuffle(found)
     return Sample(str(viewer["id"]), viewer["localAuthority"], found[:wanted])
+
+
+def special_children(limit: int = 3) -> list[dict[str, str]]:
+    """Children whose answers depend on policy: a sensitive involvement (R6), or shielded (R4)."""
+    with _driver() as driver:
+        out = []
+        for cypher in (SENSITIVE, SHIELDED):
+            records, _, _ = driver.execute_query(cypher, limit=limit)
+            out += [dict(r) for r in records]
+    return out
+
+
+def audit_events() -> int:
+    """How many audit events the graph holds (a count-store read, instant at any size)."""
+    with _driver() as driver:
+        records, _, _ = driver.execute_query("MATCH (e:AuditEvent) RETURN count(e) AS n")
+        return int(records[0]["n"])
 
 
 def prewarm(ids: list[str], cypher: LiteralString, batch: int = 500) -> None:

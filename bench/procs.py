@@ -126,14 +126,14 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._log = log
-        self.process = subprocess.Popen(  # noqa: S603 - argv is built by the harness
+        self.process = subprocess.Popen(
             list(self.argv),
             cwd=self.cwd,
             env=dict(self.env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are running yet
+            preexec_fn=_die_with_parent,
             start_new_session=True,  # a Ctrl-C reaches the harness, which stops us in order
         )
 
@@ -154,8 +154,9 @@ class Server:
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if not self.alive():
+                    code = self.process.returncode if self.process else None
                     raise ServerError(
-                        f"{self.name} exited while starting (exit {self.process and self.process.returncode}); "
+                        f"{self.name} exited while starting (exit {code}); "
                         f"last lines of {self.log_path}:\n{self.log_tail()}"
                     )
                 with contextlib.suppress(httpx.HTTPError):

@@ -67,7 +67,11 @@ def _practitioner(var: LiteralString) -> LiteralString:
     return (
         "{id: " + var + ".id, name: " + var + ".name, jobTitle: " + var + ".jobTitle,"
         " contact: " + _contact(var) + ","
-        " service: [(" + var + ")-[:WORKS_FOR]->(" + var + "s:Service) | "
+        " service: [("
+        + var
+        + ")-[:WORKS_FOR]->("
+        + var
+        + "s:Service) | "
         + _service(var + "s")
         + "][0]}"
     )
@@ -133,7 +137,9 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def _bad(message: str, status: int = 400) -> Response:
-    return _json({"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}, status)
+    return _json(
+        {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}, status
+    )
 
 
 class RawPeer:

@@ -34,7 +34,9 @@ SYSTEMS = ("raw", "neo4j-graphql", "contactgraph")
 WORKLOADS = ("profile", "search", "mix")
 INVOLVEMENT_WINDOW = timedelta(days=365)  # R5
 
-_SERVICE = "id name kind sensitive localAuthority phone email addressLine1 addressLine2 town postcode"
+_SERVICE = (
+    "id name kind sensitive localAuthority phone email addressLine1 addressLine2 town postcode"
+)
 _PRACTITIONER = (
     f"id name jobTitle phone email addressLine1 addressLine2 town postcode service {{ {_SERVICE} }}"
 )
@@ -83,7 +85,11 @@ def _dumps(body: dict[str, Any]) -> str:
 def _profile(endpoint: Endpoint, child: dict[str, str], horizon: date) -> dict[str, str]:
     expect = f'"id":"{child["id"]}"'
     if endpoint.system == "raw":
-        return {"url": f"{endpoint.base}/profile", "body": _dumps({"id": child["id"]}), "expect": expect}
+        return {
+            "url": f"{endpoint.base}/profile",
+            "body": _dumps({"id": child["id"]}),
+            "expect": expect,
+        }
     if endpoint.system == "neo4j-graphql":
         body = {
             "query": NGQL_PROFILE,
@@ -91,12 +97,17 @@ def _profile(endpoint: Endpoint, child: dict[str, str], horizon: date) -> dict[s
             "operationName": "Profile",
         }
     else:
-        body = {"query": CHILD_PROFILE, "variables": {"id": child["id"]}, "operationName": "Profile"}
+        body = {
+            "query": CHILD_PROFILE,
+            "variables": {"id": child["id"]},
+            "operationName": "Profile",
+        }
     return {"url": f"{endpoint.base}/graphql", "body": _dumps(body), "expect": expect}
 
 
 def _search(endpoint: Endpoint, child: dict[str, str], horizon: date) -> dict[str, str]:
     expect = f'"id":"{child["id"]}"'
+    body: dict[str, Any]
     if endpoint.system == "raw":
         body = {"familyName": child["familyName"], "dateOfBirth": child["dateOfBirth"]}
         return {"url": f"{endpoint.base}/search", "body": _dumps(body), "expect": expect}
@@ -134,6 +145,10 @@ def requests_for(
         out = []
         for k, child in enumerate(children):
             # Nine profiles, then a search, so every 10 consecutive requests hold 9 + 1.
-            out.append(_search(endpoint, child, horizon) if k % 10 == 9 else _profile(endpoint, child, horizon))
+            out.append(
+                _search(endpoint, child, horizon)
+                if k % 10 == 9
+                else _profile(endpoint, child, horizon)
+            )
         return out
     raise ValueError(f"unknown workload {workload!r}")

@@ -94,7 +94,8 @@ def open_graph(
         max_connection_pool_size=pool_size,
         connection_acquisition_timeout=acquire_timeout_s,
         connection_timeout=5.0,
-        max_transaction_retry_time=5.0,
+        # Retries ride out a cluster leader switch, but a dead server must fail fast.
+        max_transaction_retry_time=2.0,
         notifications_min_severity="OFF",
     )
     return Graph(driver, target.database, timeout_s)

@@ -605,6 +605,10 @@ def parse_record(
         if not isinstance(op, str) or op not in _READERS:
             raise _Invalid(Code.UNKNOWN_OP, f"op must be one of {', '.join(OPS)}")
         if isinstance(payload, str):
+            if len(payload) > MAX_LINE_BYTES:
+                raise _Invalid(
+                    Code.RECORD_TOO_LARGE, f"payload is longer than {MAX_LINE_BYTES} characters"
+                )
             try:
                 payload = orjson.loads(payload)
             except orjson.JSONDecodeError:

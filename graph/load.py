@@ -344,26 +344,42 @@ def load_synthetic(
     return totals
 
 
-# Deletes in the server's own transactions of 10,000 at a time, so a graph of any size
-# is wiped without one huge transaction. Relationships go first: a DETACH DELETE batch
-# that happens to hold the services would also hold their hundreds of thousands of
-# involvements' relationships and overflow the server's transaction memory. Everything
-# goes, :Migration records and the AuditChain head included, while constraints and
-# indexes stay: re-apply the migrations after a wipe (they are idempotent).
+# Deletes in the server's own transactions of 10,000 at a time, so no transaction
+# grows with the graph. Relationships go first: a DETACH DELETE batch that happens to
+# hold the services would also hold their hundreds of thousands of involvements'
+# relationships and overflow the server's transaction memory. The outer (implicit)
+# transaction is still subject to the transaction timeout, so each statement takes a
+# bounded round ($limit) and wipe() repeats it until a round comes up short.
 WIPE_RELATIONSHIPS: LiteralString = """
 MATCH ()-[r]->()
+WITH r LIMIT $limit
 CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS
 """
 
 WIPE_NODES: LiteralString = """
 MATCH (n)
+WITH n LIMIT $limit
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
 
+_WIPE_ROUND = 200_000
+
 
 def wipe(driver: Driver, database: str | None = None) -> None:
-    """Deletes every node and relationship (not the schema). For tests."""
+    """Deletes every node and relationship, but not the schema. For tests.
+
+    Everything goes, :Migration records and the AuditChain head included, while
+    constraints and indexes stay: re-apply the migrations afterwards (they are
+    idempotent) to restore the data they create.
+    """
     with driver.session(database=database) as session:
-        # CALL { } IN TRANSACTIONS needs an implicit (auto-commit) transaction.
-        for cypher in (WIPE_RELATIONSHIPS, WIPE_NODES):
-            session.run(Query(cypher, timeout=_TX_TIMEOUT_S)).consume()
+        for cypher, deleted in (
+            (WIPE_RELATIONSHIPS, "relationships_deleted"),
+            (WIPE_NODES, "nodes_deleted"),
+        ):
+            while True:
+                # CALL { } IN TRANSACTIONS needs an implicit (auto-commit) transaction.
+                query = Query(cypher, timeout=_TX_TIMEOUT_S)
+                summary = session.run(query, limit=_WIPE_ROUND).consume()
+                if getattr(summary.counters, deleted) < _WIPE_ROUND:
+                    break

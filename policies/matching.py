@@ -50,6 +50,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from policies.decision import Decision, allow, deny
+from policies.facts import ChildFacts
+from policies.viewer import Role, Viewer
+
 __all__ = [
     "Candidate",
     "Incoming",
@@ -57,6 +61,11 @@ __all__ = [
     "MatchOutcome",
     "ReviewReason",
     "match_child",
+    "may_create_new_child",
+    "may_ingest",
+    "may_match_to_child",
+    "may_review_matches",
+    "review_concerns_viewer",
 ]
 
 
@@ -208,3 +217,57 @@ def match_child(
             possible,
         )
     return MatchOutcome(MatchKind.CREATE, "R15: no child on the index matches")
+
+
+# --- Who may push, and who decides (R15, with R4 for shielded candidates) ----------------
+
+
+def may_ingest(viewer: Viewer, source: str) -> Decision:
+    """R15: a FEED token pushes records, and only for the source system its token names."""
+    if not viewer.has(Role.FEED):
+        return deny("R15: only FEED tokens push feed records")
+    if not viewer.source or viewer.source != source:
+        return deny("R15: a FEED token pushes only for the source named in it")
+    return allow("R15: FEED token for this source")
+
+
+def may_review_matches(viewer: Viewer) -> Decision:
+    """Only an index team works the queue, and each team only for its own local authority."""
+    if not viewer.has(Role.INDEX_ADMIN):
+        return deny("R15: only INDEX_ADMIN resolves held feed records")
+    if not viewer.local_authority:
+        return deny("R15: an INDEX_ADMIN token must name its local authority")
+    return allow("R15: INDEX_ADMIN of a local authority")
+
+
+def review_concerns_viewer(
+    viewer: Viewer, incoming_local_authority: str | None, candidates: Sequence[ChildFacts]
+) -> bool:
+    """A review is for the team of the incoming record's authority or a candidate's."""
+    la = viewer.local_authority
+    return la is not None and (
+        incoming_local_authority == la or any(c.local_authority == la for c in candidates)
+    )
+
+
+def may_match_to_child(viewer: Viewer, child: ChildFacts) -> Decision:
+    """Merging a record into a child changes that child: its own authority's team decides."""
+    if viewer.local_authority is None or child.local_authority != viewer.local_authority:
+        return deny("R15: only the index team of the child's local authority may match to it")
+    return allow("R15: INDEX_ADMIN of the child's local authority")
+
+
+def may_create_new_child(viewer: Viewer, candidates: Sequence[ChildFacts]) -> Decision:
+    """R4/R15: a new, unshielded record beside a shielded candidate is the shielding team's call.
+
+    Only they can see where the shielded child lives and so judge whether the incoming
+    record is the same child at an old address: anyone else could create exactly the
+    unshielded duplicate that R4 forbids.
+    """
+    for child in candidates:
+        if child.shielded and child.local_authority != viewer.local_authority:
+            return deny(
+                "R4/R15: a candidate is shielded; only its own local authority's index team "
+                "may decide that the record is another child"
+            )
+    return allow("R15: no shielded candidate of another local authority")

@@ -70,6 +70,8 @@ class RetentionDecision:
     reason: str
     #: For ARCHIVE: the date the rule fell due, recorded as the child's archivedOn.
     archive_on: date | None = None
+    #: For ARCHIVE: the death rule fell due, not the 18th birthday.
+    after_death: bool = False
 
 
 def _years_after(day: date, years: int) -> date:
@@ -107,7 +109,10 @@ def retention_step(
         )
     if due != _years_after(date_of_birth, ADULT_AGE):
         return RetentionDecision(
-            RetentionStep.ARCHIVE, "R16: a year after the child's death", archive_on=due
+            RetentionStep.ARCHIVE,
+            "R16: a year after the child's death",
+            archive_on=due,
+            after_death=True,
         )
     return RetentionDecision(RetentionStep.ARCHIVE, "R16: 18th birthday", archive_on=due)
 

@@ -1,23 +1,64 @@
-"""Child.assessment: the CAF content, shown only as R7 allows."""
+"""The CAF: Child.assessment under R7, and the mutations that keep it under R8.
+
+Thin: validate the input, fetch the CAF's facts inside the mutation's write
+transaction, ask policies.assessments, shape the answer. Consent is asked afresh on
+every write: a withdrawal of consent to store the CAF stops the very next change.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
-from api.resolvers.child import practitioner_view
+from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
+from api.resolvers import mutation
+from api.resolvers.child import load_children, practitioner_view, shape_child
+from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise
 from api.schema.enums import AssessmentStatus
 from api.schema.guard import Guard
-from graph.assessments import AssessmentContent, fetch_assessment
+from graph import assessments as assessment_graph
+from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
+from graph.consent import ChildContext
+from graph.idempotency import IdempotencyConflict
 from policies import assessments as assessment_policy
+from policies import consent as consent_policy
+from policies import visibility
+from policies.viewer import Role, Viewer
 
 if TYPE_CHECKING:
-    from api.schema.assessment import Assessment
+    from api.schema.assessment import (
+        Assessment,
+        AssessmentDomainElements,
+        NeedInput,
+        StartAssessmentInput,
+    )
+    from api.schema.child import Child
 
-__all__ = ["resolve_child_assessment", "shape_assessment"]
+__all__ = [
+    "add_delivery_action",
+    "add_need",
+    "add_strength",
+    "add_team_member",
+    "appoint_lead_professional",
+    "close_assessment",
+    "resolve_assessment_elements",
+    "resolve_child_assessment",
+    "set_next_review",
+    "shape_assessment",
+    "start_assessment",
+    "update_delivery_action",
+]
+
+ASSESSMENT_NOT_FOUND = "no assessment with that id is visible to you"
+ACTION_NOT_FOUND = "no delivery action with that id is visible to you"
+_MAX_TEXT = 2000
+_MAX_ITEMS = 50
 
 
 def shape_assessment(ctx: RequestContext, content: AssessmentContent) -> Assessment:
@@ -49,7 +90,12 @@ def shape_assessment(ctx: RequestContext, content: AssessmentContent) -> Assessm
         ],
         team_around_the_child=[practitioner_view(p, guard) for p in content.team],
         next_review_on=content.next_review_on,
+        close_reason=content.close_reason,
     )
+
+
+def _viewer(ctx: RequestContext, content: AssessmentContent) -> Viewer:
+    return dataclasses.replace(ctx.viewer, service_ids=content.viewer_service_ids)
 
 
 async def resolve_child_assessment(
@@ -62,13 +108,513 @@ async def resolve_child_assessment(
         assessment_id,
         practitioner_id=ctx.viewer.practitioner_id,
         subject=ctx.viewer.subject,
+        now=ctx.now,
     )
     if content is None:
         ctx.audit.deny(f"Assessment:{assessment_id}: not found")
         return None
-    decision = assessment_policy.may_read_assessment(ctx.viewer, content.access, ctx.now)
+    decision = assessment_policy.may_read_assessment(_viewer(ctx, content), content.access, ctx.now)
     if not decision:
         ctx.audit.deny(f"Assessment:{assessment_id}")
         return None
+    if "R9" in decision.reason:
+        for override in content.access.overrides:
+            ctx.audit.override(override.id)
     ctx.audit.disclose(f"Assessment:{assessment_id}")
     return shape_assessment(ctx, content)
+
+
+def resolve_assessment_elements() -> list[AssessmentDomainElements]:
+    from api.schema.assessment import AssessmentDomain, AssessmentDomainElements
+
+    return [
+        AssessmentDomainElements(domain=AssessmentDomain(domain), elements=list(elements))
+        for domain, elements in assessment_policy.CAF_ELEMENTS.items()
+    ]
+
+
+# --- Validation ------------------------------------------------------------------------
+
+
+def _practitioner_only(ctx: RequestContext, action: str) -> None:
+    viewer = ctx.viewer
+    if viewer.practitioner_id is None or not (
+        viewer.has(Role.PRACTITIONER) or viewer.has(Role.SAFEGUARDING_LEAD)
+    ):
+        ctx.audit.deny(f"{action}: role")
+        raise Forbidden("only a practitioner works on a common assessment")
+
+
+def _id(value: str, field: str) -> str:
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID:
+        raise BadUserInput(f"{field.rsplit('.', 1)[-1]} must be a non-empty id", field=field)
+    return text
+
+
+def _need(need: NeedInput, field: str) -> NeedFact:
+    domain = need.domain.value
+    element = assessment_policy.canonical_element(domain, need.element)
+    if element is None:
+        valid = "; ".join(assessment_policy.CAF_ELEMENTS[domain])
+        raise BadUserInput(
+            f"{need.element.strip()[:100]!r} is not an element of {domain} (CAF guide Table 1); "
+            f"valid elements: {valid}",
+            field=f"{field}.element",
+        )
+    summary = mutation.text(need.summary, f"{field}.summary", limit=_MAX_TEXT)
+    assert summary is not None
+    return NeedFact(domain, element, summary)
+
+
+def _holder_as_viewer(content: AssessmentContent) -> Viewer:
+    """The CAF is stored by its holder: R8 is asked on their behalf, whoever writes."""
+    holder = content.holder
+    return Viewer(
+        subject=holder.id,
+        roles=frozenset({Role.PRACTITIONER}),
+        practitioner_id=holder.id,
+        service_ids=frozenset({holder.service.id}) if holder.service else frozenset(),
+    )
+
+
+def _require_store_consent(ctx: RequestContext, content: AssessmentContent) -> None:
+    decision = assessment_policy.store_consent(
+        _holder_as_viewer(content),
+        content.access.consents,
+        content.access.date_of_birth,
+        ctx.today,
+        assessment_id=content.id,
+    )
+    if not decision:
+        raise ConsentRequired(
+            decision.reason.removeprefix("R8: ") + " (R8): nothing more is stored"
+        )
+
+
+def _require_open(content: AssessmentContent, field: str) -> None:
+    decision = assessment_policy.is_open(content.status)
+    if not decision:
+        raise BadUserInput(decision.reason, field=field)
+
+
+def _holder_decide(
+    ctx: RequestContext,
+    action: str,
+    *,
+    store: bool = True,
+    extra: Callable[[AssessmentContent, Viewer], None] | None = None,
+) -> Callable[[AssessmentContent | None], None]:
+    """The common checks of a holder's change: found, holder, OPEN, R8 still active."""
+
+    def decide(content: AssessmentContent | None) -> None:
+        if content is None:
+            raise NotFound(ASSESSMENT_NOT_FOUND)
+        ctx.audit.child(content.child_id)
+        viewer = _viewer(ctx, content)
+        decision = assessment_policy.may_change_assessment(viewer, content.access)
+        if not decision:
+            ctx.audit.deny(f"{action}: {decision.reason}")
+            raise Forbidden(decision.reason)
+        _require_open(content, "assessmentId")
+        if store:
+            _require_store_consent(ctx, content)
+        if extra is not None:
+            extra(content, viewer)
+
+    return decide
+
+
+async def _changed(info: Info[Any, Any], content_call: Any) -> Assessment:
+    ctx: RequestContext = info.context
+    try:
+        content: AssessmentContent = await content_call
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    ctx.audit.child(content.child_id)
+    # A replayed answer is shown only if the caller may still read it (R7).
+    if not assessment_policy.may_read_assessment(_viewer(ctx, content), content.access, ctx.now):
+        ctx.audit.deny(f"Assessment:{content.id}")
+        raise Forbidden("you may no longer read this assessment (R7)")
+    ctx.audit.disclose(f"Assessment:{content.id}")
+    return shape_assessment(ctx, content)
+
+
+# --- startAssessment -------------------------------------------------------------------
+
+
+async def start_assessment(info: Info[Any, Any], input: StartAssessmentInput) -> Assessment:
+    child_id = _id(str(input.child_id), "input.childId")
+    ctx = mutation.begin(info, "startAssessment", child_id)
+    _practitioner_only(ctx, "startAssessment")
+    consent_ids = list(dict.fromkeys(_id(str(i), "input.consentIds") for i in input.consent_ids))
+    if len(consent_ids) > consent_policy.MAX_SCOPE:
+        raise BadUserInput("name at most 20 consent records", field="input.consentIds")
+    needs_in = input.needs or []
+    strengths_in = input.strengths or []
+    if len(needs_in) > _MAX_ITEMS or len(strengths_in) > _MAX_ITEMS:
+        raise BadUserInput(f"at most {_MAX_ITEMS} needs and strengths", field="input")
+    needs = [_need(n, f"input.needs[{i}]") for i, n in enumerate(needs_in)]
+    strengths = [
+        s
+        for i, raw in enumerate(strengths_in)
+        if (s := mutation.text(raw, f"input.strengths[{i}]", limit=_MAX_TEXT)) is not None
+    ]
+    claim = mutation.claim(info, "startAssessment", {"input": input})
+
+    def decide(context: ChildContext | None) -> None:
+        if context is None:
+            raise NotFound(CHILD_NOT_FOUND)
+        viewer = authorise(ctx, context, "startAssessment")
+        for consent_id in consent_ids:
+            record = context.record(consent_id)
+            if record is None or not consent_policy.record_visible(
+                viewer, context.child, record.named_services, ctx.today, ctx.now
+            ):
+                raise BadUserInput(
+                    f"{consent_id!r} is not a consent record of this child",
+                    field="input.consentIds",
+                )
+        open_cafs = [a.id for a in context.assessments if a.status == "OPEN"]
+        if open_cafs:
+            raise BadUserInput(
+                f"this child already has an OPEN common assessment ({open_cafs[0]}): add to "
+                "it, or ask its holder",
+                field="input.childId",
+            )
+        decision = assessment_policy.may_start_assessment(
+            viewer,
+            frozenset(consent_ids),
+            context.child.consents,
+            context.child.date_of_birth,
+            ctx.today,
+        )
+        if not decision:
+            raise ConsentRequired(
+                decision.reason.removeprefix("R8: ")
+                + " (R8): nothing is stored without consent to undertake and to store the CAF"
+            )
+
+    return await _changed(
+        info,
+        assessment_graph.start_assessment(
+            ctx.graph,
+            child_id,
+            consent_ids=consent_ids,
+            needs=needs,
+            strengths=strengths,
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        ),
+    )
+
+
+# --- Needs, strengths, actions, review, close ------------------------------------------
+
+
+async def add_need(info: Info[Any, Any], assessment_id: str, need: NeedInput) -> Assessment:
+    ctx = mutation.begin(info, "addNeed")
+    _practitioner_only(ctx, "addNeed")
+    assessment_id = _id(assessment_id, "assessmentId")
+    fact = _need(need, "need")
+    return await _changed(
+        info,
+        assessment_graph.add_need(
+            ctx.graph,
+            assessment_id,
+            fact,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(info, "addNeed", {"assessmentId": assessment_id, "need": need}),
+            decide=_holder_decide(ctx, "addNeed"),
+        ),
+    )
+
+
+async def add_strength(info: Info[Any, Any], assessment_id: str, strength: str) -> Assessment:
+    ctx = mutation.begin(info, "addStrength")
+    _practitioner_only(ctx, "addStrength")
+    assessment_id = _id(assessment_id, "assessmentId")
+    text = mutation.text(strength, "strength", limit=_MAX_TEXT)
+    assert text is not None
+    return await _changed(
+        info,
+        assessment_graph.add_strength(
+            ctx.graph,
+            assessment_id,
+            text,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info, "addStrength", {"assessmentId": assessment_id, "strength": text}
+            ),
+            decide=_holder_decide(ctx, "addStrength"),
+        ),
+    )
+
+
+async def add_delivery_action(
+    info: Info[Any, Any],
+    assessment_id: str,
+    description: str,
+    owner_id: strawberry.ID | None,
+    due_on: date | None,
+) -> Assessment:
+    ctx = mutation.begin(info, "addDeliveryAction")
+    _practitioner_only(ctx, "addDeliveryAction")
+    assessment_id = _id(assessment_id, "assessmentId")
+    text = mutation.text(description, "description", limit=_MAX_TEXT)
+    assert text is not None
+    owner = _id(str(owner_id), "ownerId") if owner_id is not None else None
+    if due_on is not None and due_on < ctx.today:
+        raise BadUserInput("dueOn must be today or later", field="dueOn")
+
+    def owner_in_team(content: AssessmentContent, _: Viewer) -> None:
+        if owner is not None and owner not in content.access.team_ids | {content.holder.id}:
+            raise BadUserInput(
+                "the owner must be in the team around the child: add them first", field="ownerId"
+            )
+
+    return await _changed(
+        info,
+        assessment_graph.add_delivery_action(
+            ctx.graph,
+            assessment_id,
+            assessment_graph.NewAction(text, owner, due_on),
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info,
+                "addDeliveryAction",
+                {
+                    "assessmentId": assessment_id,
+                    "description": text,
+                    "ownerId": owner,
+                    "dueOn": due_on,
+                },
+            ),
+            decide=_holder_decide(ctx, "addDeliveryAction", extra=owner_in_team),
+        ),
+    )
+
+
+async def update_delivery_action(
+    info: Info[Any, Any],
+    action_id: str,
+    done_on: date | None,
+    due_on: date | None,
+    description: str | None,
+) -> Assessment:
+    ctx = mutation.begin(info, "updateDeliveryAction")
+    _practitioner_only(ctx, "updateDeliveryAction")
+    action_id = _id(action_id, "actionId")
+    set_done = done_on is not strawberry.UNSET
+    set_due = due_on is not strawberry.UNSET
+    text = mutation.text(description, "description", limit=_MAX_TEXT, required=False)
+    if not (set_done or set_due or text):
+        raise BadUserInput("nothing to change: give doneOn, dueOn or description", field="actionId")
+    if set_done and done_on is not None and done_on > ctx.today:
+        raise BadUserInput("doneOn cannot be in the future", field="doneOn")
+
+    def decide(content: AssessmentContent | None) -> None:
+        if content is None:
+            raise NotFound(ACTION_NOT_FOUND)
+        ctx.audit.child(content.child_id)
+        viewer = _viewer(ctx, content)
+        action = content.action(action_id)
+        owner = action.owner.id if action is not None and action.owner is not None else None
+        decision = assessment_policy.may_update_action(viewer, content.access, owner, ctx.now)
+        if not decision:
+            ctx.audit.deny(f"updateDeliveryAction: {decision.reason}")
+            if not assessment_policy.may_read_assessment(viewer, content.access, ctx.now):
+                raise NotFound(ACTION_NOT_FOUND)  # R7: not even that the action exists
+            raise Forbidden(decision.reason)
+        _require_open(content, "actionId")
+        _require_store_consent(ctx, content)
+
+    return await _changed(
+        info,
+        assessment_graph.update_delivery_action(
+            ctx.graph,
+            action_id,
+            done_on=done_on if set_done else None,
+            set_done_on=set_done,
+            due_on=due_on if set_due else None,
+            set_due_on=set_due,
+            description=text,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info,
+                "updateDeliveryAction",
+                {"actionId": action_id, "doneOn": done_on, "dueOn": due_on, "description": text},
+            ),
+            decide=decide,
+        ),
+    )
+
+
+async def set_next_review(
+    info: Info[Any, Any], assessment_id: str, next_review_on: date
+) -> Assessment:
+    ctx = mutation.begin(info, "setNextReview")
+    _practitioner_only(ctx, "setNextReview")
+    assessment_id = _id(assessment_id, "assessmentId")
+    if next_review_on < ctx.today:
+        raise BadUserInput("nextReviewOn must be today or later", field="nextReviewOn")
+    return await _changed(
+        info,
+        assessment_graph.set_next_review(
+            ctx.graph,
+            assessment_id,
+            next_review_on,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info,
+                "setNextReview",
+                {"assessmentId": assessment_id, "nextReviewOn": next_review_on},
+            ),
+            decide=_holder_decide(ctx, "setNextReview"),
+        ),
+    )
+
+
+async def close_assessment(
+    info: Info[Any, Any], assessment_id: str, status: AssessmentStatus, reason: str
+) -> Assessment:
+    ctx = mutation.begin(info, "closeAssessment")
+    _practitioner_only(ctx, "closeAssessment")
+    assessment_id = _id(assessment_id, "assessmentId")
+    if status.value not in assessment_policy.CLOSING_STATUSES:
+        raise BadUserInput("close a CAF as CLOSED or TRANSFERRED_TO_SOCIAL_CARE", field="status")
+    why = mutation.text(reason, "reason", limit=_MAX_TEXT)
+    assert why is not None
+    ctx.audit.reason = f"{status.value}: {why}"
+    return await _changed(
+        info,
+        assessment_graph.close_assessment(
+            ctx.graph,
+            assessment_id,
+            status.value,
+            why,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info,
+                "closeAssessment",
+                {"assessmentId": assessment_id, "status": status, "reason": why},
+            ),
+            # Closing stores nothing new: it needs no consent (R8), only the holder.
+            decide=_holder_decide(ctx, "closeAssessment", store=False),
+        ),
+    )
+
+
+# --- The team around the child ---------------------------------------------------------
+
+
+async def add_team_member(
+    info: Info[Any, Any], assessment_id: str, practitioner_id: str
+) -> Assessment:
+    ctx = mutation.begin(info, "addTeamMember")
+    _practitioner_only(ctx, "addTeamMember")
+    assessment_id = _id(assessment_id, "assessmentId")
+    member_id = _id(practitioner_id, "practitionerId")
+    holder_checks = _holder_decide(ctx, "addTeamMember")
+
+    def decide(facts: assessment_graph.TeamMemberFacts | None) -> None:
+        holder_checks(facts.content if facts is not None else None)
+        assert facts is not None
+        if not facts.member_found:
+            raise BadUserInput("no practitioner with that id", field="practitionerId")
+        content = facts.content
+        decision = assessment_policy.may_join_team(
+            member_id,
+            facts.member_service_ids,
+            content.access.consents,
+            content.access.date_of_birth,
+            ctx.today,
+            content.id,
+        )
+        if not decision:
+            raise ConsentRequired(
+                "no active SHARE_ASSESSMENT consent covers this CAF and names this practitioner "
+                "or their service (R8): record the child's or family's consent first"
+            )
+
+    return await _changed(
+        info,
+        assessment_graph.add_team_member(
+            ctx.graph,
+            assessment_id,
+            member_id,
+            recorder=mutation.recorder(ctx),
+            claim=mutation.claim(
+                info, "addTeamMember", {"assessmentId": assessment_id, "practitionerId": member_id}
+            ),
+            decide=decide,
+        ),
+    )
+
+
+async def appoint_lead_professional(
+    info: Info[Any, Any], child_id: str, practitioner_id: str
+) -> Child:
+    child_id = _id(child_id, "childId")
+    ctx = mutation.begin(info, "appointLeadProfessional", child_id)
+    _practitioner_only(ctx, "appointLeadProfessional")
+    appointee_id = _id(practitioner_id, "practitionerId")
+    claim = mutation.claim(
+        info, "appointLeadProfessional", {"childId": child_id, "practitionerId": appointee_id}
+    )
+
+    def decide(facts: assessment_graph.LeadAppointeeFacts | None) -> None:
+        if facts is None:
+            raise NotFound(CHILD_NOT_FOUND)
+        context = facts.context
+        viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+        holds_open = any(
+            a.status == "OPEN" and a.holder_id == viewer.practitioner_id
+            for a in context.assessments
+        )
+        decision = assessment_policy.may_appoint_lead(
+            viewer,
+            involved=context.involved,
+            holds_open_caf=holds_open,
+            overrides=context.child.overrides,
+            now=ctx.now,
+        )
+        if not decision:
+            ctx.audit.deny(f"appointLeadProfessional: {decision.reason}")
+            raise Forbidden(decision.reason)
+        if "R9" in decision.reason:
+            for override in context.child.overrides:
+                ctx.audit.override(override.id)
+        # R6: accepting a practitioner whose only tie to the child is a sensitive
+        # involvement the appointer may not see would confirm that involvement.
+        involvement_visible = facts.involved and (
+            facts.service is None
+            or bool(
+                visibility.sensitive_service_visible(
+                    viewer, context.child, facts.service, ctx.today, ctx.now
+                )
+            )
+        )
+        lead = assessment_policy.may_be_lead(
+            involvement_visible=facts.found and involvement_visible,
+            in_open_team=facts.found and facts.in_open_team,
+        )
+        if not lead:
+            raise BadUserInput(lead.reason, field="practitionerId")
+
+    try:
+        await assessment_graph.appoint_lead_professional(
+            ctx.graph,
+            child_id,
+            appointee_id,
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    viewer, found = await load_children(ctx, [child_id])
+    if not found:
+        raise NotFound(CHILD_NOT_FOUND)
+    return shape_child(ctx, viewer, found[0])

@@ -230,7 +230,7 @@ def _draft(
         )
     draft = ConsentDraft(
         child_id=_id(child_id, "input.childId"),
-        purpose=purpose.value,
+        purpose=purpose.name,
         refusal=refusal,
         given_by_child=by_child,
         competence_assessed=bool(competence),

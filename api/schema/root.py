@@ -11,9 +11,12 @@ from strawberry.tools import merge_types
 from api.resolvers.audit import resolve_audit_trail
 from api.resolvers.child import resolve_child, resolve_search_children
 from api.resolvers.viewer import resolve_me
-from api.schema.assessment import Assessment
+from api.schema.assessment import Assessment, AssessmentMutation, AssessmentQuery
 from api.schema.audit import AuditEvent
 from api.schema.child import Child, ChildSearchResult
+from api.schema.consent import ConsentMutation, ConsentQuery
+from api.schema.ingest import IngestMutation, IngestQuery
+from api.schema.overrides import OverrideMutation, OverrideQuery
 from api.schema.viewer import Viewer
 
 
@@ -44,8 +47,19 @@ class IndexQuery:
 
 # Each domain contributes its own root types; they are merged here. Add a domain's
 # query or mutation type to these tuples.
-QUERY_TYPES: tuple[type, ...] = (IndexQuery,)
-MUTATION_TYPES: tuple[type, ...] = ()
+QUERY_TYPES: tuple[type, ...] = (
+    IndexQuery,
+    ConsentQuery,
+    OverrideQuery,
+    AssessmentQuery,
+    IngestQuery,
+)
+MUTATION_TYPES: tuple[type, ...] = (
+    ConsentMutation,
+    AssessmentMutation,
+    OverrideMutation,
+    IngestMutation,
+)
 
 
 def build_schema() -> strawberry.Schema:

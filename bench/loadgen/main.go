@@ -22,7 +22,8 @@
 // error body can never be counted as a served child.
 //
 // Output: one JSON object on stdout with count, errors, rps, p50/p95/p99 latency in ms,
-// and the mean of extensions.cypherRoundTrips where the server reports it.
+// and the mean of extensions.cypherRoundTrips where the server reports it. `count` covers
+// the measured window only; `completed` is every answer received, warm-up included.
 package main
 
 import (
@@ -72,6 +73,7 @@ type result struct {
 	DurationS      float64          `json:"duration_s"`
 	WarmupS        float64          `json:"warmup_s"`
 	Count          int64            `json:"count"`
+	Completed      int64            `json:"completed"`
 	OK             int64            `json:"ok"`
 	Errors         int64            `json:"errors"`
 	ErrorKinds     map[string]int64 `json:"error_kinds"`
@@ -268,6 +270,7 @@ func main() {
 	measureStart := start.Add(time.Duration(s.WarmupS * float64(time.Second)))
 	measureEnd := measureStart.Add(time.Duration(s.DurationS * float64(time.Second)))
 	var issued atomic.Int64
+	var completed atomic.Int64
 	var cpuAtStart atomic.Value
 	var hitMax atomic.Bool
 	time.AfterFunc(time.Until(measureStart), func() { cpuAtStart.Store(cpuSeconds()) })
@@ -329,6 +332,7 @@ func main() {
 					}
 				}
 				done := time.Now()
+				completed.Add(1)
 				if sent.Before(measureStart) || done.After(measureEnd) {
 					continue // warm-up, or finished after the window closed
 				}
@@ -394,6 +398,7 @@ func main() {
 		bytesSum += w.bytes
 	}
 	res.Count = res.OK + res.Errors
+	res.Completed = completed.Load()
 	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
 	if res.DurationS > 0 {
 		res.RPS = float64(res.OK) / res.DurationS

@@ -1,0 +1,769 @@
+"""The one code path behind `Mutation.ingest` and `contactgraph ingest FILE` (R15, feeds.md).
+
+Both turn their input into validated records (graph/feed_records.py), cut them into
+chunks, and hand each chunk to `Ingestor.ingest_chunk`, which writes it in one
+transaction (graph/ingest.py) after planning it here against what the graph holds.
+
+Planning walks the chunk's records in order, as if they were applied one by one, so a
+record sees the effect of every record before it, in this chunk (a child created two
+lines up) and in earlier chunks and calls (through this source's FeedRecords):
+
+- a (source, sourceRef) already stored with the same payload hash is `unchanged`, and
+  one held for review with the same payload is still held (nothing is written);
+- a sourceRef re-sent with another op is rejected (a sourceRef names one record);
+- UPSERT_CHILD asks policies.matching (R15) and, for a new child, policies.retention
+  (R16: a feed may not create someone the index would already have archived);
+- everything else checks what it refers to: the child (`child.ref` of an earlier
+  UPSERT_CHILD, or an NHS number on the index), the service, the practitioner and that
+  they work for that service, the START of an END, and which source maintains a
+  service (a source never rewrites or staffs another source's service: adding a
+  practitioner to a sensitive service would let whoever holds that practitioner id
+  read its involvements under R6a).
+
+A record that fails is rejected alone, with a code and a message naming the field;
+the others in its chunk are still written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import neo4j.exceptions
+
+from graph.database import Graph
+from graph.feed_records import (
+    AssessmentPayload,
+    CarerPayload,
+    ChildPayload,
+    ChildRef,
+    Code,
+    EndPayload,
+    IncomingRecord,
+    PractitionerPayload,
+    Rejection,
+    ServicePayload,
+    StartPayload,
+    child_properties,
+    contact_properties,
+)
+from graph.ingest import (
+    ChildRow,
+    ChunkConflict,
+    ChunkFacts,
+    ChunkKeys,
+    ChunkWrites,
+    apply_chunk,
+)
+from policies.matching import Candidate, Incoming, MatchKind, match_child
+from policies.retention import admissible_new_child
+
+__all__ = [
+    "ACCEPTED",
+    "CHUNK_RECORDS",
+    "MAX_CALL_RECORDS",
+    "PENDING_REVIEW",
+    "Chunk",
+    "ChunkOutcome",
+    "IngestReport",
+    "Ingestor",
+    "chunked",
+    "derived_id",
+]
+
+CHUNK_RECORDS = 2500
+"""Records per transaction: enough to amortise the round trips, small for the heap."""
+MAX_CALL_RECORDS = 1000
+"""R15 and the contract: at most this many records in one `ingest` call."""
+
+ACCEPTED = "ACCEPTED"
+PENDING_REVIEW = "PENDING_REVIEW"
+_ATTEMPTS = 3
+
+
+def derived_id(prefix: str, source: str, ref: str) -> str:
+    """A stable, opaque id for a node a source owns (an involvement, a carer, a CAF).
+
+    Stable so that a record re-sent after its node was lost is written to the same id;
+    opaque so that a source's own reference (a pupil number, a case number) never shows
+    up in the index's ids, which every practitioner sees.
+    """
+    digest = hashlib.blake2b(f"{source}\x00{ref}".encode(), digest_size=10).hexdigest()
+    return f"{prefix}{digest}"
+
+
+# --- Chunks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """Records and early rejections in input order; `lines` counts input lines consumed."""
+
+    items: list[IncomingRecord | Rejection] = field(default_factory=list)
+    lines: int = 0
+
+
+def chunked(
+    items: Iterable[tuple[int, IncomingRecord | Rejection | None]], size: int = CHUNK_RECORDS
+) -> Iterator[Chunk]:
+    """Cut (lines consumed, item) pairs into chunks of at most `size` records.
+
+    A sourceRef that repeats inside a chunk starts a new chunk, so every chunk holds each
+    sourceRef once and the second record is planned against the first one's result, as
+    the input order says.
+    """
+    chunk = Chunk()
+    refs: set[str] = set()
+    for lines, item in items:
+        if item is not None:
+            if isinstance(item, IncomingRecord) and (
+                item.source_ref in refs or len(chunk.items) >= size
+            ):
+                yield chunk
+                chunk, refs = Chunk(), set()
+            elif len(chunk.items) >= size:
+                yield chunk
+                chunk, refs = Chunk(), set()
+            chunk.items.append(item)
+            if isinstance(item, IncomingRecord):
+                refs.add(item.source_ref)
+        chunk.lines += lines
+    if chunk.items or chunk.lines:
+        yield chunk
+
+
+# --- Outcomes and the report ------------------------------------------------------------------
+
+
+@dataclass
+class ChunkOutcome:
+    accepted: int = 0
+    unchanged: int = 0
+    pending: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    child_ids: dict[str, None] = field(default_factory=dict)  # ordered set, for the audit
+
+
+@dataclass
+class IngestReport:
+    """Totals over every chunk. `max_errors` caps the rejections kept (the CLI's memory)."""
+
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    pending_match_review: int = 0
+    errors: list[Rejection] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    rejected_by_code: Counter[str] = field(default_factory=Counter)
+    max_errors: int | None = None
+
+    def add(self, outcome: ChunkOutcome) -> None:
+        self.accepted += outcome.accepted
+        self.unchanged += outcome.unchanged
+        self.pending_match_review += outcome.pending
+        self.rejected += len(outcome.rejections)
+        for rejection in outcome.rejections:
+            self.rejected_by_code[rejection.code] += 1
+        room = None if self.max_errors is None else max(0, self.max_errors - len(self.errors))
+        self.errors.extend(outcome.rejections if room is None else outcome.rejections[:room])
+        room = None if self.max_errors is None else max(0, self.max_errors - len(self.held))
+        self.held.extend(outcome.held if room is None else outcome.held[:room])
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.unchanged + self.rejected + self.pending_match_review
+
+
+# --- Planning ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ref:
+    """What a sourceRef of this source stands for, as of the record being planned."""
+
+    op: str
+    payload_hash: str
+    status: str
+    entity_id: str | None
+    child_id: str | None
+    review_id: str | None
+    exists: bool
+    started_on: date | None = None
+    ended_on: date | None = None
+
+
+class _Children:
+    """The children a chunk may match or refer to, kept current as the chunk is planned."""
+
+    def __init__(self, rows: Iterable[ChildRow]) -> None:
+        self.by_id: dict[str, ChildRow] = {}
+        self._by_nhs: dict[str, set[str]] = defaultdict(set)
+        self._by_name: dict[tuple[str, date], set[str]] = defaultdict(set)
+        for row in rows:
+            self.put(row)
+
+    def put(self, row: ChildRow) -> None:
+        old = self.by_id.get(row.id)
+        if old is not None:
+            if old.nhs_number:
+                self._by_nhs[old.nhs_number].discard(old.id)
+            self._by_name[(old.family_name_key, old.date_of_birth)].discard(old.id)
+        self.by_id[row.id] = row
+        if row.nhs_number:
+            self._by_nhs[row.nhs_number].add(row.id)
+        self._by_name[(row.family_name_key, row.date_of_birth)].add(row.id)
+
+    def with_nhs_number(self, nhs_number: str) -> list[ChildRow]:
+        return [self.by_id[i] for i in sorted(self._by_nhs.get(nhs_number, ()))]
+
+    def with_name_and_birth(self, family_name_key: str, born: date) -> list[ChildRow]:
+        return [self.by_id[i] for i in sorted(self._by_name.get((family_name_key, born), ()))]
+
+
+def _candidate(row: ChildRow) -> Candidate:
+    return Candidate(
+        child_id=row.id,
+        nhs_number=row.nhs_number,
+        family_name_key=row.family_name_key,
+        given_name_key=row.given_name_key,
+        date_of_birth=row.date_of_birth,
+        postcode_key=row.postcode_key,
+        shielded=row.shielded,
+    )
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_MISSING = object()
+
+
+class ChunkPlanner:
+    """Turns one chunk and the graph's facts into rows to write and an outcome to report."""
+
+    def __init__(
+        self, source: str, items: list[IncomingRecord | Rejection], today: date, now: datetime
+    ) -> None:
+        self.source = source
+        self.items = items
+        self.today = today
+        self.now = now
+
+    def __call__(self, facts: ChunkFacts) -> tuple[ChunkWrites, ChunkOutcome]:
+        self.writes = ChunkWrites()
+        self.outcome = ChunkOutcome()
+        self.refs = {
+            ref: _Ref(
+                k.op,
+                k.payload_hash,
+                k.status,
+                k.entity_id,
+                k.child_id,
+                k.review_id,
+                k.entity_exists,
+                k.started_on,
+                k.ended_on,
+            )
+            for ref, k in facts.records.items()
+        }
+        known_children = [k.child for k in facts.records.values() if k.child is not None]
+        self.children = _Children([*facts.children, *known_children])
+        self.services: dict[str, str | None] = dict(facts.services)
+        self.practitioners = dict(facts.practitioners)
+        self.local_authorities = facts.local_authorities
+        for item in self.items:
+            if isinstance(item, Rejection):
+                self.outcome.rejections.append(item)
+                continue
+            try:
+                self._plan(item)
+            except _Reject as exc:
+                self.outcome.rejections.append(Rejection(item.source_ref, exc.code, exc.message))
+        return self.writes, self.outcome
+
+    # Bookkeeping ----------------------------------------------------------------------
+
+    def _plan(self, record: IncomingRecord) -> None:
+        prior = self.refs.get(record.source_ref)
+        if prior is not None:
+            if prior.op != record.op:
+                raise _Reject(
+                    Code.SOURCE_REF_REUSED,
+                    "sourceRef was first sent with another op; a sourceRef names one record",
+                )
+            if prior.payload_hash == record.payload_hash:
+                if prior.status == PENDING_REVIEW:
+                    self._held(record.source_ref)
+                    return
+                if prior.exists:
+                    self.outcome.unchanged += 1
+                    return
+        payload = record.payload
+        if isinstance(payload, ServicePayload):
+            self._service(record, payload, prior)
+        elif isinstance(payload, PractitionerPayload):
+            self._practitioner(record, payload, prior)
+        elif isinstance(payload, ChildPayload):
+            self._child(record, payload, prior)
+        elif isinstance(payload, CarerPayload):
+            self._carer(record, payload, prior)
+        elif isinstance(payload, StartPayload):
+            self._start(record, payload, prior)
+        elif isinstance(payload, EndPayload):
+            self._end(record, payload, prior)
+        else:
+            self._assessment(record, payload, prior)
+
+    def _held(self, source_ref: str) -> None:
+        self.outcome.pending += 1
+        self.outcome.held.append(source_ref)
+
+    def _touch(self, child_id: str | None) -> None:
+        if child_id is not None:
+            self.outcome.child_ids[child_id] = None
+
+    def _record(
+        self,
+        record: IncomingRecord,
+        prior: _Ref | None,
+        *,
+        entity_id: str | None,
+        child_id: str | None,
+        status: str = ACCEPTED,
+        review_id: str | None = None,
+        started_on: date | None = None,
+        ended_on: date | None = None,
+    ) -> None:
+        """The FeedRecord, written in the same transaction as what it stands for."""
+        row = {
+            "source": self.source,
+            "sourceRef": record.source_ref,
+            "op": record.op,
+            "payloadHash": record.payload_hash,
+            "status": status,
+            "entityId": entity_id,
+            "childId": child_id,
+            "reviewId": review_id,
+            "receivedAt": self.now,
+        }
+        (self.writes.feed_new if prior is None else self.writes.feed_update).append(row)
+        self.refs[record.source_ref] = _Ref(
+            record.op,
+            record.payload_hash,
+            status,
+            entity_id,
+            child_id,
+            review_id,
+            True,
+            started_on,
+            ended_on,
+        )
+        if status == ACCEPTED:
+            self.outcome.accepted += 1
+            self._touch(child_id)
+
+    # References -----------------------------------------------------------------------
+
+    def _child_id(self, ref: ChildRef) -> str:
+        if ref.ref is not None:
+            target = self.refs.get(ref.ref)
+            if target is None or target.op != "UPSERT_CHILD":
+                raise _Reject(
+                    Code.UNKNOWN_CHILD,
+                    "payload.child.ref names no UPSERT_CHILD record received from this source",
+                )
+            if target.status == PENDING_REVIEW:
+                raise _Reject(
+                    Code.CHILD_PENDING_REVIEW,
+                    "payload.child.ref names a child record held for review by the index "
+                    "team; send this record again once it is resolved",
+                )
+            if not target.exists or target.entity_id is None:
+                raise _Reject(
+                    Code.UNKNOWN_CHILD, "payload.child.ref names a child no longer on the index"
+                )
+            return target.entity_id
+        assert ref.nhs_number is not None
+        found = self.children.with_nhs_number(ref.nhs_number)
+        if not found:
+            raise _Reject(
+                Code.UNKNOWN_CHILD, "payload.child.nhsNumber matches no child on the index"
+            )
+        if len(found) > 1:
+            raise _Reject(
+                Code.AMBIGUOUS_CHILD,
+                "payload.child.nhsNumber matches more than one child; refer to the child by ref",
+            )
+        return found[0].id
+
+    def _service_usable(self, service_id: str, field_name: str) -> None:
+        owner = self.services.get(service_id, _MISSING)
+        if owner is _MISSING:
+            raise _Reject(Code.UNKNOWN_SERVICE, f"{field_name} names no service on the index")
+        if owner is not None and owner != self.source:
+            raise _Reject(
+                Code.SOURCE_CONFLICT, f"{field_name} names a service maintained by another source"
+            )
+
+    def _local_authority(self, code: str, field_name: str) -> None:
+        if code not in self.local_authorities:
+            raise _Reject(
+                Code.UNKNOWN_LOCAL_AUTHORITY, f"{field_name} names no local authority on the index"
+            )
+
+    # One method per op ----------------------------------------------------------------
+
+    def _service(self, record: IncomingRecord, p: ServicePayload, prior: _Ref | None) -> None:
+        owner = self.services.get(p.id, _MISSING)
+        if owner is not _MISSING and owner != self.source:
+            raise _Reject(
+                Code.SOURCE_CONFLICT,
+                "payload.id names a service maintained by another source or by the index team",
+            )
+        self._local_authority(p.local_authority, "payload.localAuthority")
+        props = {
+            "name": p.name,
+            "kind": p.kind,
+            "sensitive": p.sensitive,
+            "localAuthority": p.local_authority,
+            "source": self.source,
+            **contact_properties(p.contact),
+        }
+        self.writes.services.append({"id": p.id, "props": props})
+        self.services[p.id] = self.source
+        self._record(record, prior, entity_id=p.id, child_id=None)
+
+    def _practitioner(
+        self, record: IncomingRecord, p: PractitionerPayload, prior: _Ref | None
+    ) -> None:
+        existing = self.practitioners.get(p.id)
+        if existing is not None and existing[0] != self.source:
+            raise _Reject(
+                Code.SOURCE_CONFLICT,
+                "payload.id names a practitioner maintained by another source or by the index team",
+            )
+        owner = self.services.get(p.service_id, _MISSING)
+        if owner is _MISSING:
+            raise _Reject(Code.UNKNOWN_SERVICE, "payload.serviceId names no service on the index")
+        if owner != self.source:
+            # R6a: staff of a service see its sensitive involvements; only its own source adds them.
+            raise _Reject(
+                Code.SOURCE_CONFLICT,
+                "payload.serviceId names a service this source does not maintain",
+            )
+        props = {
+            "name": p.name,
+            "jobTitle": p.job_title,
+            "source": self.source,
+            **contact_properties(p.contact),
+        }
+        self.writes.practitioners.append({"id": p.id, "serviceId": p.service_id, "props": props})
+        self.practitioners[p.id] = (self.source, p.service_id)
+        self._record(record, prior, entity_id=p.id, child_id=None)
+
+    def _child(self, record: IncomingRecord, p: ChildPayload, prior: _Ref | None) -> None:
+        self._local_authority(p.local_authority, "payload.localAuthority")
+        known = None
+        if prior is not None and prior.status == ACCEPTED and prior.entity_id is not None:
+            known = self.children.by_id.get(prior.entity_id)
+        incoming = Incoming(
+            nhs_number=p.nhs_number,
+            family_name_key=p.family_name_key,
+            given_name_key=p.given_name_key,
+            date_of_birth=p.date_of_birth,
+            postcode_key=p.postcode_key,
+        )
+        by_nhs = self.children.with_nhs_number(p.nhs_number) if p.nhs_number else []
+        by_name = self.children.with_name_and_birth(p.family_name_key, p.date_of_birth)
+        decision = match_child(
+            incoming,
+            known=_candidate(known) if known is not None else None,
+            by_nhs_number=[_candidate(c) for c in by_nhs],
+            by_name_and_birth=[_candidate(c) for c in by_name],
+        )
+        if decision.kind is MatchKind.REVIEW:
+            self._review(record, p, prior, decision.review_reason, decision.candidate_ids)
+            return
+        if decision.kind is MatchKind.CREATE:
+            scope = admissible_new_child(p.date_of_birth, p.date_of_death, self.today)
+            if not scope:
+                raise _Reject(
+                    Code.OUT_OF_SCOPE,
+                    "payload.dateOfBirth: the index holds children up to their 18th birthday",
+                )
+            child_id = f"c-{uuid.uuid4().hex}"
+            props = child_properties(p, protect_whereabouts=False)
+            props.update(
+                id=child_id, shielded=False, source=self.source, sourceRef=record.source_ref
+            )
+            self.writes.children_new.append(props)
+            row = ChildRow(
+                child_id, p.nhs_number, p.family_name_key, p.given_name_key, p.date_of_birth,
+                p.postcode_key, False, p.local_authority,
+            )  # fmt: skip
+        else:
+            assert decision.child_id is not None
+            child_id = decision.child_id
+            before = self.children.by_id[child_id]
+            protect = decision.protect_whereabouts
+            self.writes.children_update.append(
+                {"id": child_id, "props": child_properties(p, protect_whereabouts=protect)}
+            )
+            row = ChildRow(
+                child_id,
+                p.nhs_number or before.nhs_number,
+                p.family_name_key,
+                p.given_name_key,
+                p.date_of_birth,
+                before.postcode_key if protect else p.postcode_key,
+                before.shielded,
+                before.local_authority if protect else p.local_authority,
+            )
+        self.children.put(row)
+        if prior is not None and prior.status == PENDING_REVIEW and prior.review_id:
+            # The source corrected a held record and it now matches cleanly.
+            self.writes.reviews_closed.append(
+                {"id": prior.review_id, "status": "SUPERSEDED", "closedAt": self.now}
+            )
+        self._record(record, prior, entity_id=child_id, child_id=child_id)
+
+    def _review(
+        self,
+        record: IncomingRecord,
+        p: ChildPayload,
+        prior: _Ref | None,
+        reason: Any,
+        candidate_ids: tuple[str, ...],
+    ) -> None:
+        review_id = (
+            prior.review_id
+            if prior is not None and prior.status == PENDING_REVIEW and prior.review_id
+            else f"mr-{uuid.uuid4().hex}"
+        )
+        self.writes.reviews.append(
+            {
+                "id": review_id,
+                "candidateIds": list(candidate_ids),
+                "props": {
+                    "source": self.source,
+                    "sourceRef": record.source_ref,
+                    "status": "PENDING",
+                    "reason": reason.value,
+                    "receivedAt": self.now,
+                    "payload": record.canonical.decode(),
+                    "payloadHash": record.payload_hash,
+                    "localAuthority": p.local_authority,
+                },
+            }
+        )
+        self._record(
+            record,
+            prior,
+            entity_id=None,
+            child_id=None,
+            status=PENDING_REVIEW,
+            review_id=review_id,
+        )
+        self._held(record.source_ref)
+
+    def _carer(self, record: IncomingRecord, p: CarerPayload, prior: _Ref | None) -> None:
+        child_id = self._child_id(p.child)
+        carer_id = derived_id("k-", self.source, p.id)
+        self.writes.carers.append(
+            {
+                "id": carer_id,
+                "childId": child_id,
+                "props": {"name": p.name, "source": self.source, **contact_properties(p.contact)},
+                "rel": {
+                    "relationship": p.relationship,
+                    "parentalResponsibility": p.parental_responsibility,
+                    "livesWithChild": p.lives_with_child,
+                    "source": self.source,
+                    "sourceRef": record.source_ref,
+                },
+            }
+        )
+        self._record(record, prior, entity_id=carer_id, child_id=child_id)
+
+    def _start(self, record: IncomingRecord, p: StartPayload, prior: _Ref | None) -> None:
+        child_id = self._child_id(p.child)
+        self._service_usable(p.service_id, "payload.serviceId")
+        if p.practitioner_id is not None:
+            known = self.practitioners.get(p.practitioner_id)
+            if known is None:
+                raise _Reject(
+                    Code.UNKNOWN_PRACTITIONER,
+                    "payload.practitionerId names no practitioner on the index",
+                )
+            if known[1] != p.service_id:
+                raise _Reject(
+                    Code.PRACTITIONER_NOT_IN_SERVICE,
+                    "payload.practitionerId does not work for payload.serviceId",
+                )
+        ended_on = prior.ended_on if prior is not None else None
+        if ended_on is not None and p.started_on > ended_on:
+            raise _Reject(
+                Code.ENDED_BEFORE_STARTED,
+                "payload.startedOn is after the involvement's end date",
+            )
+        involvement_id = (
+            prior.entity_id
+            if prior is not None and prior.entity_id
+            else derived_id("i-", self.source, record.source_ref)
+        )
+        props = {
+            "startedOn": p.started_on,
+            "isLeadProfessional": p.is_lead_professional,
+            "source": self.source,
+            "sourceRef": record.source_ref,
+        }
+        row = {
+            "childId": child_id,
+            "serviceId": p.service_id,
+            "practitionerId": p.practitioner_id,
+        }
+        if prior is not None and prior.exists:
+            self.writes.involvements_update.append({**row, "id": involvement_id, "props": props})
+        else:
+            self.writes.involvements_new.append({**row, "props": {**props, "id": involvement_id}})
+        self._record(
+            record,
+            prior,
+            entity_id=involvement_id,
+            child_id=child_id,
+            started_on=p.started_on,
+            ended_on=ended_on,
+        )
+
+    def _end(self, record: IncomingRecord, p: EndPayload, prior: _Ref | None) -> None:
+        target = self.refs.get(p.involvement_ref)
+        if (
+            target is None
+            or target.op != "START_INVOLVEMENT"
+            or target.status != ACCEPTED
+            or not target.exists
+            or target.entity_id is None
+        ):
+            raise _Reject(
+                Code.END_BEFORE_START,
+                "payload.involvementRef names no START_INVOLVEMENT received from this source "
+                "(an END before its START)",
+            )
+        if target.started_on is not None and p.ended_on < target.started_on:
+            raise _Reject(
+                Code.ENDED_BEFORE_STARTED, "payload.endedOn is before the involvement's startedOn"
+            )
+        self.writes.ends.append({"id": target.entity_id, "endedOn": p.ended_on})
+        target.ended_on = p.ended_on
+        self._record(record, prior, entity_id=target.entity_id, child_id=target.child_id)
+
+    def _assessment(self, record: IncomingRecord, p: AssessmentPayload, prior: _Ref | None) -> None:
+        child_id = self._child_id(p.child)
+        if p.holder_id not in self.practitioners:
+            raise _Reject(
+                Code.UNKNOWN_PRACTITIONER,
+                "payload.holderPractitionerId names no practitioner on the index",
+            )
+        assessment_id = derived_id("a-", self.source, record.source_ref)
+        self.writes.assessments.append(
+            {
+                "id": assessment_id,
+                "childId": child_id,
+                "holderId": p.holder_id,
+                "props": {
+                    "status": p.status,
+                    "startedOn": p.started_on,
+                    "source": self.source,
+                    "sourceRef": record.source_ref,
+                },
+            }
+        )
+        self._record(record, prior, entity_id=assessment_id, child_id=child_id)
+
+
+def chunk_keys(records: Iterable[IncomingRecord]) -> ChunkKeys:
+    keys = ChunkKeys()
+    for record in records:
+        keys.source_refs.add(record.source_ref)
+        p = record.payload
+        child_ref: ChildRef | None = None
+        if isinstance(p, ChildPayload):
+            if p.nhs_number:
+                keys.nhs_numbers.add(p.nhs_number)
+            keys.name_births.add((p.family_name_key, p.date_of_birth))
+            keys.local_authorities.add(p.local_authority)
+        elif isinstance(p, CarerPayload):
+            child_ref = p.child
+        elif isinstance(p, StartPayload):
+            child_ref = p.child
+            keys.service_ids.add(p.service_id)
+            if p.practitioner_id:
+                keys.practitioner_ids.add(p.practitioner_id)
+        elif isinstance(p, EndPayload):
+            keys.source_refs.add(p.involvement_ref)
+        elif isinstance(p, AssessmentPayload):
+            child_ref = p.child
+            keys.practitioner_ids.add(p.holder_id)
+        elif isinstance(p, ServicePayload):
+            keys.service_ids.add(p.id)
+            keys.local_authorities.add(p.local_authority)
+        elif isinstance(p, PractitionerPayload):
+            keys.practitioner_ids.add(p.id)
+            keys.service_ids.add(p.service_id)
+        if child_ref is not None:
+            if child_ref.ref is not None:
+                keys.source_refs.add(child_ref.ref)
+            elif child_ref.nhs_number is not None:
+                keys.nhs_numbers.add(child_ref.nhs_number)
+    return keys
+
+
+# --- Driving chunks -----------------------------------------------------------------------------
+
+
+class Ingestor:
+    """Writes chunks for one source, one transaction each, and keeps the running report."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        source: str,
+        *,
+        today: date,
+        now: datetime,
+        max_errors: int | None = None,
+    ) -> None:
+        self.graph = graph
+        self.source = source
+        self.today = today
+        self.now = now
+        self.report = IngestReport(max_errors=max_errors)
+
+    async def ingest_chunk(self, chunk: Chunk) -> ChunkOutcome:
+        records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
+        if not records:
+            outcome = ChunkOutcome(rejections=[i for i in chunk.items if isinstance(i, Rejection)])
+        else:
+            keys = chunk_keys(records)
+            planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
+            for attempt in range(_ATTEMPTS):
+                try:
+                    outcome = await apply_chunk(self.graph, self.source, keys, planner)
+                    break
+                except (ChunkConflict, neo4j.exceptions.ConstraintError):
+                    # The graph changed between lookup and write (another writer that did
+                    # not take the ingest lock); nothing of the chunk was kept: plan again.
+                    if attempt == _ATTEMPTS - 1:
+                        raise
+        self.report.add(outcome)
+        return outcome

@@ -1,0 +1,260 @@
+"""Mutation.ingest, Query.matchReviews and Mutation.resolveMatchReview (R15, R4, R14).
+
+`ingest` is a thin shell around api/ingest.py, the code path `contactgraph ingest`
+shares. The review resolvers fetch facts from graph/match_review.py, ask
+policies.matching who may decide and policies.shielding what each candidate may show,
+and note every child touched in the audit collector.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+import strawberry
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.errors import BadUserInput, Forbidden, NotFound
+from api.ingest import CHUNK_RECORDS, MAX_CALL_RECORDS, Ingestor, chunked
+from api.schema.child import Address
+from api.schema.enums import gender
+from api.schema.guard import Guard
+from api.schema.ingest import (
+    IncomingChild,
+    IngestError,
+    IngestRecord,
+    IngestReport,
+    MatchCandidate,
+    MatchReview,
+    MatchReviewReason,
+    MatchReviewStatus,
+)
+from graph import match_review as reviews
+from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
+from policies import matching, shielding
+from policies.facts import AddressFact
+from policies.retention import admissible_new_child
+
+__all__ = ["resolve_ingest", "resolve_match_review", "resolve_match_reviews"]
+
+MAX_REVIEWS = 100
+MAX_ID = 200
+
+
+def _address(fact: AddressFact | None) -> Address | None:
+    if fact is None:
+        return None
+    return Address(line1=fact.line1, line2=fact.line2, town=fact.town, postcode=fact.postcode)
+
+
+async def resolve_ingest(
+    info: Info[Any, Any], source: str, records: list[IngestRecord]
+) -> IngestReport:
+    ctx: RequestContext = info.context
+    ctx.audit.touch("ingest")
+    decision = matching.may_ingest(ctx.viewer, source)
+    if not decision:
+        ctx.audit.deny(f"Mutation.ingest: {decision.reason}")
+        raise Forbidden("this token may not push records for that source")
+    if len(records) > MAX_CALL_RECORDS:
+        raise BadUserInput(
+            f"send at most {MAX_CALL_RECORDS} records a call (use the CLI for files)",
+            field="records",
+        )
+    items = [
+        (
+            1,
+            parse_record(
+                n,
+                r.source_ref,
+                r.op,
+                r.payload,
+                ctx.today,
+                fallback_ref=f"record {n}",
+            ),
+        )
+        for n, r in enumerate(records, start=1)
+    ]
+    ingestor = Ingestor(ctx.graph, source, today=ctx.today, now=ctx.now)
+    for chunk in chunked(items, CHUNK_RECORDS):
+        outcome = await ingestor.ingest_chunk(chunk)
+        for child_id in outcome.child_ids:
+            ctx.audit.child(child_id)
+    report = ingestor.report
+    return IngestReport(
+        accepted=report.accepted,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+        errors=[IngestError(source_ref=e.source_ref, code=e.code, message=e.message) for e in report.errors],
+        pending_match_review=report.pending_match_review,
+        held_for_review=report.held,
+    )
+
+
+def _begin_review(info: Info[Any, Any], action: str) -> RequestContext:
+    ctx: RequestContext = info.context
+    ctx.audit.touch(action)
+    decision = matching.may_review_matches(ctx.viewer)
+    if not decision:
+        ctx.audit.deny(f"{action}: {decision.reason}")
+        raise Forbidden("only an INDEX_ADMIN of a local authority works the match review queue")
+    ctx.purpose()
+    return ctx
+
+
+def _incoming(review: reviews.ReviewFacts, today: Any) -> ChildPayload | None:
+    try:
+        payload = parse_payload("UPSERT_CHILD", orjson.loads(review.payload), today)
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    assert isinstance(payload, ChildPayload)
+    return payload
+
+
+def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchReview:
+    """R4 for every candidate, and for the incoming address if it could locate one of them."""
+    viewer, now, audit = ctx.viewer, ctx.now, ctx.audit
+    payload = _incoming(review, ctx.today)
+    candidates = []
+    incoming_address_allowed = True
+    for candidate in review.candidates:
+        child = candidate.child
+        audit.child(child.id)
+        where = shielding.whereabouts(viewer, child, now)
+        if child.shielded and not where.allowed:
+            incoming_address_allowed = False
+        incoming_nhs = payload.nhs_number if payload else None
+        same_nhs = (
+            None
+            if incoming_nhs is None or candidate.nhs_number is None
+            else incoming_nhs == candidate.nhs_number
+        )
+        candidates.append(
+            MatchCandidate(
+                id=strawberry.ID(child.id),
+                given_name=child.given_name,
+                family_name=child.family_name,
+                date_of_birth=child.date_of_birth,
+                gender=gender(child.gender),
+                shielded=child.shielded,
+                archived=child.archived_on is not None,
+                same_nhs_number=same_nhs,
+                _local_authority=child.local_authority,
+                _local_authority_guard=Guard(where.allowed, f"Child:{child.id}.localAuthority"),
+                _address=_address(child.address),
+                _guard=Guard(where.allowed, f"Child:{child.id}.address"),
+            )
+        )
+    if payload is not None:
+        incoming = IncomingChild(
+            nhs_number=payload.nhs_number,
+            given_name=payload.given_name,
+            family_name=payload.family_name,
+            date_of_birth=payload.date_of_birth,
+            gender=gender(payload.gender),
+            local_authority=payload.local_authority,
+            date_of_death=payload.date_of_death,
+            _address=Address(
+                line1=payload.line1, line2=payload.line2, town=payload.town, postcode=payload.postcode
+            ),
+            _guard=Guard(incoming_address_allowed, f"MatchReview:{review.id}.incoming.address"),
+        )
+    else:  # unreadable by today's rules (cannot happen for a record validated on arrival)
+        incoming = IncomingChild(
+            nhs_number=None,
+            given_name="",
+            family_name="",
+            date_of_birth=review.received_at.date(),
+            gender=gender("NOT_KNOWN"),
+            local_authority=review.local_authority or "",
+            date_of_death=None,
+        )
+    return MatchReview(
+        id=strawberry.ID(review.id),
+        source=review.source,
+        source_ref=review.source_ref,
+        status=MatchReviewStatus(review.status),
+        reason=MatchReviewReason(review.reason),
+        received_at=review.received_at,
+        incoming=incoming,
+        candidates=candidates,
+        resolved_child_id=strawberry.ID(review.child_id) if review.child_id else None,
+        resolved_at=review.resolved_at,
+    )
+
+
+async def resolve_match_reviews(info: Info[Any, Any], first: int) -> list[MatchReview]:
+    ctx = _begin_review(info, "matchReviews")
+    if not 1 <= first <= MAX_REVIEWS:
+        raise BadUserInput(f"first must be between 1 and {MAX_REVIEWS}", field="first")
+    assert ctx.viewer.local_authority is not None
+    found = await reviews.pending_reviews(ctx.graph, ctx.viewer.local_authority, first)
+    return [_shape_review(ctx, review) for review in found]
+
+
+async def resolve_match_review(
+    info: Info[Any, Any], review_id: str, match_to_child_id: str | None, create_new: bool
+) -> MatchReview:
+    ctx = _begin_review(info, "resolveMatchReview")
+    if (match_to_child_id is None) == (not create_new):
+        raise BadUserInput(
+            "give exactly one of matchToChildId or createNew: true", field="matchToChildId"
+        )
+    if not review_id.strip() or len(review_id) > MAX_ID:
+        raise BadUserInput("id must be a match review id", field="id")
+    hidden = NotFound("no pending match review with that id is yours to resolve")
+    review = await reviews.fetch_review(ctx.graph, review_id)
+    if review is None or review.status != "PENDING":
+        raise hidden
+    candidates = [c.child for c in review.candidates]
+    if not matching.review_concerns_viewer(ctx.viewer, review.local_authority, candidates):
+        ctx.audit.deny(f"MatchReview:{review_id}: another local authority's review")
+        raise hidden
+    payload = _incoming(review, ctx.today)
+    if payload is None:
+        raise BadUserInput("the held record can no longer be read; ask the source to resend it")
+    subject, now = ctx.viewer.subject, ctx.now
+    if match_to_child_id is not None:
+        if len(match_to_child_id) > MAX_ID:
+            raise BadUserInput("matchToChildId is too long", field="matchToChildId")
+        target = await reviews.target_child(ctx.graph, match_to_child_id)
+        if target is None:
+            raise NotFound("no child with that id", field="matchToChildId")
+        ctx.audit.child(target.child.id)
+        decision = matching.may_match_to_child(ctx.viewer, target.child)
+        if not decision:
+            ctx.audit.deny(f"Child:{target.child.id}: {decision.reason}")
+            raise Forbidden(
+                "only the index team of the child's local authority may match a record to it"
+            )
+        props = child_properties(payload, protect_whereabouts=target.child.shielded)
+        child_id = await reviews.match_review_to_child(
+            ctx.graph, review.id, review.payload_hash, target.child.id, props, subject=subject, now=now
+        )
+    else:
+        decision = matching.may_create_new_child(ctx.viewer, candidates)
+        if not decision:
+            ctx.audit.deny(f"MatchReview:{review_id}: {decision.reason}")
+            raise Forbidden(
+                "a candidate is shielded: only its own local authority's index team may "
+                "decide that this record is another child"
+            )
+        if not admissible_new_child(payload.date_of_birth, payload.date_of_death, ctx.today):
+            raise BadUserInput(
+                "the index holds children up to their 18th birthday (R16)", field="createNew"
+            )
+        props = child_properties(payload, protect_whereabouts=False)
+        props.update(
+            id=f"c-{uuid.uuid4().hex}", shielded=False, source=review.source, sourceRef=review.source_ref
+        )
+        child_id = await reviews.create_child_for_review(
+            ctx.graph, review.id, review.payload_hash, props, subject=subject, now=now
+        )
+    if child_id is None:
+        raise hidden
+    ctx.audit.child(child_id)
+    resolved = await reviews.fetch_review(ctx.graph, review.id)
+    assert resolved is not None
+    return _shape_review(ctx, resolved)

@@ -1,0 +1,261 @@
+"""recordAccessOverride, overridesForReview, recordSharingDecision, setShielded (R9, R4, R14).
+
+Thin: validate, fetch facts inside the write transaction, ask policies, shape. The
+override's justification and the decision's reason go into the audit event (R14), and
+override ids are recorded as such.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.errors import BadUserInput, Forbidden, NotFound
+from api.resolvers import mutation
+from api.resolvers.child import load_children, practitioner_view, shape_child
+from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID
+from api.schema.child import Child
+from api.schema.guard import OPEN
+from api.schema.overrides import (
+    AccessOverride,
+    OverrideGround,
+    RecordOverrideInput,
+    SharingDecision,
+)
+from graph import overrides as override_graph
+from graph.consent import ChildContext
+from graph.idempotency import IdempotencyConflict
+from policies import overrides as override_policy
+from policies import shielding
+from policies.viewer import Role
+
+__all__ = [
+    "record_access_override",
+    "record_sharing_decision",
+    "resolve_overrides_for_review",
+    "set_shielded",
+]
+
+_MAX_RECIPIENT = 200
+_MAX_REASON = 1000
+
+
+def _child_id(value: str, field: str) -> str:
+    text = value.strip()
+    if not text or len(text) > MAX_ID:
+        raise BadUserInput(f"{field.rsplit('.', 1)[-1]} must be a non-empty id", field=field)
+    return text
+
+
+def _override(ctx: RequestContext, record: override_graph.OverrideRecord) -> AccessOverride:
+    if record.recorded_by is None:  # the model always links the recorder
+        raise NotFound("that access override is not available")
+    return AccessOverride(
+        id=strawberry.ID(record.id),
+        child_id=strawberry.ID(record.child_id),
+        ground=OverrideGround(record.ground),
+        justification=record.justification,
+        # The recorder's own work details: nothing of the child's whereabouts.
+        recorded_by=practitioner_view(record.recorded_by, OPEN),
+        recorded_at=record.recorded_at,
+        expires_at=record.expires_at,
+        lifts_shielding=record.lifts_shielding,
+        active=record.recorded_at <= ctx.now < record.expires_at,
+    )
+
+
+async def record_access_override(
+    info: Info[Any, Any], input: RecordOverrideInput
+) -> AccessOverride:
+    child_id = _child_id(str(input.child_id), "input.childId")
+    ctx = mutation.begin(info, "recordAccessOverride", child_id)
+    viewer = ctx.viewer
+    allowed = override_policy.may_record_override(viewer)
+    if not allowed:
+        ctx.audit.deny(f"recordAccessOverride: {allowed.reason}")
+        raise Forbidden("only a PRACTITIONER or SAFEGUARDING_LEAD may record an override (R9)")
+    if viewer.practitioner_id is None:
+        raise Forbidden(
+            "your token is not linked to a practitioner: an override names its recorder"
+        )
+    justified = override_policy.check_justification(input.justification)
+    if not justified:
+        raise BadUserInput(justified.reason, field="input.justification")
+    justification = input.justification.strip()
+    ctx.audit.reason = f"{input.ground.name}: {justification}"
+    terms = override_policy.override_terms(viewer, ctx.now)
+    claim = mutation.claim(info, "recordAccessOverride", {"input": input})
+
+    def decide(context: ChildContext | None) -> None:
+        if context is None:
+            raise NotFound(CHILD_NOT_FOUND)
+
+    try:
+        record = await override_graph.record_access_override(
+            ctx.graph,
+            override_graph.OverrideDraft(
+                child_id=child_id,
+                ground=input.ground.name,
+                justification=justification,
+                expires_at=terms.expires_at,
+                lifts_shielding=terms.lifts_shielding,
+            ),
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    ctx.audit.override(record.id)
+    ctx.audit.disclose(f"AccessOverride:{record.id}")
+    return _override(ctx, record)
+
+
+async def resolve_overrides_for_review(
+    info: Info[Any, Any], first: int | None
+) -> list[AccessOverride]:
+    ctx = mutation.begin(info, "overridesForReview")
+    allowed = override_policy.may_review_overrides(ctx.viewer)
+    if not allowed:
+        ctx.audit.deny(f"overridesForReview: {allowed.reason}")
+        raise Forbidden(
+            "only a SAFEGUARDING_LEAD (with a local authority) reviews access overrides (R9)"
+        )
+    limit = 100 if first is None else first
+    if not 1 <= limit <= override_policy.MAX_REVIEW:
+        raise BadUserInput(
+            f"first must be between 1 and {override_policy.MAX_REVIEW}", field="first"
+        )
+    assert ctx.viewer.local_authority is not None
+    records = await override_graph.fetch_overrides_for_review(
+        ctx.graph, ctx.viewer.local_authority, limit
+    )
+    shaped = []
+    for record in records:
+        ctx.audit.child(record.child_id)
+        ctx.audit.disclose(f"AccessOverride:{record.id}")
+        shaped.append(_override(ctx, record))
+    return shaped
+
+
+async def record_sharing_decision(
+    info: Info[Any, Any],
+    child_id: str,
+    shared: bool,
+    with_consent: bool,
+    recipient: str,
+    reason: str,
+) -> SharingDecision:
+    child_id = _child_id(child_id, "childId")
+    ctx = mutation.begin(info, "recordSharingDecision", child_id)
+    viewer = ctx.viewer
+    if viewer.practitioner_id is None or not (
+        viewer.has(Role.PRACTITIONER) or viewer.has(Role.SAFEGUARDING_LEAD)
+    ):
+        ctx.audit.deny("recordSharingDecision: role")
+        raise Forbidden("only a practitioner records information-sharing decisions")
+    to = mutation.text(recipient, "recipient", limit=_MAX_RECIPIENT)
+    assert to is not None
+    checked = override_policy.check_sharing_decision(
+        shared=shared, with_consent=with_consent, reason=reason
+    )
+    if not checked:
+        raise BadUserInput(checked.reason, field="reason")
+    why = reason.strip()
+    ctx.audit.reason = f"{'shared' if shared else 'not shared'} with {to}: {why}"
+    claim = mutation.claim(
+        info,
+        "recordSharingDecision",
+        {
+            "childId": child_id,
+            "shared": shared,
+            "withConsent": with_consent,
+            "recipient": to,
+            "reason": why,
+        },
+    )
+
+    def decide(context: ChildContext | None) -> None:
+        if context is None:
+            raise NotFound(CHILD_NOT_FOUND)
+        me = dataclasses.replace(viewer, service_ids=context.viewer_service_ids)
+        decision = override_policy.may_record_sharing_decision(
+            me,
+            involved=context.involved,
+            child_local_authority=context.child.local_authority,
+            overrides=context.child.overrides,
+            now=ctx.now,
+        )
+        if not decision:
+            ctx.audit.deny(f"recordSharingDecision: {decision.reason}")
+            raise Forbidden(
+                "only a practitioner working with this child, one holding an override for "
+                "them, or a safeguarding lead of their local authority records this"
+            )
+
+    try:
+        record = await override_graph.record_sharing_decision(
+            ctx.graph,
+            override_graph.SharingDraft(child_id, shared, with_consent, to, why),
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    if record.recorded_by is None:
+        raise NotFound("that decision is not available")
+    ctx.audit.disclose(f"SharingDecision:{record.id}")
+    return SharingDecision(
+        id=strawberry.ID(record.id),
+        child_id=strawberry.ID(record.child_id),
+        shared=record.shared,
+        with_consent=record.with_consent,
+        recipient=record.recipient,
+        reason=record.reason,
+        recorded_by=practitioner_view(record.recorded_by, OPEN),
+        recorded_at=record.recorded_at,
+    )
+
+
+async def set_shielded(info: Info[Any, Any], child_id: str, shielded: bool, reason: str) -> Child:
+    child_id = _child_id(child_id, "childId")
+    ctx = mutation.begin(info, "setShielded", child_id)
+    if not ctx.viewer.has(Role.INDEX_ADMIN):
+        ctx.audit.deny("setShielded: role")
+        raise Forbidden("only INDEX_ADMIN of the child's own local authority sets shielding (R4)")
+    why = mutation.text(reason, "reason", limit=_MAX_REASON)
+    ctx.audit.reason = f"{'shielded' if shielded else 'unshielded'}: {why}"
+    claim = mutation.claim(
+        info, "setShielded", {"childId": child_id, "shielded": shielded, "reason": why}
+    )
+
+    def decide(context: ChildContext | None) -> None:
+        if context is None:
+            raise NotFound(CHILD_NOT_FOUND)
+        decision = shielding.may_set_shielded(ctx.viewer, context.child.local_authority)
+        if not decision:
+            ctx.audit.deny(f"setShielded: {decision.reason}")
+            raise Forbidden(
+                "only INDEX_ADMIN of the child's own local authority sets shielding (R4)"
+            )
+
+    try:
+        await override_graph.set_shielded(
+            ctx.graph,
+            child_id,
+            shielded,
+            recorder=mutation.recorder(ctx),
+            claim=claim,
+            decide=decide,
+        )
+    except IdempotencyConflict as exc:
+        raise mutation.conflict() from exc
+    viewer, found = await load_children(ctx, [child_id])
+    if not found:
+        raise NotFound(CHILD_NOT_FOUND)
+    return shape_child(ctx, viewer, found[0])

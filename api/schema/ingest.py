@@ -1,0 +1,243 @@
+"""Feeds (R15): the `ingest` mutation for source systems, and the match review queue.
+
+Source systems push records with `ingest`; the few records the index cannot place on
+its own (R15: an ambiguous match, a conflicting NHS number, a possible match at another
+address) wait in `matchReviews` until an index team resolves them with
+`resolveMatchReview`. Instances are built by api/resolvers/ingest.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.schema.child import Address
+from api.schema.enums import Gender
+from api.schema.guard import OPEN, Guard
+
+
+@strawberry.input(
+    description=(
+        "One record of a source system's feed (R15; the ops and their payloads are listed "
+        "in the feeds guide). Re-sending a record with the same sourceRef and payload does "
+        "nothing and is reported as unchanged; a changed payload updates what the record "
+        "wrote."
+    )
+)
+class IngestRecord:
+    source_ref: str = strawberry.field(
+        description=(
+            "The record's reference in the source system: unique within the source and "
+            "stable over time. Other records refer to it (child.ref, involvementRef)."
+        )
+    )
+    op: str = strawberry.field(
+        description=(
+            "UPSERT_SERVICE, UPSERT_PRACTITIONER, UPSERT_CHILD, UPSERT_CARER, "
+            "START_INVOLVEMENT, END_INVOLVEMENT or REGISTER_ASSESSMENT."
+        )
+    )
+    payload: str = strawberry.field(description="The op's payload: a JSON object, as a string.")
+
+
+@strawberry.type(
+    description=(
+        "Why one record was rejected. The message names the field at fault and never "
+        "repeats the value sent."
+    )
+)
+class IngestError:
+    source_ref: str = strawberry.field(description="The rejected record's sourceRef.")
+    code: str = strawberry.field(
+        description=(
+            "MALFORMED_JSON, MISSING_FIELD, INVALID_FIELD, UNKNOWN_FIELD, UNKNOWN_OP, "
+            "INVALID_NHS_NUMBER, INVALID_DATE, INVALID_ENUM, UNKNOWN_SERVICE, "
+            "UNKNOWN_PRACTITIONER, PRACTITIONER_NOT_IN_SERVICE, UNKNOWN_LOCAL_AUTHORITY, "
+            "UNKNOWN_CHILD, AMBIGUOUS_CHILD, CHILD_PENDING_REVIEW, END_BEFORE_START, "
+            "ENDED_BEFORE_STARTED, SOURCE_REF_REUSED, SOURCE_CONFLICT or OUT_OF_SCOPE."
+        )
+    )
+    message: str
+
+
+@strawberry.type(
+    description=(
+        "What happened to the records of one ingest call. accepted + unchanged + rejected "
+        "+ pendingMatchReview is the number of records sent. A rejected record changed "
+        "nothing; every other record was written, whatever happened to its neighbours."
+    )
+)
+class IngestReport:
+    accepted: int = strawberry.field(description="Records written (created or updated).")
+    unchanged: int = strawberry.field(
+        description="Records already in the index with the same payload: nothing was written."
+    )
+    rejected: int
+    errors: list[IngestError] = strawberry.field(description="One entry per rejected record.")
+    pending_match_review: int = strawberry.field(
+        description=(
+            "UPSERT_CHILD records the index could not place on its own (R15) and holds for "
+            "the index team. Records referring to them (child.ref) are rejected with "
+            "CHILD_PENDING_REVIEW until the team resolves them: send those again later."
+        )
+    )
+    held_for_review: list[str] = strawberry.field(
+        description="The sourceRefs of the records counted in pendingMatchReview."
+    )
+
+
+@strawberry.enum(description="Why a feed record waits for a person (R15).")
+class MatchReviewReason(Enum):
+    AMBIGUOUS = "AMBIGUOUS"
+    NHS_NUMBER_CONFLICT = "NHS_NUMBER_CONFLICT"
+    POSSIBLE_MATCH = "POSSIBLE_MATCH"
+
+
+@strawberry.enum(description="Where a match review stands.")
+class MatchReviewStatus(Enum):
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+@strawberry.type(
+    description=(
+        "The child as the source system described them. The address is withheld (null) "
+        "when a candidate is a shielded child you may not locate (R4): it may be where "
+        "that child now lives."
+    )
+)
+class IncomingChild:
+    nhs_number: str | None
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    gender: Gender
+    local_authority: str
+    date_of_death: date | None
+    _address: strawberry.Private[Address | None] = None
+    _guard: strawberry.Private[Guard] = OPEN
+
+    @strawberry.field(description="The address the source sent. Null when withheld (R4).")
+    def address(self, info: Info[Any, Any]) -> Address | None:
+        return self._guard.reveal(info, self._address)
+
+
+@strawberry.type(
+    description=(
+        "A child already on the index that the incoming record might be. Shown as the "
+        "index view would show them to you: a shielded child's address and local authority "
+        "are null unless you are its own local authority's index team (R4)."
+    )
+)
+class MatchCandidate:
+    id: strawberry.ID
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    gender: Gender
+    shielded: bool
+    archived: bool = strawberry.field(description="Archived under R16 (18 or over).")
+    same_nhs_number: bool | None = strawberry.field(
+        description=(
+            "True when the candidate holds the incoming NHS number, false when it holds "
+            "another one, null when either has none."
+        )
+    )
+    _local_authority: strawberry.Private[str | None] = None
+    _local_authority_guard: strawberry.Private[Guard] = OPEN
+    _address: strawberry.Private[Address | None] = None
+    _guard: strawberry.Private[Guard] = OPEN
+
+    @strawberry.field(description="The candidate's local authority. Null when withheld (R4).")
+    def local_authority(self, info: Info[Any, Any]) -> str | None:
+        return self._local_authority_guard.reveal(info, self._local_authority)
+
+    @strawberry.field(description="The candidate's address. Null when withheld (R4).")
+    def address(self, info: Info[Any, Any]) -> Address | None:
+        return self._guard.reveal(info, self._address)
+
+
+@strawberry.type(
+    description=(
+        "An UPSERT_CHILD record held for a person to decide (R15): the index never merges "
+        "or duplicates a child by guess."
+    )
+)
+class MatchReview:
+    id: strawberry.ID
+    source: str = strawberry.field(description="The source system that sent the record.")
+    source_ref: str
+    status: MatchReviewStatus
+    reason: MatchReviewReason
+    received_at: datetime
+    incoming: IncomingChild
+    candidates: list[MatchCandidate] = strawberry.field(
+        description="The children it might be, by id. Empty when they have since been deleted."
+    )
+    resolved_child_id: strawberry.ID | None = strawberry.field(
+        description="After resolution: the child the record now updates."
+    )
+    resolved_at: datetime | None
+
+
+@strawberry.type
+class IngestQuery:
+    @strawberry.field(
+        description=(
+            "Feed records held for review (R15) that concern your local authority (the "
+            "record names it, or a candidate lives there), oldest first. INDEX_ADMIN only, "
+            "with X-Purpose. Audited: every candidate shown is recorded."
+        )
+    )
+    async def match_reviews(self, info: Info[Any, Any], first: int = 20) -> list[MatchReview]:
+        from api.resolvers.ingest import resolve_match_reviews
+
+        return await resolve_match_reviews(info, first)
+
+
+@strawberry.type
+class IngestMutation:
+    @strawberry.mutation(
+        description=(
+            "Push records from a source system (R15). FEED tokens only, and only for the "
+            "source named in the token (FORBIDDEN otherwise); at most 1000 records a call "
+            "(BAD_USER_INPUT). Idempotent per (source, sourceRef). Each bad record is "
+            "rejected alone with a code; the rest are written. Children are matched by NHS "
+            "number, else by exact names, date of birth and postcode; anything uncertain is "
+            "held for review. Audited."
+        )
+    )
+    async def ingest(
+        self, info: Info[Any, Any], source: str, records: list[IngestRecord]
+    ) -> IngestReport:
+        from api.resolvers.ingest import resolve_ingest
+
+        return await resolve_ingest(info, source, records)
+
+    @strawberry.mutation(
+        description=(
+            "Decide a held feed record (R15): give exactly one of matchToChildId (the record "
+            "is that child: it updates them, and the source's later records about it go "
+            "there) or createNew: true (it is a new child). INDEX_ADMIN only, with "
+            "X-Purpose. Matching needs the child to be in your local authority; creating a "
+            "new child beside a shielded candidate needs you to be that candidate's index "
+            "team (R4). A review already resolved, or not yours, gives NOT_FOUND. Audited."
+        )
+    )
+    async def resolve_match_review(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        match_to_child_id: strawberry.ID | None = None,
+        create_new: bool = False,
+    ) -> MatchReview:
+        from api.resolvers.ingest import resolve_match_review
+
+        return await resolve_match_review(
+            info, str(id), str(match_to_child_id) if match_to_child_id else None, create_new
+        )

@@ -1,0 +1,208 @@
+"""Retention in the graph (R16): find the records whose time has come, archive, delete.
+
+The scan walks children in id order (keyset pages on the id constraint's index), so a
+run over any number of children holds one page in memory and each page resumes where
+the last ended; it returns only children that might be due (archived, dead, or born
+18 or more years ago), and policies.retention decides for each one.
+
+Deleting a child deletes everything that hangs only on that child:
+- its involvements, its CAF assessments with their needs and delivery actions, its
+  consent grants and refusals, access overrides and sharing decisions;
+- carers who care for no other child still on the index (a carer of a sibling stays);
+- the feeds' FeedRecords about the child (its own, and its carers', involvements' and
+  CAFs': each carries the child's id), so a source's references to the child do not
+  outlive it, and match reviews resolved to the child;
+- the child itself, with every relationship (lead professional, audit CONCERNS links,
+  match review candidacy).
+Audit events stay (R14: append-only). Their `childIds` keep the deleted id.
+
+Every batch is one transaction that first takes the ingest lock (migration 0005), so
+a feed never resolves a reference to a child that is being deleted under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph.database import Graph
+from graph.facts import native_date
+
+__all__ = [
+    "RetentionFacts",
+    "archive_children",
+    "count_out_of_view_involvements",
+    "delete_children",
+    "scan_children",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionFacts:
+    id: str
+    date_of_birth: date
+    archived_on: date | None
+    date_of_death: date | None
+
+
+# The id index gives the order, so LIMIT stops the scan early; the filter is cheap.
+SCAN: LiteralString = """
+MATCH (c:Child)
+USING INDEX c:Child(id)
+WHERE c.id > $after
+  AND (c.archivedOn IS NOT NULL OR c.dateOfDeath IS NOT NULL OR c.dateOfBirth <= $adultsBornBy)
+WITH c ORDER BY c.id
+LIMIT $page
+RETURN c.id AS id, c.dateOfBirth AS born, c.archivedOn AS archivedOn, c.dateOfDeath AS died
+"""
+
+LOCK: LiteralString = "MERGE (l:IngestLock {id: 'main'}) SET l.lockedAt = datetime()"
+
+ARCHIVE: LiteralString = """
+UNWIND $rows AS row
+MATCH (c:Child {id: row.id})
+WHERE c.archivedOn IS NULL
+SET c.archivedOn = row.archivedOn
+RETURN collect(c.id) AS ids
+"""
+
+_DELETE_FEED_RECORDS: LiteralString = """
+MATCH (f:FeedRecord) WHERE f.childId IN $ids
+DELETE f
+RETURN count(f) AS n
+"""
+
+_DELETE_MATCH_REVIEWS: LiteralString = """
+MATCH (r:MatchReview) WHERE r.childId IN $ids
+DETACH DELETE r
+RETURN count(r) AS n
+"""
+
+_DELETE_CARERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (k:Carer)-[:CARES_FOR]->(:Child {id: id})
+WITH DISTINCT k
+WHERE NOT EXISTS { MATCH (k)-[:CARES_FOR]->(other:Child) WHERE NOT other.id IN $ids }
+DETACH DELETE k
+RETURN count(k) AS n
+"""
+
+_DELETE_ASSESSMENT_PARTS: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})<-[:ABOUT]-(a:Assessment)<-[:OF]-(x)
+WHERE x:AssessmentNeed OR x:DeliveryAction
+DETACH DELETE x
+RETURN count(x) AS n
+"""
+
+_DELETE_ASSESSMENTS: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})<-[:ABOUT]-(a:Assessment)
+DETACH DELETE a
+RETURN count(a) AS n
+"""
+
+_DELETE_INVOLVEMENTS: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})<-[:OF]-(i:Involvement)
+DETACH DELETE i
+RETURN count(i) AS n
+"""
+
+_DELETE_CONSENTS: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})<-[:ABOUT]-(g:ConsentGrant)
+DETACH DELETE g
+RETURN count(g) AS n
+"""
+
+_DELETE_OVERRIDES: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})<-[:FOR]-(o:AccessOverride)
+DETACH DELETE o
+RETURN count(o) AS n
+"""
+
+_DELETE_SHARING_DECISIONS: LiteralString = """
+UNWIND $ids AS id
+MATCH (:Child {id: id})--(d:SharingDecision)
+WITH DISTINCT d
+DETACH DELETE d
+RETURN count(d) AS n
+"""
+
+_DELETE_CHILDREN: LiteralString = """
+UNWIND $ids AS id
+MATCH (c:Child {id: id})
+DETACH DELETE c
+RETURN count(c) AS n
+"""
+
+# Order matters: what hangs on a child is found through the child, so the child goes last.
+_DELETE_STEPS: tuple[tuple[str, LiteralString], ...] = (
+    ("feed records", _DELETE_FEED_RECORDS),
+    ("match reviews", _DELETE_MATCH_REVIEWS),
+    ("carers", _DELETE_CARERS),
+    ("assessment needs and actions", _DELETE_ASSESSMENT_PARTS),
+    ("assessments", _DELETE_ASSESSMENTS),
+    ("involvements", _DELETE_INVOLVEMENTS),
+    ("consent grants", _DELETE_CONSENTS),
+    ("access overrides", _DELETE_OVERRIDES),
+    ("sharing decisions", _DELETE_SHARING_DECISIONS),
+    ("children", _DELETE_CHILDREN),
+)
+
+OUT_OF_VIEW: LiteralString = """
+MATCH (i:Involvement) WHERE i.endedOn < $horizon
+RETURN count(i) AS n
+"""
+
+
+async def scan_children(
+    graph: Graph, *, after: str, adults_born_by: date, page: int
+) -> list[RetentionFacts]:
+    """The next page of children that may be due, after id `after`, in id order."""
+    records = await graph.read(SCAN, after=after, adultsBornBy=adults_born_by, page=page)
+    return [
+        RetentionFacts(
+            id=r["id"],
+            date_of_birth=native_date(r["born"]) or date.min,
+            archived_on=native_date(r["archivedOn"]),
+            date_of_death=native_date(r["died"]),
+        )
+        for r in records
+    ]
+
+
+async def archive_children(graph: Graph, rows: list[tuple[str, date]]) -> list[str]:
+    """Sets archivedOn on those children not yet archived; returns the ids it changed."""
+
+    async def work(tx: AsyncManagedTransaction) -> list[str]:
+        await (await tx.run(LOCK)).consume()
+        params = [{"id": child_id, "archivedOn": day} for child_id, day in rows]
+        record = await (await tx.run(ARCHIVE, rows=params)).single(strict=True)
+        return list(record["ids"])
+
+    return await graph.write_transaction(work)
+
+
+async def delete_children(graph: Graph, ids: list[str]) -> dict[str, int]:
+    """Deletes these children and what hangs only on them, in one transaction."""
+
+    async def work(tx: AsyncManagedTransaction) -> dict[str, int]:
+        await (await tx.run(LOCK)).consume()
+        counts: dict[str, int] = {}
+        for name, cypher in _DELETE_STEPS:
+            record: Any = await (await tx.run(cypher, ids=ids)).single(strict=True)
+            counts[name] = int(record["n"])
+        return counts
+
+    return await graph.write_transaction(work)
+
+
+async def count_out_of_view_involvements(graph: Graph, horizon: date) -> int:
+    records = await graph.read(OUT_OF_VIEW, horizon=horizon)
+    return int(records[0]["n"]) if records else 0
