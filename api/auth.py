@@ -98,7 +98,8 @@ class TokenVerifier:
             header = _unverified_header(token)
             if header.get("alg") not in ALGORITHMS:
                 raise AuthError("token algorithm not accepted")
-            key_set = await self._key_set_for(header.get("kid"))
+            kid = header.get("kid")
+            key_set = await self._key_set_for(kid if isinstance(kid, str) else None)
             decoded = jwt.decode(token, key_set, algorithms=ALGORITHMS)
             self._claims.validate(decoded.claims)
             if "nbf" in decoded.claims:

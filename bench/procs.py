@@ -31,8 +31,10 @@ __all__ = [
     "ServerError",
     "Servers",
     "cpu_seconds",
+    "die_with_parent",
     "peak_rss_mb",
     "port_in_use",
+    "terminate_on_signals",
 ]
 
 HOST = "127.0.0.1"
@@ -44,7 +46,7 @@ class ServerError(RuntimeError):
     """A server could not be started, or died while it was being measured."""
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Runs in the child between fork and exec: SIGTERM me when the harness goes away."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -133,7 +135,7 @@ class Server:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             start_new_session=True,  # a Ctrl-C reaches the harness, which stops us in order
         )
 

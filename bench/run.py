@@ -48,6 +48,7 @@ from bench.procs import (
     Server,
     ServerError,
     Servers,
+    die_with_parent,
     peak_rss_mb,
     terminate_on_signals,
 )
@@ -400,6 +401,24 @@ def verify(
 # --------------------------------------------------------------------------- measuring
 
 
+def loadgen(spec_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(LOADGEN), "-spec", str(spec_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=die_with_parent,
+    )
+
+
+def stop_loadgen(process: subprocess.Popen[str]) -> None:
+    """Kill our own load generator if it is still running (after an error or a signal)."""
+    if process.poll() is None:
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired, ValueError):
+            process.communicate(timeout=5)
+
+
 def run_cell(
     args: argparse.Namespace,
     server: Server,
@@ -518,12 +537,8 @@ def py_spy_profile(
     spec_path = LOCAL / "specs" / "py-spy.json"
     spec_path.write_text(json.dumps(spec))
     raw_path, svg_path = LOCAL / "profile.txt", LOCAL / "profile.svg"
-    load = subprocess.Popen(
-        [str(LOADGEN), "-spec", str(spec_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    load = loadgen(spec_path)
+    out = ""
     try:
         time.sleep(3)
         for fmt, path in (("raw", raw_path), ("flamegraph", svg_path)):
@@ -546,12 +561,11 @@ def py_spy_profile(
                 timeout=seconds + 60,
                 check=False,
             )
+        out, _ = load.communicate(timeout=2 * seconds + 80)
+    except subprocess.TimeoutExpired:
+        pass
     finally:
-        try:
-            out, _ = load.communicate(timeout=2 * seconds + 80)
-        except subprocess.TimeoutExpired:
-            load.kill()
-            out, _ = load.communicate()
+        stop_loadgen(load)
     summary = summarise_profile(raw_path)
     with contextlib.suppress(ValueError, KeyError):
         summary["load_while_profiling"] = {

@@ -7,13 +7,16 @@ fields carry a `Guard` and record what they reveal or withhold.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.schema.enums import AssessmentStatus, Gender, ServiceKind
 from api.schema.guard import OPEN, Guard
+
+if TYPE_CHECKING:
+    from api.schema.assessment import Assessment
 
 
 @strawberry.type(description="A postal address.")

@@ -6,9 +6,14 @@ from enum import Enum
 
 import strawberry
 
+from typing import TYPE_CHECKING
+
 from policies.viewer import Role as _Role
 
-Role = strawberry.enum(_Role, description="What the caller's token allows them to do (R1).")
+if TYPE_CHECKING:
+    Role = _Role
+else:
+    Role = strawberry.enum(_Role, description="What the caller's token allows them to do (R1).")
 
 
 @strawberry.enum(description="Gender as recorded by the source system.")

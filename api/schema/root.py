@@ -64,13 +64,13 @@ MUTATION_TYPES: tuple[type, ...] = (
 
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
-    query.__strawberry_definition__.description = (
+    query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
         "Read the index. Every read of a child needs the X-Purpose header (R2)."
     )
     mutation = None
     if MUTATION_TYPES:
         mutation = merge_types("Mutation", MUTATION_TYPES)
-        mutation.__strawberry_definition__.description = (
+        mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
             "Change the index. Every mutation is validated, authorised, runs in one "
             "transaction and is audited; send an Idempotency-Key header to make retries safe."
         )

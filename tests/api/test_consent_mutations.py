@@ -314,8 +314,17 @@ async def test_an_expired_grant_counts_no_more(as_viewer, sync_driver, today) ->
         day=today - timedelta(days=1),
     )
     assert not await _sees_clinic(melanie)
+    # Melanie may no longer see the clinic, so not the record naming it either (R6); the
+    # clinic's nurse sees it, as EXPIRED: worked out today, never stored.
     listed = ok(await melanie.post(CONSENTS, {"childId": "c-hannah"}), "consents")
+    assert record["id"] not in {g["id"] for g in listed}
+    nurse = as_viewer(practitioner_id="p-nurse")
+    listed = ok(await nurse.post(CONSENTS, {"childId": "c-hannah"}), "consents")
     assert [g["state"] for g in listed if g["id"] == record["id"]] == ["EXPIRED"]
+    stored = sync_driver.execute_query(
+        "MATCH (g:ConsentGrant {id: $id}) RETURN g.state AS s", id=record["id"]
+    ).records[0]["s"]
+    assert stored == "ACTIVE"
 
 
 # --- Query.consents: R6 and R4 on the records themselves ----------------------------------

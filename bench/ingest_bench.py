@@ -1,0 +1,401 @@
+"""Feed ingest benchmark (issue 5): throughput and peak memory of `contactgraph ingest`.
+
+    # 1. a database already holding 100,000 synthetic children (seed 1), on its own instance
+    export CONTACTGRAPH_NEO4J_INSTANCE=feedbench CONTACTGRAPH_NEO4J_PORT=7737 \\
+           CONTACTGRAPH_NEO4J_HEAP=3g CONTACTGRAPH_NEO4J_PAGECACHE=3g
+    .local/venv/bin/contactgraph migrate
+    .local/venv/bin/contactgraph seed --children 100000 --seed 1
+
+    # 2. a mixed feed file, streamed to disk (about 330 bytes a record)
+    .local/venv/bin/python -m bench.ingest_bench generate --records 1000000 \\
+        --existing 100000 --out .local/bench/feed-1m.ndjson
+
+    # 3. ingest it as a separate process, measuring wall time and peak RSS (VmHWM)
+    .local/venv/bin/python -m bench.ingest_bench run .local/bench/feed-1m.ndjson
+
+The file is a mix a source system would plausibly send: its own services and staff
+first, then children (new ones, and corrections of earlier ones with a new address),
+carers, involvements for its own children (`child.ref`, often thousands of lines and
+several chunks back) and for children already on the index (`child.nhsNumber` of the
+seeded population), ENDs of earlier STARTs, a few CAF registrations, and about 0.3%
+broken records (bad NHS check digit, impossible date, unknown service, malformed JSON)
+that must be rejected alone. Generation is deterministic for a seed and streams: memory
+stays flat whatever --records is.
+
+`run` reports records per second over the whole file (accepted, unchanged, rejected
+and held alike: every record is read, validated, looked up and decided), and the
+ingest process's peak resident set size, read from /proc while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from seed.hannah import add_years
+from seed.synthetic import _nhs_numbers
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / ".local" / "bench"
+
+_LAS = ("NBR", "EVL", "SMR", "WFD")
+_AREAS = {"NBR": "NB", "EVL": "EV", "SMR": "SQ", "WFD": "WX"}
+_INWARD = "ABDEFGHJLNPQRSTUWXYZ"
+_KINDS = ("SCHOOL", "EARLY_YEARS", "YOUTH_SERVICE", "SOCIAL_CARE", "VOLUNTARY", "HOUSING")
+_STREETS = ("Road", "Street", "Close", "Avenue", "Lane", "Drive", "Way", "Grove", "Court")
+_SYLLABLES = (
+    "al", "an", "ar", "ba", "be", "bro", "ca", "cha", "da", "de", "el", "en", "fa", "fer",
+    "ga", "gor", "ha", "hol", "in", "ja", "ka", "kel", "la", "le", "lo", "ma", "mer", "mi",
+    "na", "ne", "no", "ol", "pa", "per", "ra", "ren", "ro", "sa", "se", "sha", "ta", "ten",
+    "tho", "va", "ver", "wa", "wes", "ya", "za", "zel",
+)  # fmt: skip
+_SUFFIXES = ("ton", "ley", "son", "well", "field", "by", "wood", "more", "ham", "ridge")
+_RELATIONSHIPS = (
+    ("mother", True),
+    ("father", True),
+    ("grandparent", False),
+    ("foster carer", False),
+)
+# Record mix, in percent of the file after the services and staff.
+_MIX = (
+    ("child", 22.0),
+    ("child_update", 3.0),
+    ("carer", 20.0),
+    ("start", 37.0),
+    ("end", 15.0),
+    ("assessment", 1.0),
+    ("invalid", 0.3),
+    ("resend", 1.7),
+)
+
+
+def _given(rng: random.Random) -> str:
+    return (rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES)).capitalize()
+
+
+def _family(rng: random.Random) -> str:
+    return (rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES) + rng.choice(_SUFFIXES)).capitalize()
+
+
+def _postcode(rng: random.Random, la: str) -> str:
+    return (
+        f"{_AREAS[la]}{rng.randint(2, 19)} "
+        f"{rng.randint(1, 9)}{rng.choice(_INWARD)}{rng.choice(_INWARD)}"
+    )
+
+
+def _address(rng: random.Random, la: str) -> dict[str, Any]:
+    return {
+        "line1": f"{rng.randint(1, 200)} {_family(rng)} {rng.choice(_STREETS)}",
+        "town": {"NBR": "Northbridge", "EVL": "Eastvale", "SMR": "Southmoor", "WFD": "Westfield"}[
+            la
+        ],
+        "postcode": _postcode(rng, la),
+    }
+
+
+@dataclass
+class _Child:
+    ref: str
+    payload: dict[str, Any]
+
+
+def _line(source_ref: str, op: str, payload: dict[str, Any]) -> bytes:
+    return orjson.dumps({"sourceRef": source_ref, "op": op, "payload": payload}) + b"\n"
+
+
+def generate(records: int, existing: int, seed: int, today: date) -> Iterator[bytes]:
+    """NDJSON lines of a mixed feed; `existing` seeded children are referred to by NHS number."""
+    rng = random.Random(f"feed-bench:{seed}")
+    numbers = _nhs_numbers(seed)
+    seeded = [next(numbers) for _ in range(existing)]  # children of `contactgraph seed`
+    seeded_nhs = [n for n in seeded if n is not None]
+
+    services: list[tuple[str, list[str]]] = []
+    emitted = 0
+    for la in _LAS:
+        for kind in _KINDS:
+            for k in range(3):
+                service_id = f"s-bench-{la.lower()}-{kind.lower()}-{k}"
+                staff = [f"p-bench-{la.lower()}-{kind.lower()}-{k}-{j}" for j in range(4)]
+                services.append((service_id, staff))
+                yield _line(
+                    f"svc:{service_id}",
+                    "UPSERT_SERVICE",
+                    {
+                        "id": service_id,
+                        "name": f"{_family(rng)} {kind.replace('_', ' ').title()}",
+                        "kind": kind,
+                        "localAuthority": la,
+                        "contact": {
+                            "phone": f"01632 960{rng.randrange(1000):03d}",
+                            "email": f"office@{service_id}.example.org",
+                            "address": _address(rng, la),
+                        },
+                    },
+                )
+                emitted += 1
+                for person in staff:
+                    yield _line(
+                        f"staff:{person}",
+                        "UPSERT_PRACTITIONER",
+                        {
+                            "id": person,
+                            "name": f"{_given(rng)} {_family(rng)}",
+                            "jobTitle": "Key Worker",
+                            "serviceId": service_id,
+                            "contact": {
+                                "phone": f"07700 900{rng.randrange(1000):03d}",
+                                "email": f"{person}@example.org",
+                            },
+                        },
+                    )
+                    emitted += 1
+
+    children: deque[_Child] = deque(maxlen=50_000)
+    open_starts: deque[tuple[str, date]] = deque(maxlen=50_000)
+    sent: deque[bytes] = deque(maxlen=20_000)  # recent lines, re-sent unchanged
+    kinds = [k for k, _ in _MIX]
+    weights = [w for _, w in _MIX]
+    counter = 0
+    oldest = add_years(today, -18) + timedelta(days=1)
+    span = (today - oldest).days
+
+    def child_ref() -> dict[str, str]:
+        if children and rng.random() < 0.6:
+            return {"ref": children[int(rng.random() * len(children))].ref}
+        return {"nhsNumber": seeded_nhs[int(rng.random() * len(seeded_nhs))]}
+
+    while emitted < records:
+        counter += 1
+        kind = rng.choices(kinds, weights)[0]
+        if kind in ("child_update", "carer", "start", "assessment") and not children:
+            kind = "child"
+        if kind == "end" and not open_starts:
+            kind = "start"
+        if kind == "resend" and not sent:
+            kind = "child"
+        line: bytes
+        if kind == "child":
+            la = _LAS[int(rng.random() * 4)]
+            born = oldest + timedelta(days=rng.randint(0, span - 1))
+            payload: dict[str, Any] = {
+                "givenName": _given(rng),
+                "familyName": _family(rng),
+                "dateOfBirth": born.isoformat(),
+                "gender": rng.choice(("FEMALE", "MALE")),
+                "address": _address(rng, la),
+                "localAuthority": la,
+            }
+            number = next(numbers)
+            if number is not None:
+                payload["nhsNumber"] = number
+            child = _Child(f"ch-{counter}", payload)
+            children.append(child)
+            line = _line(child.ref, "UPSERT_CHILD", payload)
+        elif kind == "child_update":
+            child = children[int(rng.random() * len(children))]
+            la = child.payload["localAuthority"]
+            child.payload = {**child.payload, "address": _address(rng, la)}  # a house move
+            line = _line(child.ref, "UPSERT_CHILD", child.payload)
+        elif kind == "carer":
+            relationship, responsibility = rng.choice(_RELATIONSHIPS)
+            line = _line(
+                f"cr-{counter}",
+                "UPSERT_CARER",
+                {
+                    "child": child_ref(),
+                    "id": f"carer-{counter}",
+                    "name": f"{_given(rng)} {_family(rng)}",
+                    "relationship": relationship,
+                    "parentalResponsibility": responsibility,
+                    "livesWithChild": rng.random() < 0.8,
+                    "contact": {"phone": f"07700 900{rng.randrange(1000):03d}"},
+                },
+            )
+        elif kind == "start":
+            service_id, staff = services[int(rng.random() * len(services))]
+            started = today - timedelta(days=rng.randint(0, 1500))
+            payload = {
+                "child": child_ref(),
+                "serviceId": service_id,
+                "startedOn": started.isoformat(),
+            }
+            if rng.random() < 0.7:
+                payload["practitionerId"] = staff[int(rng.random() * len(staff))]
+            ref = f"st-{counter}"
+            open_starts.append((ref, started))
+            line = _line(ref, "START_INVOLVEMENT", payload)
+        elif kind == "end":
+            index = int(rng.random() * len(open_starts))
+            ref, started = open_starts[index]
+            del open_starts[index]
+            ended = started + timedelta(days=rng.randint(0, max(0, (today - started).days)))
+            line = _line(
+                f"en-{counter}",
+                "END_INVOLVEMENT",
+                {"involvementRef": ref, "endedOn": ended.isoformat()},
+            )
+        elif kind == "assessment":
+            _, staff = services[int(rng.random() * len(services))]
+            line = _line(
+                f"caf-{counter}",
+                "REGISTER_ASSESSMENT",
+                {
+                    "child": child_ref(),
+                    "holderPractitionerId": staff[0],
+                    "startedOn": (today - timedelta(days=rng.randint(0, 400))).isoformat(),
+                    "status": "OPEN",
+                },
+            )
+        elif kind == "resend":
+            line = sent[int(rng.random() * len(sent))]
+        else:
+            line = _invalid(rng, counter, services, today)
+        if kind not in ("resend", "invalid"):
+            sent.append(line)
+        emitted += 1
+        yield line
+
+
+def _invalid(
+    rng: random.Random, counter: int, services: list[tuple[str, list[str]]], today: date
+) -> bytes:
+    choice = rng.randrange(4)
+    if choice == 0:
+        return (
+            b'{"sourceRef": "broken-'
+            + str(counter).encode()
+            + b'", "op": "UPSERT_CHILD", "payload": {\n'
+        )
+    if choice == 1:
+        return _line(
+            f"bad-{counter}",
+            "UPSERT_CHILD",
+            {
+                "nhsNumber": "9990000001",  # fails the modulus 11 check
+                "givenName": "Bad",
+                "familyName": "Checkdigit",
+                "dateOfBirth": "2015-01-01",
+                "gender": "FEMALE",
+                "address": {"line1": "1 Nowhere Road", "postcode": "NB1 1AA"},
+                "localAuthority": "NBR",
+            },
+        )
+    if choice == 2:
+        return _line(
+            f"bad-{counter}",
+            "START_INVOLVEMENT",
+            {"child": {"nhsNumber": "9990001014"}, "serviceId": "s-no-such-service",
+             "startedOn": today.isoformat()},
+        )  # fmt: skip
+    return _line(
+        f"bad-{counter}",
+        "START_INVOLVEMENT",
+        {
+            "child": {"nhsNumber": "9990001014"},
+            "serviceId": services[0][0],
+            "startedOn": "2024-02-30",
+        },
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else OUT_DIR / f"feed-{args.records}.ndjson"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    started = time.perf_counter()
+    size = 0
+    with out.open("wb", buffering=1 << 20) as handle:
+        for line in generate(args.records, args.existing, args.seed, today):
+            handle.write(line)
+            size += len(line)
+    print(
+        f"wrote {args.records:,} records ({size / 1e6:,.0f} MB) to {out} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+def _peak_rss_kb(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    command = [
+        str(Path(sys.executable).with_name("contactgraph")),
+        "ingest",
+        str(path),
+        "--source",
+        args.source,
+        "--batch-size",
+        str(args.batch_size),
+        "--quiet",
+    ]
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _peak_rss_kb(process.pid))
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output, _ = process.communicate()
+    peak = max(peak, _peak_rss_kb(process.pid))
+    done.set()
+    elapsed = time.perf_counter() - started
+    print(output, end="")
+    lines = sum(1 for _ in path.open("rb"))
+    print(
+        f"\nbench: {lines:,} records in {elapsed:.1f}s wall = {lines / elapsed:,.0f} records/s "
+        f"(process start and connection included); peak RSS {peak / 1024:,.0f} MB"
+    )
+    return process.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest_bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write a mixed NDJSON feed file")
+    gen.add_argument("--records", type=int, default=1_000_000)
+    gen.add_argument("--existing", type=int, default=100_000, help="children seeded with --seed")
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--today", default=None)
+    gen.add_argument("--out", default=None)
+    gen.set_defaults(func=cmd_generate)
+    run = sub.add_parser("run", help="ingest a file with `contactgraph ingest`, measured")
+    run.add_argument("file")
+    run.add_argument("--source", default="bench-mis")
+    run.add_argument("--batch-size", type=int, default=2500)
+    run.set_defaults(func=cmd_run)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
