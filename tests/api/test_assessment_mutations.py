@@ -117,8 +117,13 @@ async def test_consent_ids_must_be_this_childs_and_one_open_caf_at_a_time(
     body = await melanie.post(START, {"input": {"childId": "c-hannah", "consentIds": ellies}})
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.consentIds"}
     caf = await start_caf(melanie)
-    again = await melanie.post(START, {"input": {"childId": "c-hannah", "consentIds": [caf["id"]]}})
-    assert error(again)["extensions"]["field"] in {"input.consentIds", "input.childId"}
+    fresh = [
+        (await grant(melanie, purpose=p))["id"]
+        for p in ("UNDERTAKE_ASSESSMENT", "STORE_ASSESSMENT")
+    ]
+    again = await melanie.post(START, {"input": {"childId": "c-hannah", "consentIds": fresh}})
+    assert error(again)["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.childId"}
+    assert caf["id"] in error(again)["message"]
     assert _cafs(sync_driver) == 1
 
 
