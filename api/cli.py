@@ -265,7 +265,7 @@ def parser() -> argparse.ArgumentParser:
 
 # Domain commands (ingest, retention, export ...) live beside their domain; each module
 # has `register(subparsers)` adding its own subcommands.
-_COMMAND_MODULES: tuple[str, ...] = ("api.commands_feeds",)
+_COMMAND_MODULES: tuple[str, ...] = ("api.commands_feeds", "api.commands_export")
 
 
 def main(argv: list[str] | None = None) -> int:

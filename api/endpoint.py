@@ -32,6 +32,7 @@ from api.logs import get_logger, where
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from graph.database import Graph, round_trips
+from policies.viewer import Role
 
 __all__ = ["GraphQLEndpoint"]
 
@@ -48,6 +49,8 @@ _DB_DOWN = (
     OSError,
 )
 _MAX_BODY = 256 * 1024
+# R15: an ingest call carries up to 1000 records, about 350 bytes each as JSON strings.
+_MAX_FEED_BODY = 4 * 1024 * 1024
 
 
 def _json(
@@ -115,7 +118,7 @@ class GraphQLEndpoint:
             return _refuse(401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": "Bearer"})
 
         body = await request.body()
-        if len(body) > _MAX_BODY:
+        if len(body) > (_MAX_FEED_BODY if viewer.has(Role.FEED) else _MAX_BODY):
             return _refuse(413, "QUERY_TOO_COMPLEX", "the request is too large")
         try:
             payload = orjson.loads(body)
@@ -246,8 +249,9 @@ class GraphQLEndpoint:
                 extra["field"] = original.field
             shaped = _error(original.code, original.message, **extra)
             fatal = original.fatal
-        elif original is None:
-            # Variable coercion and similar request errors from graphql-core itself.
+        elif original is None or isinstance(original, GraphQLError):
+            # Variable coercion and similar request errors from graphql-core itself (an
+            # enum's parse_value raises a GraphQLError for a value it does not know).
             shaped = _error("BAD_USER_INPUT", error.message)
             fatal = True
         elif isinstance(original, _DB_DOWN) or _timed_out(original):

@@ -248,18 +248,23 @@ class FastPath:
         self.schema = schema
         self.names = name_converter
         self.size = size
-        self._plans: OrderedDict[tuple[int, str | None], CompiledQuery | None] = OrderedDict()
+        self._plans: OrderedDict[
+            tuple[int, str | None], tuple[DocumentNode, CompiledQuery | None]
+        ] = OrderedDict()
 
     def plan(self, document: DocumentNode, operation_name: str | None) -> CompiledQuery | None:
         key = (id(document), operation_name)
-        if key in self._plans:
+        entry = self._plans.get(key)
+        # The entry keeps its document alive, so its id cannot be reused by another one
+        # while cached; the identity check makes that explicit.
+        if entry is not None and entry[0] is document:
             self._plans.move_to_end(key)
-            return self._plans[key]
+            return entry[1]
         try:
             compiled: CompiledQuery | None = self._compile(document, operation_name)
         except _Ineligible:
             compiled = None
-        self._plans[key] = compiled
+        self._plans[key] = (document, compiled)
         if len(self._plans) > self.size:
             self._plans.popitem(last=False)
         return compiled

@@ -32,7 +32,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import neo4j.exceptions
 
@@ -60,7 +59,7 @@ from graph.ingest import (
     ChunkWrites,
     apply_chunk,
 )
-from policies.matching import Candidate, Incoming, MatchKind, match_child
+from policies.matching import Candidate, Incoming, MatchKind, ReviewReason, match_child
 from policies.retention import admissible_new_child
 
 __all__ = [
@@ -111,27 +110,19 @@ class Chunk:
 def chunked(
     items: Iterable[tuple[int, IncomingRecord | Rejection | None]], size: int = CHUNK_RECORDS
 ) -> Iterator[Chunk]:
-    """Cut (lines consumed, item) pairs into chunks of at most `size` records.
+    """Cut (lines consumed, item) pairs into chunks of at most `size` items, in order.
 
-    A sourceRef that repeats inside a chunk starts a new chunk, so every chunk holds each
-    sourceRef once and the second record is planned against the first one's result, as
-    the input order says.
+    A sourceRef may appear more than once in a chunk: the planner applies records in
+    input order, and graph/ingest.py writes each kind's rows in that order with a
+    record's first write (a CREATE) before its updates.
     """
     chunk = Chunk()
-    refs: set[str] = set()
     for lines, item in items:
         if item is not None:
-            if isinstance(item, IncomingRecord) and (
-                item.source_ref in refs or len(chunk.items) >= size
-            ):
+            if len(chunk.items) >= size:
                 yield chunk
-                chunk, refs = Chunk(), set()
-            elif len(chunk.items) >= size:
-                yield chunk
-                chunk, refs = Chunk(), set()
+                chunk = Chunk()
             chunk.items.append(item)
-            if isinstance(item, IncomingRecord):
-                refs.add(item.source_ref)
         chunk.lines += lines
     if chunk.items or chunk.lines:
         yield chunk
@@ -199,31 +190,40 @@ class _Ref:
 
 
 class _Children:
-    """The children a chunk may match or refer to, kept current as the chunk is planned."""
+    """The children a chunk may match or refer to, kept current as the chunk is planned.
+
+    Keyed by NHS number and by (family name, given name, date of birth): R15 never
+    compares children that differ in those, so a feed of a thousand children sharing a
+    surname and a birthday costs no more than any other thousand.
+    """
 
     def __init__(self, rows: Iterable[ChildRow]) -> None:
         self.by_id: dict[str, ChildRow] = {}
         self._by_nhs: dict[str, set[str]] = defaultdict(set)
-        self._by_name: dict[tuple[str, date], set[str]] = defaultdict(set)
+        self._by_names: dict[tuple[str, str, date], set[str]] = defaultdict(set)
         for row in rows:
             self.put(row)
+
+    @staticmethod
+    def _names(row: ChildRow) -> tuple[str, str, date]:
+        return (row.family_name_key, row.given_name_key, row.date_of_birth)
 
     def put(self, row: ChildRow) -> None:
         old = self.by_id.get(row.id)
         if old is not None:
             if old.nhs_number:
                 self._by_nhs[old.nhs_number].discard(old.id)
-            self._by_name[(old.family_name_key, old.date_of_birth)].discard(old.id)
+            self._by_names[self._names(old)].discard(old.id)
         self.by_id[row.id] = row
         if row.nhs_number:
             self._by_nhs[row.nhs_number].add(row.id)
-        self._by_name[(row.family_name_key, row.date_of_birth)].add(row.id)
+        self._by_names[self._names(row)].add(row.id)
 
     def with_nhs_number(self, nhs_number: str) -> list[ChildRow]:
         return [self.by_id[i] for i in sorted(self._by_nhs.get(nhs_number, ()))]
 
-    def with_name_and_birth(self, family_name_key: str, born: date) -> list[ChildRow]:
-        return [self.by_id[i] for i in sorted(self._by_name.get((family_name_key, born), ()))]
+    def with_names_and_birth(self, family: str, given: str, born: date) -> list[ChildRow]:
+        return [self.by_id[i] for i in sorted(self._by_names.get((family, given, born), ()))]
 
 
 def _candidate(row: ChildRow) -> Candidate:
@@ -354,7 +354,6 @@ class ChunkPlanner:
             "entityId": entity_id,
             "childId": child_id,
             "reviewId": review_id,
-            "receivedAt": self.now,
         }
         (self.writes.feed_new if prior is None else self.writes.feed_update).append(row)
         self.refs[record.source_ref] = _Ref(
@@ -484,7 +483,9 @@ class ChunkPlanner:
             postcode_key=p.postcode_key,
         )
         by_nhs = self.children.with_nhs_number(p.nhs_number) if p.nhs_number else []
-        by_name = self.children.with_name_and_birth(p.family_name_key, p.date_of_birth)
+        by_name = self.children.with_names_and_birth(
+            p.family_name_key, p.given_name_key, p.date_of_birth
+        )
         decision = match_child(
             incoming,
             known=_candidate(known) if known is not None else None,
@@ -532,9 +533,7 @@ class ChunkPlanner:
         self.children.put(row)
         if prior is not None and prior.status == PENDING_REVIEW and prior.review_id:
             # The source corrected a held record and it now matches cleanly.
-            self.writes.reviews_closed.append(
-                {"id": prior.review_id, "status": "SUPERSEDED", "closedAt": self.now}
-            )
+            self.writes.reviews_closed.append({"id": prior.review_id, "status": "SUPERSEDED"})
         self._record(record, prior, entity_id=child_id, child_id=child_id)
 
     def _review(
@@ -542,9 +541,10 @@ class ChunkPlanner:
         record: IncomingRecord,
         p: ChildPayload,
         prior: _Ref | None,
-        reason: Any,
+        reason: ReviewReason | None,
         candidate_ids: tuple[str, ...],
     ) -> None:
+        assert reason is not None
         review_id = (
             prior.review_id
             if prior is not None and prior.status == PENDING_REVIEW and prior.review_id
@@ -559,7 +559,6 @@ class ChunkPlanner:
                     "sourceRef": record.source_ref,
                     "status": "PENDING",
                     "reason": reason.value,
-                    "receivedAt": self.now,
                     "payload": record.canonical.decode(),
                     "payloadHash": record.payload_hash,
                     "localAuthority": p.local_authority,
@@ -758,7 +757,7 @@ class Ingestor:
             planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
             for attempt in range(_ATTEMPTS):
                 try:
-                    outcome = await apply_chunk(self.graph, self.source, keys, planner)
+                    outcome = await apply_chunk(self.graph, self.source, keys, planner, self.now)
                     break
                 except (ChunkConflict, neo4j.exceptions.ConstraintError):
                     # The graph changed between lookup and write (another writer that did

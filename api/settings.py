@@ -55,6 +55,7 @@ class Settings:
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
     fast_path: bool = True
+    statistics_max_age_s: float = 3600.0  # R11: analysts' counts come from a snapshot this fresh
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,4 +114,5 @@ def load_settings() -> Settings:
         rate_limit_cost_per_minute=_int("CONTACTGRAPH_RATE_LIMIT", 120_000),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
+        statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),
     )

@@ -118,10 +118,17 @@ def _line(source_ref: str, op: str, payload: dict[str, Any]) -> bytes:
     return orjson.dumps({"sourceRef": source_ref, "op": op, "payload": payload}) + b"\n"
 
 
-def generate(records: int, existing: int, seed: int, today: date) -> Iterator[bytes]:
-    """NDJSON lines of a mixed feed; `existing` seeded children are referred to by NHS number."""
+def generate(
+    records: int, existing: int, seed: int, today: date, population_seed: int = 1
+) -> Iterator[bytes]:
+    """NDJSON lines of a mixed feed; `existing` seeded children are referred to by NHS number.
+
+    `population_seed` is the --seed the database was seeded with: seed.synthetic hands
+    out NHS numbers in a fixed order per seed, so the first `existing` are the seeded
+    children's and the file's new children take the numbers after them (no collisions).
+    """
     rng = random.Random(f"feed-bench:{seed}")
-    numbers = _nhs_numbers(seed)
+    numbers = _nhs_numbers(population_seed)
     seeded = [next(numbers) for _ in range(existing)]  # children of `contactgraph seed`
     seeded_nhs = [n for n in seeded if n is not None]
 
@@ -176,7 +183,7 @@ def generate(records: int, existing: int, seed: int, today: date) -> Iterator[by
     span = (today - oldest).days
 
     def child_ref() -> dict[str, str]:
-        if children and rng.random() < 0.6:
+        if children and (not seeded_nhs or rng.random() < 0.6):
             return {"ref": children[int(rng.random() * len(children))].ref}
         return {"nhsNumber": seeded_nhs[int(rng.random() * len(seeded_nhs))]}
 
@@ -321,7 +328,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     size = 0
     with out.open("wb", buffering=1 << 20) as handle:
-        for line in generate(args.records, args.existing, args.seed, today):
+        for line in generate(
+            args.records, args.existing, args.seed, today, population_seed=args.population_seed
+        ):
             handle.write(line)
             size += len(line)
     print(
@@ -378,13 +387,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     return process.returncode
 
 
+# Everything one source wrote, in the server's own batches (a source's data can be big).
+_CLEAN = (
+    "MATCH (c:Child) WHERE c.source = $source "
+    "CALL (c) { OPTIONAL MATCH (c)<-[:OF|ABOUT]-(x:Involvement|Assessment) DETACH DELETE x, c } "
+    "IN TRANSACTIONS OF 2000 ROWS",
+    "MATCH (n:Involvement|Assessment|Carer|Practitioner|Service|MatchReview) "
+    "WHERE n.source = $source CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS",
+    "MATCH (f:FeedRecord {source: $source}) CALL (f) { DELETE f } IN TRANSACTIONS OF 10000 ROWS",
+)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Remove what one source wrote, so the next run starts from the seeded database."""
+    import neo4j
+
+    from graph.connection import target_from_env
+
+    target = target_from_env(os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
+    started = time.perf_counter()
+    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
+        for statement in _CLEAN:
+            with driver.session(database=target.database) as session:
+                session.run(statement, source=args.source).consume()  # type: ignore[arg-type]
+        children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+    elapsed = time.perf_counter() - started
+    print(f"removed source {args.source} in {elapsed:.1f}s; {children:,} children")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="write a mixed NDJSON feed file")
     gen.add_argument("--records", type=int, default=1_000_000)
     gen.add_argument("--existing", type=int, default=100_000, help="children seeded with --seed")
-    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--seed", type=int, default=1, help="varies the file")
+    gen.add_argument(
+        "--population-seed", type=int, default=1, help="the --seed of `contactgraph seed`"
+    )
     gen.add_argument("--today", default=None)
     gen.add_argument("--out", default=None)
     gen.set_defaults(func=cmd_generate)
@@ -393,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--source", default="bench-mis")
     run.add_argument("--batch-size", type=int, default=2500)
     run.set_defaults(func=cmd_run)
+    clean = sub.add_parser("clean", help="remove everything one source wrote")
+    clean.add_argument("--source", required=True)
+    clean.set_defaults(func=cmd_clean)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

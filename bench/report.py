@@ -50,7 +50,8 @@ def _version(argv: list[str]) -> str | None:
     )
 
 
-def machine() -> dict[str, Any]:
+def machine(load_at_start: float) -> dict[str, Any]:
+    """The machine, its software, and how busy it was (1-minute load average, 2 cores)."""
     from graph.server import neo4j_version
 
     cores = os.cpu_count()
@@ -66,7 +67,8 @@ def machine() -> dict[str, Any]:
         "node": _version(["node", "--version"]),
         "go": _version(["go", "version"]),
         "neo4j": neo4j_version(),
-        "load_average_at_start": os.getloadavg()[0],
+        "load_average_at_start": round(load_at_start, 2),
+        "load_average_at_end": round(os.getloadavg()[0], 2),
     }
 
 
@@ -142,8 +144,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"- Date: {report['date']}",
         f"- Machine: {m['summary']}; Python {m['python']}, Node {m['node']}, "
         f"{m['go']}, Neo4j {m['neo4j']} (embedded, {report['neo4j']['heap']} heap, "
-        f"{report['neo4j']['pagecache']} page cache); load average at start "
-        f"{m['load_average_at_start']:.2f}",
+        f"{report['neo4j']['pagecache']} page cache); 1-minute load average "
+        f"{m['load_average_at_start']:.2f} at start, {m['load_average_at_end']:.2f} at end",
         f"- Dataset: {report['dataset_children']:,} synthetic children (seed "
         f"{report['dataset_seed']}), {report['sample_size']:,} sampled for the requests; viewer "
         f"{report['viewer']}",

@@ -70,6 +70,14 @@ PURPOSE = "benchmark: checking who is working with this child"
 # The per-subject cost budget would refuse a single benchmark viewer within seconds (it is
 # meant for one person's pace); the limiter still runs on every request, it never refuses.
 BENCH_RATE_LIMIT = str(10**12)
+NOTES = {
+    "raw": "raw: one hand-written Cypher query per request, no GraphQL, no token, no policy, "
+    "no audit (the floor).",
+    "neo4j-graphql": "neo4j-graphql: @neo4j/graphql 7 with an @authorization filter for R6; "
+    "no R4 shielding, no R10, no R6c overrides, no audit.",
+    "contactgraph": "contactgraph: policy (R2-R7) on, and one hash-chained audit event per "
+    "request, durable before the answer leaves (R14).",
+}
 EXTERNAL_NEO4J = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 
 
@@ -175,7 +183,10 @@ def build_loadgen() -> None:
 
 
 def install_npm_peer() -> None:
-    if (NPM_PEER / "node_modules" / ".package-lock.json").is_file():
+    """`npm ci` when node_modules is missing or older than package-lock.json."""
+    installed = NPM_PEER / "node_modules" / ".package-lock.json"
+    lock = NPM_PEER / "package-lock.json"
+    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
         return
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
@@ -637,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     inst = neo.instance(args.instance)
     neo4j_was_running = neo.status(inst) != "stopped"
     started_at = datetime.now(UTC)
+    load_at_start = os.getloadavg()[0]
     report: dict[str, Any] = {}
     with terminate_on_signals():
         try:
@@ -748,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mode": args.mode,
                 "smoke": args.smoke,
                 "date": started_at.isoformat(timespec="seconds"),
-                "machine": rpt.machine(),
+                "machine": rpt.machine(load_at_start),
                 "dataset_children": data.children,
                 "dataset_seed": data.seed,
                 "dataset_seeded_on": data.seeded_on,
@@ -780,13 +792,7 @@ def main(argv: list[str] | None = None) -> int:
                 "targets": rpt.targets(ratios),
                 "verification": checks,
                 "failed": failed,
-                "notes": [
-                    "raw: one hand-written Cypher query per request, no GraphQL, no token, no "
-                    "policy, no audit (the floor).",
-                    "neo4j-graphql: @neo4j/graphql 7 with an @authorization filter for R6; no "
-                    "R4 shielding, no R10, no R6c overrides, no audit.",
-                    "contactgraph: policy (R2-R7) and one hash-chained audit event per request on.",
-                ]
+                "notes": [note for system, note in NOTES.items() if system in args.systems]
                 + [f"{s} failed: {why.splitlines()[0]}" for s, why in failed.items()],
             }
             if profile is not None:

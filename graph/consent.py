@@ -93,7 +93,7 @@ RETURN viewerServices, c {
   involved: EXISTS {
     MATCH (i:Involvement)-[:OF]->(c) WHERE (i.endedOn IS NULL OR i.endedOn > $today)
       AND (EXISTS { (i)-[:BY]->(:Practitioner {id: $practitionerId}) }
-        OR EXISTS { (i)-[:AT]->(is:Service) WHERE is.id IN viewerServices }) },
+        OR EXISTS { (i)-[:AT]->(iv:Service) WHERE iv.id IN viewerServices }) },
   overrides: [(o:AccessOverride)-[:FOR]->(c)
     WHERE o.expiresAt > $now
       AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
@@ -127,7 +127,8 @@ _WRITE_FACTS: LiteralString = """
 OPTIONAL MATCH (c:Child {id: $childId})
 RETURN
   $carerId IS NOT NULL AND EXISTS { (:Carer {id: $carerId}) } AS carerKnown,
-  [(k:Carer {id: $carerId})-[r:CARES_FOR]->(c) | r.parentalResponsibility][0] AS carerLink,
+  [(k:Carer {id: $carerId})-[r:CARES_FOR]->(c) | coalesce(r.parentalResponsibility, false)][0]
+    AS carerLink,
   [sid IN $serviceIds WHERE NOT EXISTS { (:Service {id: sid}) }] AS unknownServiceIds,
   [pid IN $practitionerIds WHERE NOT EXISTS { (:Practitioner {id: pid}) }]
     AS unknownPractitionerIds,

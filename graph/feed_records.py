@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, TypeAlias
@@ -555,7 +555,7 @@ def _assessment(p: dict[str, Any], today: date) -> AssessmentPayload:
     )
 
 
-_READERS = {
+_READERS: dict[str, Callable[[dict[str, Any], date], Payload]] = {
     "UPSERT_SERVICE": _service,
     "UPSERT_PRACTITIONER": _practitioner,
     "UPSERT_CHILD": _child,

@@ -40,28 +40,26 @@ CALL (frontier, reached) {
   WITH DISTINCT y WHERE NOT y IN reached
   RETURN collect(y) AS found
 }
-WITH reached, found[..($limit - size(reached))] AS found, size(found) AS offered
-WITH reached + found AS reached, found AS frontier,
-     size(found) < offered AS cut
+WITH reached, truncated, found[..($limit - size(reached))] AS found, size(found) AS offered
+WITH reached + found AS reached, found AS frontier, truncated OR size(found) < offered AS truncated
 """
 
 NEIGHBOURHOOD: LiteralString = (
     """
 MATCH (root:Child {id: $childId})
 WHERE root.archivedOn IS NULL
-WITH [root] AS reached, [root] AS frontier
+WITH [root] AS reached, [root] AS frontier, false AS truncated
 """
     + _STEP
     + """
-WITH reached, CASE WHEN $depth >= 2 THEN frontier ELSE [] END AS frontier, cut AS cut1
+WITH reached, CASE WHEN $depth >= 2 THEN frontier ELSE [] END AS frontier, truncated
 """
     + _STEP
     + """
-WITH reached, CASE WHEN $depth >= 3 THEN frontier ELSE [] END AS frontier, cut1 OR cut AS cut2
+WITH reached, CASE WHEN $depth >= 3 THEN frontier ELSE [] END AS frontier, truncated
 """
     + _STEP
     + """
-WITH reached, cut2 OR cut AS truncated
 CALL (reached) {
   UNWIND reached AS x
   CALL (x, reached) {

@@ -23,11 +23,18 @@ Secondary suppression
       total would otherwise both be recovered.
 
     When a line breaks a rule the smallest shown member is hidden too (the least
-    information lost), or the total when no member is left, and the check repeats
-    until every line of every table holds. Suppression is computed once on the whole
-    cube (every local authority, every margin) and every answer is a slice of that one
-    suppressed cube, so two different questions (by gender; by gender and age band;
-    for one local authority) can never be subtracted from each other either.
+    information lost), or the total when no member is left. Lines combine, though: a
+    cell safe in each of its lines can be pinned through a neighbouring one. So the
+    result is then audited as a whole (`bounds`: interval propagation over every
+    equation at once, what an analyst holding every answer could prove), and any hidden
+    cell that could be pinned to one value, or proved to be below `MIN_SHOWN`, gets one
+    more hidden neighbour; rules and audit repeat until the audit passes.
+
+    Suppression is computed once on the whole cube (every local authority, every
+    margin) and every answer is a slice of that one suppressed cube, so two different
+    questions (by gender; by gender and age band; for one local authority) can never be
+    subtracted from each other either. The counts themselves come from one snapshot
+    (graph/statistics.py), so neither can two questions asked an hour apart.
 
 Service kinds are not additive
     A child involved with a school and a GP is counted once under each kind, so the
@@ -78,6 +85,7 @@ __all__ = [
     "Edge",
     "Line",
     "age_band_limits",
+    "bounds",
     "co_involvement_cube",
     "complete_cube",
     "is_sensitive_kind",
@@ -217,25 +225,101 @@ def _line_holds(line: Line, cube: Mapping[Key, int], hidden: set[Key]) -> bool:
     return spread >= MIN_SHOWN
 
 
-def _hide_one_more(line: Line, cube: Mapping[Key, int], hidden: set[Key]) -> Key:
-    shown = [m for m in line.members if m not in hidden]
-    if line.total in hidden or shown:
-        # The smallest shown member loses least; ties broken by key for a stable answer.
-        return min(shown, key=lambda m: (cube[m], m))
-    return line.total
+def _cheapest_to_hide(
+    candidates: Iterable[Line], cube: Mapping[Key, int], hidden: set[Key]
+) -> Key | None:
+    """The smallest shown member of these lines (the least information lost), else a
+    shown total; ties broken by key so that the answer is stable."""
+    members = {m for line in candidates for m in line.members if m not in hidden}
+    if members:
+        return min(members, key=lambda m: (cube[m], m))
+    totals = {line.total for line in candidates if line.total not in hidden}
+    return min(totals, key=lambda t: (cube[t], t)) if totals else None
 
 
-def suppress(cube: Mapping[Key, int], additive: Sequence[bool]) -> dict[Key, Cell]:
-    """Primary and secondary suppression over a completed cube (see module docstring)."""
-    hidden = {key for key, count in cube.items() if primary_suppressed(count)}
-    all_lines = lines(cube, additive)
+_UNKNOWN = 10**12
+
+
+def bounds(
+    cube: Mapping[Key, int], hidden: set[Key], all_lines: Sequence[Line]
+) -> dict[Key, tuple[int, int]]:
+    """What someone holding every shown cell could prove about each hidden one.
+
+    Interval propagation over every line equation until nothing tightens: a hidden cell
+    starts at [1, unknown] (zero cells are absent, so a listed one is at least 1) and
+    each equation narrows it by the bounds of the others. This is the audit the
+    secondary suppression must pass (see `suppress`).
+    """
+    b = {k: ((1, _UNKNOWN) if k in hidden else (n, n)) for k, n in cube.items()}
     changed = True
     while changed:
         changed = False
         for line in all_lines:
-            while not _line_holds(line, cube, hidden):
-                hidden.add(_hide_one_more(line, cube, hidden))
-                changed = True
+            if line.total not in hidden and not any(m in hidden for m in line.members):
+                continue
+            t_lo, t_hi = b[line.total]
+            lo_sum = sum(b[m][0] for m in line.members)
+            hi_sum = sum(b[m][1] for m in line.members)
+            for m in line.members:
+                if m not in hidden:
+                    continue
+                lo, hi = b[m]
+                new = (max(lo, t_lo - (hi_sum - hi)), min(hi, t_hi - (lo_sum - lo)))
+                if new != (lo, hi):
+                    b[m] = new
+                    lo_sum += new[0] - lo
+                    hi_sum += new[1] - hi
+                    changed = True
+            if line.total in hidden:
+                new_total = (max(t_lo, lo_sum), min(t_hi, hi_sum))
+                if new_total != (t_lo, t_hi):
+                    b[line.total] = new_total
+                    changed = True
+    return b
+
+
+def _exposed(bounded: Mapping[Key, tuple[int, int]], hidden: set[Key]) -> list[Key]:
+    """Hidden cells someone could pin to one value, or prove to be below MIN_SHOWN."""
+    return sorted(k for k in hidden if bounded[k][0] >= bounded[k][1] or bounded[k][1] < MIN_SHOWN)
+
+
+def suppress(cube: Mapping[Key, int], additive: Sequence[bool]) -> dict[Key, Cell]:
+    """Primary and secondary suppression over a completed cube (see module docstring).
+
+    First the line rules, cheaply, until every line holds; then the audit (`bounds`)
+    over all lines at once, because equations combine: a cell safe in each of its lines
+    can still be pinned through a neighbouring one. Each exposed cell gets one more
+    hidden neighbour in one of its lines, and both steps repeat until the audit passes
+    (at worst everything is hidden, which proves nothing).
+    """
+    hidden = {key for key, count in cube.items() if primary_suppressed(count)}
+    all_lines = lines(cube, additive)
+    lines_of: dict[Key, list[Line]] = {}
+    for line in all_lines:
+        for key in (line.total, *line.members):
+            lines_of.setdefault(key, []).append(line)
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in all_lines:
+                while not _line_holds(line, cube, hidden):
+                    extra = _cheapest_to_hide([line], cube, hidden)
+                    if extra is None:
+                        break
+                    hidden.add(extra)
+                    changed = True
+        exposed = _exposed(bounds(cube, hidden, all_lines), hidden)
+        if not exposed:
+            break
+        added = False
+        for key in exposed:
+            extra = _cheapest_to_hide(lines_of.get(key, ()), cube, hidden)
+            if extra is not None:
+                hidden.add(extra)
+                added = True
+        if not added:
+            break
     return {
         key: Cell(None, True) if key in hidden else Cell(count, False)
         for key, count in cube.items()
@@ -315,33 +399,45 @@ def co_involvement_cube(finest: Mapping[Key, int]) -> dict[Key, Cell]:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """Children shared by two services, with what groups edges into one line."""
+    """Children shared by two services. `group` names the kind and local authority of each
+    end ("SCHOOL|NBR/GP|NBR"): the edges of one group add up to about a coInvolvement count."""
 
     source: str
     target: str
     children: int
-    group: Key  # the two kinds and the two local authorities, in a canonical order
+    group: str
 
 
-def suppress_edges(edges: Iterable[Edge], sensitive: frozenset[str]) -> list[Edge]:
-    """The edges an analyst may see: never an edge of a sensitive service, never one of
-    1 to 4 children, and never a group whose omitted edges would add up to a small
-    count recoverable from coInvolvement (module docstring)."""
-    groups: dict[Key, list[Edge]] = {}
+def suppress_edges(
+    edges: Iterable[Edge],
+    small: Mapping[str, tuple[int, int]],
+    sensitive: frozenset[str],
+) -> list[Edge]:
+    """The edges an analyst may see (module docstring).
+
+    `edges` are the candidates of MIN_SHOWN children or more; `small` gives, per group,
+    how many edges of 1 to 4 children there are and how many children they add up to:
+    all that the secondary rule needs to know of them. Never an edge of a sensitive
+    service, never one of 1 to 4 children.
+    """
+    groups: dict[str, list[Edge]] = {}
     for edge in edges:
-        if edge.source in sensitive or edge.target in sensitive or edge.children <= 0:
+        if edge.source in sensitive or edge.target in sensitive:
+            continue
+        if primary_suppressed(edge.children) or edge.children <= 0:
             continue
         groups.setdefault(edge.group, []).append(edge)
     shown: list[Edge] = []
-    for members in groups.values():
+    for group, members in groups.items():
         members.sort(key=lambda e: (e.children, e.source, e.target))
-        hidden = [e for e in members if primary_suppressed(e.children)]
-        visible = [e for e in members if not primary_suppressed(e.children)]
-        while hidden and visible:
-            spread = sum(e.children for e in hidden) - (len(hidden) - 1)
-            if len(hidden) >= 2 and spread >= MIN_SHOWN:
+        hidden_edges, hidden_children = small.get(group, (0, 0))
+        while members and hidden_edges:
+            spread = hidden_children - (hidden_edges - 1)
+            if hidden_edges >= 2 and spread >= MIN_SHOWN:
                 break
-            hidden.append(visible.pop(0))
-        shown.extend(visible)
+            smallest = members.pop(0)
+            hidden_edges += 1
+            hidden_children += smallest.children
+        shown.extend(members)
     shown.sort(key=lambda e: (e.source, e.target))
     return shown

@@ -155,32 +155,26 @@ def consent_path(
     `practitioner_id` asks on behalf of another practitioner (addTeamMember: "does a
     grant cover the new member?"); by default the viewer is asked about.
     """
-    grants: list[ConsentFact] = []
-    refusals: list[ConsentFact] = []
-    for record in records:
-        if record.purpose != purpose:
-            continue
-        if record.state == "REFUSED":
-            # Only a competent child's refusal outweighs a grant (R10); a carer's refusal
-            # does not cancel another carer's consent, because one is enough.
-            if (
-                record.given_by_child
-                and _refusal_covers(record, service_id, assessment_id)
-                and entitled_giver(record, date_of_birth)
-            ):
-                refusals.append(record)
-        elif _covers(record, service_id, assessment_id) and _granted_to(
-            record, viewer, practitioner_id
-        ):
-            grants.append(record)
+    records = list(records)
+    refusals = competent_refusals(
+        records,
+        purpose=purpose,
+        date_of_birth=date_of_birth,
+        service_id=service_id,
+        assessment_id=assessment_id,
+    )
+    grants = [
+        record
+        for record in records
+        if record.purpose == purpose
+        and record.state != "REFUSED"
+        and _covers(record, service_id, assessment_id)
+        and _granted_to(record, viewer, practitioner_id)
+    ]
     for grant in grants:
-        decision = grant_counts(grant, date_of_birth, today)
-        if not decision:
+        if not grant_counts(grant, date_of_birth, today):
             continue
-        outweighing = [
-            r for r in refusals if not grant.given_by_child or r.recorded_on > grant.recorded_on
-        ]
-        if outweighing:
+        if outweighing_refusal(grant, refusals) is not None:
             continue
         return allow(f"R6b/R10: consent {grant.id} covers this")
     if refusals:

@@ -48,7 +48,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from policies.decision import Decision, allow, deny
 from policies.facts import ChildFacts
@@ -69,13 +69,13 @@ __all__ = [
 ]
 
 
-class MatchKind(str, Enum):
+class MatchKind(StrEnum):
     UPDATE = "UPDATE"
     CREATE = "CREATE"
     REVIEW = "REVIEW"
 
 
-class ReviewReason(str, Enum):
+class ReviewReason(StrEnum):
     """Why a record is held for a person to decide; shown to INDEX_ADMIN only."""
 
     AMBIGUOUS = "AMBIGUOUS"  # two or more children fit equally well
@@ -153,8 +153,9 @@ def match_child(
     `known` is the child this source's sourceRef was resolved to earlier, if any.
     `by_nhs_number` are the children holding the incoming NHS number (empty when the
     record has none). `by_name_and_birth` are the children with the incoming family
-    name key and date of birth, whatever their given name and postcode: this function
-    does the finer comparison, so that the possible-match rule sees them all.
+    name key and date of birth (callers may pass only those with the same given name
+    too), whatever their postcode: this function does the finer comparison, so that the
+    possible-match rule sees every child at another postcode.
     """
     if known is not None:
         others = [c for c in by_nhs_number if c.child_id != known.child_id]

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from policies.ages import birthday_in_year
 from policies.decision import Decision, allow, deny
@@ -58,7 +58,7 @@ DELETE_AFTER_YEARS = 6
 LIVE_AFTER_DEATH_YEARS = 1
 
 
-class RetentionStep(str, Enum):
+class RetentionStep(StrEnum):
     KEEP = "KEEP"
     ARCHIVE = "ARCHIVE"
     DELETE = "DELETE"

@@ -50,7 +50,15 @@ from seed.hannah import (
     sensitive_kind,
 )
 
-__all__ = ["BATCH_SIZE", "Batch", "age_on", "generate", "service_directory"]
+__all__ = [
+    "BATCH_SIZE",
+    "Batch",
+    "ServiceEntry",
+    "age_on",
+    "generate",
+    "school_phase",
+    "service_directory",
+]
 
 T = TypeVar("T")
 

@@ -87,7 +87,10 @@ async def resolve_ingest(
         accepted=report.accepted,
         unchanged=report.unchanged,
         rejected=report.rejected,
-        errors=[IngestError(source_ref=e.source_ref, code=e.code, message=e.message) for e in report.errors],
+        errors=[
+            IngestError(source_ref=e.source_ref, code=e.code, message=e.message)
+            for e in report.errors
+        ],
         pending_match_review=report.pending_match_review,
         held_for_review=report.held,
     )
@@ -157,7 +160,10 @@ def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchRevi
             local_authority=payload.local_authority,
             date_of_death=payload.date_of_death,
             _address=Address(
-                line1=payload.line1, line2=payload.line2, town=payload.town, postcode=payload.postcode
+                line1=payload.line1,
+                line2=payload.line2,
+                town=payload.town,
+                postcode=payload.postcode,
             ),
             _guard=Guard(incoming_address_allowed, f"MatchReview:{review.id}.incoming.address"),
         )
@@ -231,7 +237,13 @@ async def resolve_match_review(
             )
         props = child_properties(payload, protect_whereabouts=target.child.shielded)
         child_id = await reviews.match_review_to_child(
-            ctx.graph, review.id, review.payload_hash, target.child.id, props, subject=subject, now=now
+            ctx.graph,
+            review.id,
+            review.payload_hash,
+            target.child.id,
+            props,
+            subject=subject,
+            now=now,
         )
     else:
         decision = matching.may_create_new_child(ctx.viewer, candidates)
@@ -247,7 +259,10 @@ async def resolve_match_review(
             )
         props = child_properties(payload, protect_whereabouts=False)
         props.update(
-            id=f"c-{uuid.uuid4().hex}", shielded=False, source=review.source, sourceRef=review.source_ref
+            id=f"c-{uuid.uuid4().hex}",
+            shielded=False,
+            source=review.source,
+            sourceRef=review.source_ref,
         )
         child_id = await reviews.create_child_for_review(
             ctx.graph, review.id, review.payload_hash, props, subject=subject, now=now

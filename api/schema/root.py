@@ -16,7 +16,9 @@ from api.schema.audit import AuditEvent
 from api.schema.child import Child, ChildSearchResult
 from api.schema.consent import ConsentMutation, ConsentQuery
 from api.schema.ingest import IngestMutation, IngestQuery
+from api.schema.network import NetworkQuery
 from api.schema.overrides import OverrideMutation, OverrideQuery
+from api.schema.statistics import StatisticsQuery
 from api.schema.viewer import Viewer
 
 
@@ -53,6 +55,8 @@ QUERY_TYPES: tuple[type, ...] = (
     OverrideQuery,
     AssessmentQuery,
     IngestQuery,
+    StatisticsQuery,
+    NetworkQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,

@@ -229,6 +229,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen: hard deadline reached, exiting")
 		os.Exit(3)
 	})
+	// Nor outlive the harness that started it: once re-parented, it is an orphan.
+	parent := os.Getppid()
+	go func() {
+		for range time.Tick(250 * time.Millisecond) {
+			if os.Getppid() != parent {
+				fmt.Fprintln(os.Stderr, "loadgen: the harness is gone, exiting")
+				os.Exit(4)
+			}
+		}
+	}()
 
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{

@@ -3,10 +3,8 @@
 CREATE CONSTRAINT feed_record_key IF NOT EXISTS FOR (n:FeedRecord) REQUIRE (n.source, n.sourceRef) IS UNIQUE;
 // Retention (R16) deletes the feed records of a deleted child with it.
 CREATE INDEX feed_record_child IF NOT EXISTS FOR (n:FeedRecord) ON (n.childId);
-// R15 matching: exact names, date of birth and postcode, after NHS number.
-CREATE INDEX child_given_name_key IF NOT EXISTS FOR (n:Child) ON (n.givenNameKey);
-// R16 death rule.
-CREATE INDEX child_date_of_death IF NOT EXISTS FOR (n:Child) ON (n.dateOfDeath);
+// R15 matching needs no index of its own: NHS number and (familyNameKey, dateOfBirth)
+// from 0001/0002 find every candidate, and the rest is compared in policies/matching.py.
 // Records held for a person to decide (R15).
 CREATE CONSTRAINT match_review_id IF NOT EXISTS FOR (n:MatchReview) REQUIRE n.id IS UNIQUE;
 CREATE INDEX match_review_status IF NOT EXISTS FOR (n:MatchReview) ON (n.status);

@@ -335,7 +335,8 @@ async def test_appointing_a_lead_replaces_the_previous_one(as_viewer, sync_drive
     assert (
         count(
             sync_driver,
-            "MATCH (:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(:Child {id: 'c-hannah'}) RETURN count(l)",
+            "MATCH (:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(:Child {id: 'c-hannah'})"
+            " RETURN count(l)",
         )
         == 1
     )

@@ -498,3 +498,40 @@ async def test_mutations_need_a_purpose(as_viewer, sync_driver) -> None:
     )
     assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"]
     assert _grants(sync_driver) == 0
+
+
+async def test_a_refused_attempt_does_not_use_up_its_key(as_viewer, sync_driver) -> None:
+    """The key is claimed inside the mutation's transaction: a refusal rolls it back too."""
+    melanie = as_viewer(practitioner_id="p-melanie")
+    key = f"consent-test-{uuid.uuid4()}"
+    wrong = consent_input(givenByChild=False, givenByCarerId="k-sam-father")
+    assert codes(await melanie.post(RECORD_CONSENT, {"input": wrong}, Idempotency_Key=key)) == [
+        "BAD_USER_INPUT"
+    ]
+    fixed = consent_input(givenByChild=False, givenByCarerId="k-karen")
+    assert ok(
+        await melanie.post(RECORD_CONSENT, {"input": fixed}, Idempotency_Key=key), "recordConsent"
+    )
+    assert _grants(sync_driver) == 1
+
+
+async def test_a_key_is_remembered_for_a_day(as_viewer, sync_driver) -> None:
+    melanie = as_viewer(practitioner_id="p-melanie")
+    key = f"consent-test-{uuid.uuid4()}"
+    first = ok(
+        await melanie.post(RECORD_CONSENT, {"input": consent_input()}, Idempotency_Key=key),
+        "recordConsent",
+    )
+    sync_driver.execute_query(
+        "MATCH (r:IdempotencyRecord {key: $key}) SET r.createdAt = r.createdAt - duration('PT25H')",
+        key=key,
+    )
+    later = ok(
+        await melanie.post(RECORD_CONSENT, {"input": consent_input()}, Idempotency_Key=key),
+        "recordConsent",
+    )
+    assert later["id"] != first["id"]
+    assert _grants(sync_driver) == 2
+    assert (
+        count(sync_driver, "MATCH (r:IdempotencyRecord {key: $key}) RETURN count(r)", key=key) == 1
+    )

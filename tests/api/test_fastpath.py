@@ -143,3 +143,20 @@ async def test_fast_app_really_takes_the_compiled_path(
     assert len(calls) == 1
     await _ask(slow, settings, VIEWERS[0][1], CHILD_PROFILE, {"id": "c-hannah"}, sync_driver)
     assert len(calls) == 1
+
+
+def test_plan_cache_never_confuses_documents_that_reuse_an_address() -> None:
+    """Plans are cached by document; a new document at a freed address must not hit."""
+    import gc
+
+    schema = build_schema()
+    fast_path = FastPath(schema._schema, schema.config.name_converter)
+    for _ in range(200):
+        eligible = parse(CHILD_PROFILE)
+        assert fast_path.plan(eligible, None) is not None
+        del eligible
+        gc.collect()
+        ineligible = parse("{ me { subject } }")
+        assert fast_path.plan(ineligible, None) is None
+        del ineligible
+        gc.collect()

@@ -139,3 +139,93 @@ def test_effective_state_derives_expiry() -> None:
     assert effective_state(grant(state="WITHDRAWN"), TODAY) == "WITHDRAWN"
     assert effective_state(grant(), TODAY) == "ACTIVE"
     assert child().consents == ()
+
+
+# --- Recording consent ------------------------------------------------------------------
+
+
+def test_who_records_consent() -> None:
+    from policies.consent import may_record_consent
+    from policies.viewer import Role
+    from tests.policies.conftest import override
+
+    assert may_record_consent(viewer(), involved=True, overrides=(), now=NOW)
+    assert may_record_consent(viewer(), involved=False, overrides=(override(),), now=NOW)
+    assert not may_record_consent(viewer(), involved=False, overrides=(), now=NOW)
+    assert not may_record_consent(
+        viewer(), involved=False, overrides=(override(hours_ago=73),), now=NOW
+    )
+    for role in (Role.INDEX_ADMIN, Role.ANALYST, Role.FEED, Role.AUDITOR):
+        assert not may_record_consent(viewer(role=role), involved=True, overrides=(), now=NOW)
+    assert not may_record_consent(
+        viewer(practitioner_id=None), involved=True, overrides=(), now=NOW
+    )
+
+
+@pytest.mark.parametrize(
+    ("cares", "pr", "reason"),
+    [
+        (True, True, None),
+        (True, False, "no parental responsibility for this child"),
+        (False, False, "not a carer of this child"),
+        (False, True, "not a carer of this child"),
+    ],
+)
+def test_carer_may_consent(cares: bool, pr: bool, reason: str | None) -> None:
+    from policies.consent import carer_may_consent
+
+    decision = carer_may_consent(cares_for_child=cares, parental_responsibility=pr)
+    assert decision.allowed is (reason is None)
+    if reason is not None:
+        assert decision.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("purpose", "services", "assessment", "granted", "refusal", "field"),
+    [
+        ("SHARE_CONTACT_DETAILS", frozenset(), None, 1, False, "coversServiceIds"),
+        ("SHARE_CONTACT_DETAILS", frozenset({"s"}), None, 0, False, "grantedToPractitionerIds"),
+        ("SHARE_CONTACT_DETAILS", frozenset({"s"}), None, 1, False, ""),
+        ("SHARE_CONTACT_DETAILS", frozenset(), None, 0, True, ""),  # refuses outright
+        ("SHARE_ASSESSMENT", frozenset(), None, 1, False, "coversAssessmentId"),
+        ("SHARE_ASSESSMENT", frozenset(), "caf", 0, False, "grantedToPractitionerIds"),
+        ("SHARE_ASSESSMENT", frozenset(), "caf", 1, False, ""),
+        ("UNDERTAKE_ASSESSMENT", frozenset(), None, 0, False, ""),
+        ("STORE_ASSESSMENT", frozenset(), None, 0, False, ""),
+    ],
+)
+def test_check_scope(purpose, services, assessment, granted, refusal, field) -> None:
+    from policies.consent import check_scope
+
+    decision, at_fault = check_scope(
+        purpose,
+        covers_service_ids=services,
+        covers_assessment_id=assessment,
+        granted_to=granted,
+        refusal=refusal,
+    )
+    assert decision.allowed is (field == "")
+    assert at_fault == field
+
+
+def test_may_withdraw_once() -> None:
+    from policies.consent import may_withdraw
+
+    assert may_withdraw(grant(), TODAY)
+    assert may_withdraw(grant(expires=TODAY - timedelta(days=3)), TODAY)
+    assert "already been withdrawn" in may_withdraw(grant(state="WITHDRAWN"), TODAY).reason
+    assert not may_withdraw(grant(state="REFUSED"), TODAY)
+
+
+def test_record_visible_follows_r6_for_every_named_service() -> None:
+    from policies.consent import record_visible
+    from policies.facts import ServiceFact
+
+    clinic = ServiceFact("s-clinic", "Clinic", "SEXUAL_HEALTH", True, "NBR", None)
+    school = ServiceFact("s-school", "School", "SCHOOL", False, "NBR", None)
+    plain = child()
+    assert record_visible(viewer(), plain, [school], TODAY, NOW)
+    assert not record_visible(viewer(), plain, [school, clinic], TODAY, NOW)
+    assert record_visible(viewer(services=frozenset({"s-clinic"})), plain, [clinic], TODAY, NOW)
+    consented = child(consents=(grant(),))
+    assert record_visible(viewer(), consented, [clinic], TODAY, NOW)

@@ -42,8 +42,15 @@ class _Issuer:
 
     def token(self, settings, key: ECKey) -> str:
         now = int(time.time())
-        claims = {"iss": settings.issuer, "aud": settings.audience, "sub": "s", "roles": ["PRACTITIONER"],
-                  "iat": now, "nbf": now, "exp": now + 60}
+        claims = {
+            "iss": settings.issuer,
+            "aud": settings.audience,
+            "sub": "s",
+            "roles": ["PRACTITIONER"],
+            "iat": now,
+            "nbf": now,
+            "exp": now + 60,
+        }
         return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
 
 
@@ -54,10 +61,16 @@ def issuer():
     running.server.shutdown()
 
 
-async def test_rotation_is_picked_up_once_and_forgeries_do_not_hammer_the_issuer(issuer, settings, monkeypatch) -> None:
+async def test_rotation_is_picked_up_once_and_forgeries_do_not_hammer_the_issuer(
+    issuer, settings, monkeypatch
+) -> None:
     verifier = TokenVerifier(dataclasses.replace(settings, jwks_url=issuer.url, jwks_path=None))
-    assert (await verifier.verify("Bearer " + issuer.token(settings, issuer.keys[0]))).subject == "s"
-    assert (await verifier.verify("Bearer " + issuer.token(settings, issuer.keys[0]))).subject == "s"
+    assert (
+        await verifier.verify("Bearer " + issuer.token(settings, issuer.keys[0]))
+    ).subject == "s"
+    assert (
+        await verifier.verify("Bearer " + issuer.token(settings, issuer.keys[0]))
+    ).subject == "s"
     assert issuer.hits == 1  # cached
 
     monkeypatch.setattr(auth, "_REFETCH_MIN_INTERVAL_S", 0.0)

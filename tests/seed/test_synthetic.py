@@ -271,7 +271,7 @@ def test_siblings_share_carers_and_an_address(population: Scenario) -> None:
     cared_for: dict[str, list[str]] = defaultdict(list)
     for rel in population.cares_for:
         cared_for[rel["carerId"]].append(rel["childId"])
-    sizes = Counter()
+    sizes: Counter[int] = Counter()
     for carer, kids in cared_for.items():
         assert 1 <= len(kids) <= 4, carer
         assert len({children[k]["addressKey"] for k in kids}) == 1, carer

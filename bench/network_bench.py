@@ -1,0 +1,209 @@
+"""Issue 6's safeguarding figure: involvementNetwork at depth 2 and 3, median and p95.
+
+    export CONTACTGRAPH_NEO4J_INSTANCE=netbench CONTACTGRAPH_NEO4J_PORT=7757
+    .local/venv/bin/python -m bench.network_bench [--sample 200] [--seed 6]
+
+On the seeded dataset (`contactgraph seed --children 1000000`, see analytics_bench), a
+reproducible sample of live children (the synthetic ids c-s1-<n>) is traced by a
+SAFEGUARDING_LEAD through the real GraphQL stack in this process (token, limits,
+execution, policy, audit group commit into Neo4j; no HTTP socket), asking for every
+field of the index view of every child in the answer (tests/queries.py CHILD_FIELDS)
+plus the links, as a front end would. Each child is asked once per depth, after a
+warm-up on other children and one untimed pass over the sample (so that no depth pays
+for a cold page cache); the carers of the sample are then asked with carerNetwork.
+
+Also timed: the traversal query alone (graph.network.neighbourhood), to show what is
+Cypher and what is shaping. Writes bench/results/network.md and .json, with the load
+average: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from bench.report import RESULTS, machine
+from tests.queries import CHILD_FIELDS
+
+OUTPUT = "network"
+
+NETWORK = f"""
+query($id: ID!, $depth: Int!, $reason: String!) {{
+  involvementNetwork(childId: $id, depth: $depth, reason: $reason) {{
+    truncated children {{ {CHILD_FIELDS} }} links {{ from to kind via }}
+  }}
+}}
+"""
+CARER_NETWORK = f"""
+query($id: ID!, $reason: String!) {{
+  carerNetwork(carerId: $id, reason: $reason) {{
+    children {{ {CHILD_FIELDS} }} links {{ from to kind via }}
+  }}
+}}
+"""
+REASON = "benchmark: tracing the household of a sampled child"
+
+
+def _summary(times: list[float], sizes: list[int], trips: list[int]) -> dict[str, Any]:
+    times = sorted(times)
+    return {
+        "requests": len(times),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        "max_ms": round(times[-1], 1),
+        "mean_children": round(statistics.mean(sizes), 2) if sizes else 0,
+        "max_children": max(sizes) if sizes else 0,
+        "cypher_round_trips": sorted(set(trips)),
+    }
+
+
+async def _measure(sample: int, seed: int, warmup: int) -> dict[str, Any]:
+    from api.app import create_app
+    from api.devkeys import issue_token
+    from api.settings import load_settings
+    from graph import network as network_graph
+    from graph.connection import target_from_env
+    from graph.database import open_graph
+    from policies.network import MAX_NETWORK
+    from policies.viewer import Role
+
+    settings = load_settings()
+    graph = open_graph(target_from_env(settings.neo4j_instance), timeout_s=600)
+    out: dict[str, Any] = {}
+    try:
+        total = (await graph.read("MATCH (c:Child) RETURN count(c) AS n"))[0]["n"]
+        out["dataset_children"] = total
+        rng = random.Random(seed)
+        wanted = [
+            f"c-s1-{rng.randint(1, max(1, total - 10))}" for _ in range((sample + warmup) * 2)
+        ]
+        records = await graph.read(
+            "MATCH (c:Child) WHERE c.id IN $ids AND c.archivedOn IS NULL "
+            "OPTIONAL MATCH (k:Carer)-[:CARES_FOR]->(c) "
+            "RETURN c.id AS id, collect(k.id)[0] AS carer",
+            ids=wanted,
+        )
+        found = {r["id"]: r["carer"] for r in records}
+        ids = [i for i in dict.fromkeys(wanted) if i in found][: sample + warmup]
+        warm, measured = ids[:warmup], ids[warmup:]
+        carers = [found[i] for i in measured if found[i]]
+        out["sample"] = len(measured)
+
+        app = create_app(settings, graph=graph)
+        token = issue_token(settings, [Role.SAFEGUARDING_LEAD], subject="bench-lead")
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "X-Purpose": "network tracing benchmark",
+        }
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
+            async def ask(query: str, variables: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+                started = time.perf_counter()
+                response = await client.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=headers
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                body = response.json()
+                if "errors" in body:
+                    raise RuntimeError(str(body["errors"]))
+                return elapsed, body
+
+            # Warm the code paths on other children, then read every sampled household
+            # once (untimed), so no depth pays for a cold page cache the other did not.
+            for child in warm:
+                await ask(NETWORK, {"id": child, "depth": 3, "reason": REASON})
+            for child in measured:
+                await ask(NETWORK, {"id": child, "depth": 3, "reason": REASON})
+            for carer in carers:
+                await ask(CARER_NETWORK, {"id": carer, "reason": REASON})
+            for depth in (2, 3):
+                times, sizes, trips = [], [], []
+                for child in measured:
+                    elapsed, body = await ask(
+                        NETWORK, {"id": child, "depth": depth, "reason": REASON}
+                    )
+                    times.append(elapsed)
+                    sizes.append(len(body["data"]["involvementNetwork"]["children"]))
+                    trips.append(body["extensions"]["cypherRoundTrips"])
+                out[f"depth_{depth}"] = _summary(times, sizes, trips)
+            times, sizes, trips = [], [], []
+            for carer in carers:
+                elapsed, body = await ask(CARER_NETWORK, {"id": carer, "reason": REASON})
+                times.append(elapsed)
+                sizes.append(len(body["data"]["carerNetwork"]["children"]))
+                trips.append(body["extensions"]["cypherRoundTrips"])
+            out["carer_network"] = _summary(times, sizes, trips)
+
+        times = []
+        for child in measured:
+            started = time.perf_counter()
+            await network_graph.neighbourhood(graph, child, 3, MAX_NETWORK)
+            times.append((time.perf_counter() - started) * 1000)
+        out["traversal_only_depth_3"] = _summary(times, [], [])
+    finally:
+        await graph.close()
+    return out
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    rows = [
+        ("involvementNetwork depth 2", result["depth_2"]),
+        ("involvementNetwork depth 3", result["depth_3"]),
+        ("carerNetwork", result["carer_network"]),
+        ("traversal query alone, depth 3", result["traversal_only_depth_3"]),
+    ]
+    lines = [
+        f"# Network tracing over {result['dataset_children']:,} children",
+        "",
+        f"Measured {result['date']} on {result['machine']['summary']}; load average "
+        f"{result['machine']['load_average_at_start']} at start, "
+        f"{result['machine']['load_average_at_end']} at end (a shared machine: other "
+        "engineers' Neo4j instances and test runs were using the same two cores). "
+        f"{result['sample']} sampled children, one request at a time, every index-view field "
+        "of every child in the answer, audit written for each request.",
+        "",
+        "| request | n | median ms | p95 ms | max ms | children per answer (mean / max) "
+        "| Cypher round trips |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['requests']} | {r['median_ms']} | {r['p95_ms']} | {r['max_ms']} | "
+            f"{r['mean_children']} / {r['max_children']} | {r['cypher_round_trips']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.network_bench", description=__doc__)
+    parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--output", default=OUTPUT)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("CONTACTGRAPH_RATE_LIMIT", str(10**12))
+    load = os.getloadavg()[0]
+    result = asyncio.run(_measure(args.sample, args.seed, args.warmup))
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["machine"] = machine(load)
+    text = _markdown(result)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.md").write_text(text)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

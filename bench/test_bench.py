@@ -1,0 +1,199 @@
+"""Tests of the harness itself (no Neo4j needed): run with
+`.local/venv/bin/python -m pytest bench/test_bench.py -q -p no:cacheprovider`.
+
+The load generator is the part whose mistakes would silently flatter a system: these
+tests prove that it counts an answer as served only when it is a 200 without GraphQL
+errors that contains the requested child, and that it refuses to leave loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.run import summarise_profile
+from bench.workloads import Endpoint, requests_for
+
+LOADGEN_SRC = Path(__file__).resolve().parent / "loadgen"
+
+
+@pytest.fixture(scope="module")
+def loadgen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("go") is None:
+        pytest.fail("Go is needed to build the load generator")
+    binary = tmp_path_factory.mktemp("loadgen") / "loadgen"
+    subprocess.run(
+        ["go", "build", "-o", str(binary), "."],
+        cwd=LOADGEN_SRC,
+        check=True,
+        env={**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod"},
+        timeout=300,
+    )
+    return binary
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers like the servers under test do, right and wrong."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        self.rfile.read(length)
+        answers = {
+            "/ok": (200, {"data": {"child": {"id": "c-1"}}, "extensions": {"cypherRoundTrips": 1}}),
+            "/errors": (200, {"data": None, "errors": [{"message": "no"}]}),
+            "/status": (500, {"data": {"child": {"id": "c-1"}}}),
+            "/other-child": (200, {"data": {"child": {"id": "c-2"}}}),
+        }
+        status, body = answers[self.path]
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def _run(
+    loadgen: Path, spec: dict[str, object], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    return subprocess.run(
+        [str(loadgen), "-spec", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_only_a_200_without_errors_naming_the_child_counts(
+    loadgen: Path, fake_server: str, tmp_path: Path
+) -> None:
+    expect = '"id":"c-1"'
+    spec = {
+        "name": "t",
+        "requests": [
+            {"url": f"{fake_server}{path}", "body": "{}", "expect": expect}
+            for path in ("/ok", "/errors", "/status", "/other-child")
+        ],
+        "concurrency": 1,
+        "warmup_s": 0,
+        "duration_s": 1.0,
+        "timeout_s": 5,
+    }
+    done = _run(loadgen, spec, tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    kinds = result["error_kinds"]
+    assert result["ok"] > 0
+    # One client cycling through four requests: each kind a quarter of the answers.
+    for kind in ("graphql_errors", "status_500", "missing_expected"):
+        assert abs(kinds[kind] - result["ok"]) <= 1, kinds
+    assert result["errors"] == sum(kinds.values())
+    assert result["count"] == result["ok"] + result["errors"]
+    assert result["round_trips_mean"] == 1.0
+    assert result["rps"] == pytest.approx(result["ok"] / result["duration_s"])
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
+
+
+def test_requests_are_bounded(loadgen: Path, fake_server: str, tmp_path: Path) -> None:
+    spec = {
+        "requests": [{"url": f"{fake_server}/ok", "body": "{}", "expect": '"c-1"'}],
+        "concurrency": 2,
+        "warmup_s": 0,
+        "duration_s": 30,
+        "max_requests": 50,
+    }
+    done = _run(loadgen, spec, tmp_path)
+    result = json.loads(done.stdout)
+    assert result["stopped_by"] == "max_requests"
+    assert result["count"] <= 50
+    assert result["completed"] <= 50
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.1.2.3:8100/graphql", "http://example.org/graphql", "https://127.0.0.1/x"]
+)
+def test_the_load_generator_refuses_to_leave_loopback(
+    loadgen: Path, tmp_path: Path, url: str
+) -> None:
+    spec = {"requests": [{"url": url, "body": "{}"}], "duration_s": 1}
+    done = _run(loadgen, spec, tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+
+
+def test_the_mix_is_nine_profiles_to_one_search() -> None:
+    children = [
+        {"id": f"c-{n}", "familyName": "O'Brien", "dateOfBirth": "2015-01-02"} for n in range(40)
+    ]
+    for system in ("raw", "neo4j-graphql", "contactgraph"):
+        requests = requests_for(
+            Endpoint(system, "http://127.0.0.1:1"), "mix", children, date.today()
+        )
+        searches = [r for r in requests if "Search" in r["body"] or r["url"].endswith("/search")]
+        assert len(searches) == 4
+        assert all(r["expect"] == f'"id":"c-{n}"' for n, r in enumerate(requests))
+    (ngql,) = requests_for(
+        Endpoint("neo4j-graphql", "http://127.0.0.1:1"), "search", children[:1], date.today()
+    )
+    assert json.loads(ngql["body"])["variables"]["familyNameKey"] == "obrien"
+
+
+def test_ratios_and_targets_come_from_the_same_rows() -> None:
+    rows = [
+        {"system": "contactgraph", "workload": "profile", "concurrency": 8, "rps": 600.0,
+         "p50_ms": 9.0, "p95_ms": 20.0},
+        {"system": "neo4j-graphql", "workload": "profile", "concurrency": 8, "rps": 300.0,
+         "p50_ms": 20.0, "p95_ms": 40.0},
+        {"system": "raw", "workload": "profile", "concurrency": 8, "rps": 900.0,
+         "p50_ms": 6.0, "p95_ms": 12.0},
+        {"system": "contactgraph", "workload": "profile", "concurrency": 32, "rps": 1.0,
+         "p50_ms": 900.0, "p95_ms": 999.0},
+    ]  # fmt: skip
+    ratios = report.ratios(rows)
+    assert ratios["contactgraph_over_neo4j_graphql_rps_profile_c8"] == 2.0
+    assert ratios["contactgraph_over_raw_p50_profile_c8"] == 1.5
+    met = {t["target"]: t["met"] for t in report.targets(ratios)}
+    assert all(met.values()), met
+    slower = report.targets(report.ratios([{**rows[0], "p95_ms": 25.0}, *rows[1:]]))
+    assert [t["met"] for t in slower] == [True, True, False, True]
+    assert all(t["met"] is None for t in report.targets(report.ratios([])))
+
+
+def test_profile_summary_counts_self_and_inclusive_time(tmp_path: Path) -> None:
+    path = tmp_path / "profile.txt"
+    path.write_text(
+        "main (a.py:1);read (graph/database.py:10);send (x.py:3) 30\n"
+        "main (a.py:1);read (graph/database.py:12) 10\n"
+        "main (a.py:1);verify (api/auth.py:5) 60\n"
+    )
+    summary = summarise_profile(path)
+    assert summary["samples"] == 100
+    assert dict(map(tuple, summary["self_percent"])) == {
+        "verify (api/auth.py)": 60.0,
+        "send (x.py)": 30.0,
+        "read (graph/database.py)": 10.0,
+    }
+    assert dict(map(tuple, summary["inclusive_percent"]))["read (graph/database.py)"] == 40.0
