@@ -34,18 +34,20 @@ def _secrets(today: date) -> dict[str, list[str]]:
     clinic = next(s for s in scenario.services if s["id"] == "s-nbr-sexual-health")
     nurse = next(p for p in scenario.practitioners if p["id"] == "p-nurse")
     shielded = [sam["addressLine1"], sam["postcode"], "k-sam-father", "Daniel Price"]
-    sensitive = ["i-hannah-clinic", clinic["name"], clinic["phone"], nurse["name"], nurse["phone"]]
-    return {"shielded": shielded, "sensitive": sensitive}
+    sensitive = [clinic["name"], clinic["phone"], nurse["name"], nurse["phone"]]
+    # The audit trail names what was withheld (R14), so the involvement's opaque id may
+    # reach AUDITOR and INDEX_ADMIN there; no other role may ever see it.
+    return {"shielded": shielded, "sensitive": sensitive, "sensitive-id": ["i-hannah-clinic"]}
 
 
 VIEWERS = [
-    (Role.PRACTITIONER, "p-melanie", ("shielded", "sensitive")),
-    (Role.PRACTITIONER, "p-lee", ("shielded", "sensitive")),
-    (Role.SAFEGUARDING_LEAD, "p-john", ("shielded", "sensitive")),
+    (Role.PRACTITIONER, "p-melanie", ("shielded", "sensitive", "sensitive-id")),
+    (Role.PRACTITIONER, "p-lee", ("shielded", "sensitive", "sensitive-id")),
+    (Role.SAFEGUARDING_LEAD, "p-john", ("shielded", "sensitive", "sensitive-id")),
     (Role.INDEX_ADMIN, None, ("sensitive",)),  # of NBR: sees Sam's whereabouts (R4), not R6
-    (Role.ANALYST, None, ("shielded", "sensitive")),
+    (Role.ANALYST, None, ("shielded", "sensitive", "sensitive-id")),
     (Role.AUDITOR, None, ("shielded", "sensitive")),
-    (Role.FEED, None, ("shielded", "sensitive")),
+    (Role.FEED, None, ("shielded", "sensitive", "sensitive-id")),
 ]
 
 
