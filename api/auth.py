@@ -27,6 +27,8 @@ __all__ = ["ALGORITHMS", "AuthError", "TokenVerifier"]
 
 ALGORITHMS = ["RS256", "ES256"]
 _REFETCH_MIN_INTERVAL_S = 30.0
+_VERIFIED_TTL_S = 60.0
+_VERIFIED_MAX = 10_000
 
 
 class AuthError(Exception):
@@ -45,6 +47,9 @@ class TokenVerifier:
         self._settings = settings
         self._keys: _Keys | None = None
         self._lock = asyncio.Lock()
+        # A token already verified need not be verified again until it expires, but no
+        # longer than a minute, so a key withdrawn from the JWKS stops working soon.
+        self._verified: dict[str, tuple[Viewer, float, float]] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=30,
             iss={"essential": True, "value": settings.issuer},
@@ -94,6 +99,13 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <token>'")
         token = token.strip()
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None:
+            viewer, expires, verified_at = cached
+            if now < expires and now - verified_at < _VERIFIED_TTL_S:
+                return viewer
+            del self._verified[token]
         try:
             header = _unverified_header(token)
             if header.get("alg") not in ALGORITHMS:
@@ -110,7 +122,11 @@ class TokenVerifier:
             raise
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise AuthError("invalid or expired token") from exc
-        return viewer_from_claims(decoded.claims)
+        viewer = viewer_from_claims(decoded.claims)
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (viewer, float(decoded.claims["exp"]), now)
+        return viewer
 
 
 def _unverified_header(token: str) -> dict[str, object]:

@@ -143,7 +143,6 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
         reader.start()
         bar = tqdm(total=total_lines, unit="rec", desc=f"ingest {source}", disable=args.quiet)
         started = time.perf_counter()
-        auditing: asyncio.Task[None] | None = None
         try:
             while True:
                 item = await asyncio.to_thread(handoff.get)
@@ -155,13 +154,10 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
                 ingestor.now = datetime.now(UTC)
                 outcome = await ingestor.ingest_chunk(item)
                 if outcome.child_ids:
-                    # R14: each committed chunk that changed children leaves an event. It is
-                    # written while the next chunk is (its own small transaction), in order.
-                    if auditing is not None:
-                        await auditing
-                    auditing = asyncio.create_task(
-                        append_events(graph, [_audit_record(subject, run_id, source, outcome)])
-                    )
+                    # R14: each committed chunk that changed children leaves an event. Not
+                    # overlapped with the next chunk: its CONCERNS links and that chunk's
+                    # writes lock the same children, and the two would deadlock.
+                    await append_events(graph, [_audit_record(subject, run_id, source, outcome)])
                 if errors_out is not None:
                     for rejection in outcome.rejections:
                         errors_out.write(
@@ -175,8 +171,6 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
                             + "\n"
                         )
                 bar.update(item.lines)
-            if auditing is not None:
-                await auditing
         finally:
             stop.set()
             bar.close()

@@ -408,8 +408,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
         for statement in _CLEAN:
+            # The outer query of CALL { } IN TRANSACTIONS lives as long as all its batches.
+            query = neo4j.Query(statement, timeout=3600)  # type: ignore[arg-type]
             with driver.session(database=target.database) as session:
-                session.run(statement, source=args.source).consume()  # type: ignore[arg-type]
+                session.run(query, source=args.source).consume()
         children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
     elapsed = time.perf_counter() - started
     print(f"removed source {args.source} in {elapsed:.1f}s; {children:,} children")

@@ -13,7 +13,11 @@ warm-up on other children and one untimed pass over the sample (so that no depth
 for a cold page cache); the carers of the sample are then asked with carerNetwork.
 
 Also timed: the traversal query alone (graph.network.neighbourhood), to show what is
-Cypher and what is shaping. Writes bench/results/network.md and .json, with the load
+Cypher and what is shaping. The synthetic households are not linked to each other (no
+two share a carer or an address), so depth 3 reaches no more children than depth 1
+there; --dense adds, for the run only, one foster carer with 100 placements of four
+records each and traces it at depth 2 and 3, where the answer reaches the 200-child cap.
+Writes bench/results/network.md and .json, with the load
 average: the machine is shared.
 """
 
@@ -66,7 +70,52 @@ def _summary(times: list[float], sizes: list[int], trips: list[int]) -> dict[str
     }
 
 
-async def _measure(sample: int, seed: int, warmup: int) -> dict[str, Any]:
+DENSE_CREATE = """
+MATCH (la:LocalAuthority {code: 'NBR'})
+MERGE (hub:Carer {id: 'k-bench-hub'}) SET hub.name = 'Bench Hub Carer'
+WITH hub
+UNWIND range(0, 99) AS i
+UNWIND range(0, 3) AS j
+CREATE (c:Child {id: 'c-bench-dense-' + i + '-' + j, givenName: 'Dense', familyName: 'Bench',
+                 givenNameKey: 'dense', familyNameKey: 'bench', gender: 'NOT_KNOWN',
+                 dateOfBirth: date() - duration('P9Y'), shielded: j = 3,
+                 localAuthority: 'NBR', addressLine1: i + ' Bench Row', postcode: 'NB9 9BB',
+                 addressKey: 'benchdense' + i + '|NB99BB'})
+FOREACH (_ IN CASE WHEN j = 0 THEN [1] ELSE [] END |
+  CREATE (hub)-[:CARES_FOR {relationship: 'foster carer', parentalResponsibility: false,
+                            livesWithChild: false}]->(c))
+"""
+DENSE_DELETE = """
+MATCH (n)
+WHERE (n:Child AND n.id STARTS WITH 'c-bench-dense-') OR (n:Carer AND n.id = 'k-bench-hub')
+DETACH DELETE n
+"""
+
+
+async def _dense(graph: Any, ask: Any, repeat: int) -> dict[str, Any]:
+    """One foster carer over 100 placements, each at an address with three other
+    records (one of them shielded): depth 2 reaches 400 records, so the 200 cap holds."""
+    await graph.write(DENSE_DELETE)
+    await graph.write(DENSE_CREATE)
+    out: dict[str, Any] = {}
+    try:
+        for depth in (2, 3):
+            await ask(NETWORK, {"id": "c-bench-dense-0-0", "depth": depth, "reason": REASON})
+            times, sizes, trips = [], [], []
+            for _ in range(repeat):
+                elapsed, body = await ask(
+                    NETWORK, {"id": "c-bench-dense-0-0", "depth": depth, "reason": REASON}
+                )
+                times.append(elapsed)
+                sizes.append(len(body["data"]["involvementNetwork"]["children"]))
+                trips.append(body["extensions"]["cypherRoundTrips"])
+            out[f"dense_depth_{depth}"] = _summary(times, sizes, trips)
+    finally:
+        await graph.write(DENSE_DELETE)
+    return out
+
+
+async def _measure(sample: int, seed: int, warmup: int, dense: int) -> dict[str, Any]:
     from api.app import create_app
     from api.devkeys import issue_token
     from api.settings import load_settings
@@ -144,6 +193,8 @@ async def _measure(sample: int, seed: int, warmup: int) -> dict[str, Any]:
                 sizes.append(len(body["data"]["carerNetwork"]["children"]))
                 trips.append(body["extensions"]["cypherRoundTrips"])
             out["carer_network"] = _summary(times, sizes, trips)
+            if dense:
+                out.update(await _dense(graph, ask, dense))
 
         times = []
         for child in measured:
@@ -163,6 +214,14 @@ def _markdown(result: dict[str, Any]) -> str:
         ("carerNetwork", result["carer_network"]),
         ("traversal query alone, depth 3", result["traversal_only_depth_3"]),
     ]
+    for depth in (2, 3):
+        if f"dense_depth_{depth}" in result:
+            rows.append(
+                (
+                    f"dense: a foster carer's 100 placements, depth {depth} (200 cap)",
+                    result[f"dense_depth_{depth}"],
+                )
+            )
     lines = [
         f"# Network tracing over {result['dataset_children']:,} children",
         "",
@@ -190,11 +249,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--dense", type=int, default=10, help="requests on a dense, capped network (0: skip)"
+    )
     parser.add_argument("--output", default=OUTPUT)
     args = parser.parse_args(argv)
     os.environ.setdefault("CONTACTGRAPH_RATE_LIMIT", str(10**12))
     load = os.getloadavg()[0]
-    result = asyncio.run(_measure(args.sample, args.seed, args.warmup))
+    result = asyncio.run(_measure(args.sample, args.seed, args.warmup, args.dense))
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["machine"] = machine(load)
     text = _markdown(result)

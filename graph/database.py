@@ -47,14 +47,17 @@ class Graph:
         self.timeout_s = timeout_s
 
     async def read(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """One read in an auto-commit transaction: a single network flush (RUN and PULL),
+        where a managed transaction needs two (BEGIN, RUN, PULL, then COMMIT). A read has
+        nothing to commit, and the shared bookmark manager still orders it after writes."""
         _count()
-        result = await self.driver.execute_query(
-            Query(cypher, timeout=self.timeout_s),
-            params,
-            routing_=RoutingControl.READ,
-            database_=self.database,
-        )
-        return cast(list[neo4j.Record], result.records)
+        async with self.driver.session(
+            database=self.database,
+            default_access_mode=neo4j.READ_ACCESS,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            result = await session.run(Query(cypher, timeout=self.timeout_s), params)
+            return [record async for record in result]
 
     async def write(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
         _count()

@@ -156,6 +156,7 @@ def child_facts_from(m: dict[str, Any]) -> ChildFacts:
         local_authority=m.get("localAuthority"),
         address=address_from(m),
         archived_on=native_date(m.get("archivedOn")),
+        address_shared_with_shielded=bool(m.get("addressSharedWithShielded")),
         date_of_death=native_date(m.get("dateOfDeath")),
         shielding_contact=shielding_contact,
         carers=tuple(
@@ -166,6 +167,7 @@ def child_facts_from(m: dict[str, Any]) -> ChildFacts:
                 parental_responsibility=bool(k.get("parentalResponsibility")),
                 lives_with_child=bool(k.get("livesWithChild")),
                 contact=contact_from(k),
+                lives_with_shielded_child=bool(k.get("livesWithShieldedChild")),
             )
             for k in m.get("carers") or ()
         ),

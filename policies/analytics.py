@@ -1,8 +1,10 @@
 """R11: what an ANALYST may learn. Aggregates only, small counts suppressed.
 
 Analysts explore involvement networks; they never see a child, carer or practitioner.
-Everything here is a pure function of counts that `graph/statistics.py` aggregated in
-Cypher, so the same rules can be tested on small synthetic tables without a database.
+Aggregates are for ANALYST only (`may_see_aggregates`): the other roles reach children
+through their own audited doors (R2, R12) and have no need of counts. Everything else
+here is a pure function of counts that `graph/statistics.py` aggregated in Cypher, so
+the same rules can be tested on small synthetic tables without a database.
 
 Primary suppression
     Any count from 1 to 4 (`MIN_SHOWN` is 5) is suppressed: it leaves as `null` with
@@ -34,7 +36,8 @@ Secondary suppression
     margin) and every answer is a slice of that one suppressed cube, so two different
     questions (by gender; by gender and age band; for one local authority) can never be
     subtracted from each other either. The counts themselves come from one snapshot
-    (graph/statistics.py), so neither can two questions asked an hour apart.
+    (graph/statistics.py), so neither can two questions asked while it is current
+    (one child added between two questions would otherwise show as a difference of 1).
 
 Service kinds are not additive
     A child involved with a school and a GP is counted once under each kind, so the

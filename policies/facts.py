@@ -84,6 +84,9 @@ class CarerFact:
     parental_responsibility: bool
     lives_with_child: bool
     contact: ContactFact | None
+    #: R4: the carer lives with another child who is shielded, so where they live is
+    #: where that child lives.
+    lives_with_shielded_child: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,8 @@ class ChildFacts:
     local_authority: str | None
     address: AddressFact | None
     archived_on: date | None = None
+    #: R4: a shielded child lives at this same address (a shared refuge, a household).
+    address_shared_with_shielded: bool = False
     date_of_death: date | None = None
     shielding_contact: ContactFact | None = None
     carers: tuple[CarerFact, ...] = ()

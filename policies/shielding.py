@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from policies.decision import Decision, allow, deny
-from policies.facts import ChildFacts
+from policies.facts import CarerFact, ChildFacts
 from policies.overrides import shield_lift
 from policies.viewer import Role, Viewer
 
@@ -44,3 +44,33 @@ def may_set_shielded(viewer: Viewer, child_local_authority: str | None) -> Decis
     ):
         return allow("R4: INDEX_ADMIN of the child's own local authority")
     return deny("R4: only INDEX_ADMIN of the child's own local authority sets shielding")
+
+
+def _own_authority_admin(viewer: Viewer, child: ChildFacts) -> bool:
+    return (
+        viewer.has(Role.INDEX_ADMIN)
+        and viewer.local_authority is not None
+        and viewer.local_authority == child.local_authority
+    )
+
+
+def home_address(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
+    """R4 for the household: an unshielded child's address is withheld when a shielded
+    child lives at the same address, because showing it would show theirs."""
+    own = whereabouts(viewer, child, now)
+    if not own or not child.address_shared_with_shielded:
+        return own
+    if _own_authority_admin(viewer, child):
+        return allow("R4: INDEX_ADMIN of the child's own local authority")
+    return deny("R4: a shielded child lives at this address")
+
+
+def carer_contact(viewer: Viewer, child: ChildFacts, carer: CarerFact, now: datetime) -> Decision:
+    """R4 for carers: a carer who lives with a shielded child is reached through the
+    index team, not directly, on every other child's record too."""
+    own = whereabouts(viewer, child, now)
+    if not own or not carer.lives_with_shielded_child:
+        return own
+    if _own_authority_admin(viewer, child):
+        return allow("R4: INDEX_ADMIN of the child's own local authority")
+    return deny("R4: this carer lives with a shielded child")

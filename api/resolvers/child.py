@@ -160,7 +160,9 @@ def shape_child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child
             parental_responsibility=k.parental_responsibility,
             lives_with_child=k.lives_with_child,
             _contact=_contact(k.contact),
-            _guard=Guard(where.allowed, f"Carer:{k.id}.contact"),
+            _guard=Guard(
+                shielding.carer_contact(viewer, facts, k, now).allowed, f"Carer:{k.id}.contact"
+            ),
         )
         for k in facts.carers
     ]
@@ -177,7 +179,9 @@ def shape_child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child
         has_common_assessment=bool(facts.assessments),
         common_assessments=summaries,
         _address=_address(facts.address),
-        _address_guard=Guard(where.allowed, f"Child:{facts.id}.address"),
+        _address_guard=Guard(
+            shielding.home_address(viewer, facts, now).allowed, f"Child:{facts.id}.address"
+        ),
         _carers=carers,
         _carers_guard=Guard(where.allowed, f"Child:{facts.id}.carers"),
     )

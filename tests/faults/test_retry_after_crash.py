@@ -52,7 +52,9 @@ async def test_kill_during_mutations_then_retry_creates_each_once(settings, sync
         return response.json()
 
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
             in_flight = [asyncio.create_task(send(c, key)) for key in keys]
             await asyncio.sleep(0.05)
             pid = int(inst.pid_file.read_text().strip())

@@ -169,3 +169,26 @@ def test_r16_archived_not_found(archived_days, role, by_search, allowed) -> None
         viewer(role), child(archived_on=archived), TODAY, by_search=by_search
     )
     assert decision.allowed is allowed
+
+
+def test_r4_household_address_and_carer() -> None:
+    import dataclasses
+
+    from policies.facts import CarerFact
+
+    sibling = dataclasses.replace(child(), address_shared_with_shielded=True)
+    assert not shielding.home_address(viewer(), sibling, NOW).allowed
+    assert shielding.home_address(viewer(Role.INDEX_ADMIN, la="NBR"), sibling, NOW).allowed
+    assert not shielding.home_address(viewer(Role.INDEX_ADMIN, la="EVL"), sibling, NOW).allowed
+    assert shielding.home_address(viewer(), child(), NOW).allowed
+    carer = CarerFact("k", "K", "mother", True, True, None, lives_with_shielded_child=True)
+    assert not shielding.carer_contact(viewer(), child(), carer, NOW).allowed
+    assert shielding.carer_contact(
+        viewer(), child(), dataclasses.replace(carer, lives_with_shielded_child=False), NOW
+    ).allowed
+    assert not shielding.carer_contact(
+        viewer(),
+        child(shielded=True),
+        dataclasses.replace(carer, lives_with_shielded_child=False),
+        NOW,
+    ).allowed

@@ -107,3 +107,50 @@ async def test_index_admin_of_own_authority_sees_all_other_does_not(as_viewer, t
     assert other["data"]["child"]["address"] is None
     assert other["data"]["child"]["carers"] == []
     _assert_nothing_of_where(other, today)
+
+
+REFUGE = """
+MERGE (a:Child {id: 'c-refuge-a'}) SET a.givenName = 'Rosa', a.familyName = 'Refugetest',
+  a.givenNameKey = 'rosa', a.familyNameKey = 'refugetest', a.dateOfBirth = date('2016-02-02'),
+  a.gender = 'FEMALE', a.shielded = true, a.localAuthority = 'NBR',
+  a.addressLine1 = '1 Safe House Lane', a.postcode = 'NB7 7SH', a.postcodeKey = 'NB77SH',
+  a.addressKey = '1safehouselane|NB77SH'
+MERGE (b:Child {id: 'c-refuge-b'}) SET b.givenName = 'Ben', b.familyName = 'Refugetest',
+  b.givenNameKey = 'ben', b.familyNameKey = 'refugetest', b.dateOfBirth = date('2014-03-03'),
+  b.gender = 'MALE', b.shielded = false, b.localAuthority = 'NBR',
+  b.addressLine1 = '1 Safe House Lane', b.postcode = 'NB7 7SH', b.postcodeKey = 'NB77SH',
+  b.addressKey = '1safehouselane|NB77SH'
+MERGE (k:Carer {id: 'k-refuge-mum'}) SET k.name = 'Mara Refugetest', k.phone = '07700 900999',
+  k.addressLine1 = '1 Safe House Lane', k.postcode = 'NB7 7SH'
+MERGE (k)-[r1:CARES_FOR]->(a) SET r1.relationship = 'mother', r1.parentalResponsibility = true, r1.livesWithChild = true
+MERGE (k)-[r2:CARES_FOR]->(b) SET r2.relationship = 'mother', r2.parentalResponsibility = true, r2.livesWithChild = true
+"""
+
+
+async def test_an_unshielded_sibling_never_reveals_the_shielded_household(
+    as_viewer, sync_driver
+) -> None:
+    """R4 for households: the sibling's address and the shared carer's contact are where
+    the shielded child lives, so they are withheld too."""
+    sync_driver.execute_query(REFUGE)
+    try:
+        body = await as_viewer(practitioner_id="p-melanie").post(
+            CHILD_PROFILE, {"id": "c-refuge-b"}
+        )
+        ben = body["data"]["child"]
+        assert ben["shielded"] is False
+        assert ben["address"] is None
+        assert [c["contact"] for c in ben["carers"]] == [None]
+        assert "Safe House" not in str(body) and "900999" not in str(body)
+        admin = await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(
+            CHILD_PROFILE, {"id": "c-refuge-b"}
+        )
+        assert admin["data"]["child"]["address"]["line1"] == "1 Safe House Lane"
+        other = await as_viewer(Role.INDEX_ADMIN, local_authority="EVL").post(
+            CHILD_PROFILE, {"id": "c-refuge-b"}
+        )
+        assert "Safe House" not in str(other)
+    finally:
+        sync_driver.execute_query(
+            "MATCH (n) WHERE n.id IN ['c-refuge-a', 'c-refuge-b', 'k-refuge-mum'] DETACH DELETE n"
+        )
