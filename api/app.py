@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
 
     def build(db: Graph) -> None:
         committer = GroupCommitter(
-            lambda records: audit_store.append_events(db, records), settings.audit_batch_max
+            audit_store.AuditChainWriter(db).append, settings.audit_batch_max
         )
         state["graph"] = db
         state["endpoint"] = GraphQLEndpoint(

@@ -136,6 +136,72 @@ async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
     await graph.write_transaction(work)
 
 
+_APPEND_AT_HEAD = """
+MATCH (h:AuditChain {id: 'main'})
+SET h.lockedAt = datetime()
+WITH h WHERE h.seq = $expectedSeq AND h.lastHash = $expectedHash
+SET h.seq = $seq, h.lastHash = $lastHash
+WITH h
+UNWIND $events AS e
+CREATE (a:AuditEvent)
+SET a = e
+WITH a, e
+CALL (a, e) {
+  UNWIND e.childIds AS childId
+  MATCH (c:Child {id: childId})
+  CREATE (a)-[:CONCERNS]->(c)
+}
+RETURN count(a) AS written
+"""
+_READ_HEAD = """
+MERGE (h:AuditChain {id: 'main'})
+  ON CREATE SET h.seq = 0, h.lastHash = $genesis
+RETURN h.seq AS seq, h.lastHash AS lastHash
+"""
+
+
+class AuditChainWriter:
+    """The API's appender: one statement, one network flush per group of events.
+
+    It remembers the chain head it last wrote and appends only if the head is still
+    there, checked after taking the head's write lock inside the same statement. If
+    another process appended meanwhile, nothing is written; it re-reads the head,
+    re-chains the group and tries again. With one writer the head is always right.
+    """
+
+    def __init__(self, graph: Graph, attempts: int = 8) -> None:
+        self.graph = graph
+        self.attempts = attempts
+        self._head: tuple[int, str] | None = None
+
+    async def append(self, records: list[AuditRecord]) -> None:
+        for _ in range(self.attempts):
+            if self._head is None:
+                row = (await self.graph.write_autocommit(_READ_HEAD, genesis=GENESIS))[0]
+                self._head = (int(row["seq"]), str(row["lastHash"]))
+            expected_seq, expected_hash = self._head
+            seq, last = expected_seq, expected_hash
+            rows = []
+            for record in records:
+                seq += 1
+                record.seq, record.prev_hash = seq, last
+                record.hash = last = event_hash(last, record)
+                rows.append(_as_params(record))
+            self._head = None  # unknown until this write is known to have landed
+            result = await self.graph.write_autocommit(
+                _APPEND_AT_HEAD,
+                events=rows,
+                expectedSeq=expected_seq,
+                expectedHash=expected_hash,
+                seq=seq,
+                lastHash=last,
+            )
+            if result and int(result[0]["written"]) == len(rows):
+                self._head = (seq, last)
+                return
+        raise RuntimeError("the audit chain head kept moving; events not written")
+
+
 @dataclass(frozen=True)
 class ChainReport:
     events: int

@@ -59,6 +59,18 @@ class Graph:
             result = await session.run(Query(cypher, timeout=self.timeout_s), params)
             return [record async for record in result]
 
+    async def write_autocommit(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """One write statement in an auto-commit transaction: atomic, one network flush,
+        no driver retry (the caller decides whether a retry is safe)."""
+        _count()
+        async with self.driver.session(
+            database=self.database,
+            default_access_mode=neo4j.WRITE_ACCESS,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            result = await session.run(Query(cypher, timeout=self.timeout_s), params)
+            return [record async for record in result]
+
     async def write(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
         _count()
         result = await self.driver.execute_query(
