@@ -191,6 +191,7 @@ func main() {
 	concurrency := flag.Int("c", 0, "override the spec's concurrency")
 	duration := flag.Float64("d", 0, "override the spec's measured duration in seconds")
 	warmup := flag.Float64("w", -1, "override the spec's warm-up in seconds")
+	rate := flag.Float64("rate", 0, "fixed request rate per second across all clients (0: closed loop)")
 	flag.Parse()
 
 	s, err := loadSpec(*specPath)
@@ -285,6 +286,28 @@ func main() {
 	var hitMax atomic.Bool
 	time.AfterFunc(time.Until(measureStart), func() { cpuAtStart.Store(cpuSeconds()) })
 
+	// With -rate, requests are paced by one shared ticker (a fixed arrival rate, as a
+	// soak needs); clients only take a slot when one is due.
+	var slots chan struct{}
+	if *rate > 0 {
+		if *rate > 5000 {
+			fmt.Fprintln(os.Stderr, "loadgen: -rate is at most 5000 per second")
+			os.Exit(2)
+		}
+		slots = make(chan struct{}, s.Concurrency)
+		interval := time.Duration(float64(time.Second) / *rate)
+		go func() {
+			ticker := time.NewTicker(interval)
+			defer ticker.Stop()
+			for range ticker.C {
+				select {
+				case slots <- struct{}{}:
+				default: // every client is busy: the slot is missed, not queued
+				}
+			}
+		}()
+	}
+
 	workers := make([]*worker, s.Concurrency)
 	var wg sync.WaitGroup
 	for c := 0; c < s.Concurrency; c++ {
@@ -296,6 +319,13 @@ func main() {
 			next := c * len(s.Requests) / s.Concurrency
 			var buf bytes.Buffer
 			for {
+				if slots != nil {
+					select {
+					case <-slots:
+					case <-time.After(time.Until(measureEnd)):
+						return
+					}
+				}
 				sent := time.Now()
 				if !sent.Before(measureEnd) {
 					return
