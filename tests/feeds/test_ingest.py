@@ -276,7 +276,10 @@ async def test_a_full_call_of_1000_children_fits_and_is_one_transaction(feed: Fe
     ]
 
 
-_T = "fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+_T = (
+    "fragment T on __Type { kind name "
+    "ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
 _ROOT_FIELDS = (
     '{ __type(name: "Query") { fields { name args { name type { ...T } } type { ...T } } } }' + _T
 )
