@@ -69,37 +69,54 @@ class AuditCollector:
 
 
 class GroupCommitter:
+    """Collects events from concurrent requests into groups and writes each group once.
+
+    Up to `in_flight` groups are written at a time: while one commits (and Neo4j forces
+    its log to disk), the next is already on its way, so a request rarely waits for more
+    than one commit. The writer keeps the chain in order (graph.audit.AuditChainWriter).
+    """
+
     def __init__(
-        self, write: Callable[[list[AuditRecord]], Awaitable[None]], max_batch: int = 256
+        self,
+        write: Callable[[list[AuditRecord]], Awaitable[None]],
+        max_batch: int = 256,
+        in_flight: int = 2,
     ) -> None:
         self._write = write
         self._max_batch = max_batch
+        self._in_flight_max = in_flight
+        self._in_flight = 0
         self._pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
-        self._task: asyncio.Task[None] | None = None
 
     async def commit(self, record: AuditRecord) -> None:
         """Return once the event is durable; raise if its group could not be written."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((record, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain())
+        if self._in_flight < self._in_flight_max:
+            self._in_flight += 1
+            asyncio.create_task(self._drain())
         await future
 
     async def _drain(self) -> None:
-        while self._pending:
-            # Let requests finishing in the same loop turn join this group.
-            await asyncio.sleep(0)
-            group, self._pending = (
-                self._pending[: self._max_batch],
-                self._pending[self._max_batch :],
-            )
-            try:
-                await self._write([record for record, _ in group])
-            except Exception as exc:  # every waiter fails closed with the group
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in group:
-                    if not future.done():
-                        future.set_result(None)
+        try:
+            while self._pending:
+                # Let requests finishing in the same loop turn join this group.
+                await asyncio.sleep(0)
+                if not self._pending:
+                    break
+                group, self._pending = (
+                    self._pending[: self._max_batch],
+                    self._pending[self._max_batch :],
+                )
+                try:
+                    await self._write([record for record, _ in group])
+                except Exception as exc:  # every waiter fails closed with the group
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for _, future in group:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._in_flight -= 1

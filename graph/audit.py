@@ -9,6 +9,7 @@ events from concurrent requests (group commit), which is what keeps audit cheap.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -163,19 +164,24 @@ RETURN h.seq AS seq, h.lastHash AS lastHash
 class AuditChainWriter:
     """The API's appender: one statement, one network flush per group of events.
 
-    It remembers the chain head it last wrote and appends only if the head is still
-    there, checked after taking the head's write lock inside the same statement. If
-    another process appended meanwhile, nothing is written; it re-reads the head,
-    re-chains the group and tries again. With one writer the head is always right.
+    Groups are chained in order in this process (under a lock, from the head it last
+    wrote or chained), then written; the statement appends only if the stored head is
+    still the one the group was chained on, checked after taking the head's write lock.
+    So two groups can be in flight at once: the second waits in Neo4j for the first to
+    commit and then lands on top of it. If the head moved (another process, or a group
+    before it failed), nothing is written; the head is re-read and the group re-chained.
     """
 
     def __init__(self, graph: Graph, attempts: int = 8) -> None:
         self.graph = graph
         self.attempts = attempts
-        self._head: tuple[int, str] | None = None
+        self._head: tuple[int, str] | None = None  # the last head chained on, tentative
+        self._chaining = asyncio.Lock()
 
-    async def append(self, records: list[AuditRecord]) -> None:
-        for _ in range(self.attempts):
+    async def _chain(
+        self, records: list[AuditRecord]
+    ) -> tuple[int, str, int, str, list[dict[str, Any]]]:
+        async with self._chaining:
             if self._head is None:
                 row = (await self.graph.write_autocommit(_READ_HEAD, genesis=GENESIS))[0]
                 self._head = (int(row["seq"]), str(row["lastHash"]))
@@ -187,18 +193,27 @@ class AuditChainWriter:
                 record.seq, record.prev_hash = seq, last
                 record.hash = last = event_hash(last, record)
                 rows.append(_as_params(record))
-            self._head = None  # unknown until this write is known to have landed
-            result = await self.graph.write_autocommit(
-                _APPEND_AT_HEAD,
-                events=rows,
-                expectedSeq=expected_seq,
-                expectedHash=expected_hash,
-                seq=seq,
-                lastHash=last,
-            )
+            self._head = (seq, last)
+            return expected_seq, expected_hash, seq, last, rows
+
+    async def append(self, records: list[AuditRecord]) -> None:
+        for _ in range(self.attempts):
+            expected_seq, expected_hash, seq, last, rows = await self._chain(records)
+            try:
+                result = await self.graph.write_autocommit(
+                    _APPEND_AT_HEAD,
+                    events=rows,
+                    expectedSeq=expected_seq,
+                    expectedHash=expected_hash,
+                    seq=seq,
+                    lastHash=last,
+                )
+            except BaseException:
+                self._head = None  # whether it landed is unknown: re-read next time
+                raise
             if result and int(result[0]["written"]) == len(rows):
-                self._head = (seq, last)
                 return
+            self._head = None  # the stored head moved under us: re-read and re-chain
         raise RuntimeError("the audit chain head kept moving; events not written")
 
 

@@ -43,6 +43,7 @@ from policies.facts import (
 from policies.viewer import Viewer
 
 __all__ = [
+    "index_view",
     "load_children",
     "practitioner_view",
     "resolve_child",
@@ -211,6 +212,14 @@ async def load_children(ctx: RequestContext, ids: list[str]) -> tuple[Viewer, li
         horizon=visibility.involvement_horizon(ctx.today),
     )
     return _with_services(ctx.viewer, page), page.children
+
+
+async def index_view(ctx: RequestContext, child_id: str, not_found: str) -> Child:
+    """The index view of one child as it stands now: what a mutation returns after writing."""
+    viewer, found = await load_children(ctx, [child_id])
+    if not found:
+        raise NotFound(not_found)
+    return shape_child(ctx, viewer, found[0])
 
 
 async def resolve_child(info: Info[Any, Any], id: strawberry.ID) -> Child | None:

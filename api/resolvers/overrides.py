@@ -16,7 +16,7 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
-from api.resolvers.child import load_children, practitioner_view, shape_child
+from api.resolvers.child import index_view, practitioner_view
 from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID
 from api.schema.child import Child
 from api.schema.guard import OPEN
@@ -255,7 +255,4 @@ async def set_shielded(info: Info[Any, Any], child_id: str, shielded: bool, reas
         )
     except IdempotencyConflict as exc:
         raise mutation.conflict() from exc
-    viewer, found = await load_children(ctx, [child_id])
-    if not found:
-        raise NotFound(CHILD_NOT_FOUND)
-    return shape_child(ctx, viewer, found[0])
+    return await index_view(ctx, child_id, CHILD_NOT_FOUND)
