@@ -19,8 +19,8 @@ from api.audit import GroupCommitter
 from api.auth import TokenVerifier
 from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
-from api.ratelimit import RateLimiter
 from api.limits import DocumentCache, Limits
+from api.ratelimit import RateLimiter
 from api.schema.root import build_schema
 from api.settings import Settings, load_settings
 from graph import audit as audit_store

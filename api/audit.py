@@ -87,6 +87,7 @@ class GroupCommitter:
         self._in_flight_max = in_flight
         self._in_flight = 0
         self._pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Task[None]] = set()  # held, so a running drain is never collected
 
     async def commit(self, record: AuditRecord) -> None:
         """Return once the event is durable; raise if its group could not be written."""
@@ -94,7 +95,9 @@ class GroupCommitter:
         self._pending.append((record, future))
         if self._in_flight < self._in_flight_max:
             self._in_flight += 1
-            asyncio.create_task(self._drain())
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         await future
 
     async def _drain(self) -> None:

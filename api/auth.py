@@ -114,10 +114,9 @@ class TokenVerifier:
             key_set = await self._key_set_for(kid if isinstance(kid, str) else None)
             decoded = jwt.decode(token, key_set, algorithms=ALGORITHMS)
             self._claims.validate(decoded.claims)
-            if "nbf" in decoded.claims:
-                # joserfc checks nbf only when registered; be explicit.
-                if float(decoded.claims["nbf"]) > time.time() + 30:
-                    raise AuthError("token not yet valid")
+            # joserfc checks nbf only when registered; be explicit.
+            if "nbf" in decoded.claims and float(decoded.claims["nbf"]) > time.time() + 30:
+                raise AuthError("token not yet valid")
         except AuthError:
             raise
         except (JoseError, ValueError, TypeError, KeyError) as exc:

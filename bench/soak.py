@@ -77,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             local_authority=sample.local_authority,
             ttl_seconds=int(duration + 3600),
         )
-        headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE,
-                   "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "X-Purpose": PURPOSE,
+            "Content-Type": "application/json",
+        }
         with Servers() as servers:
             defined = define_servers(args, env, lifetime_s=duration + 600)
             api = servers.start(defined["contactgraph"])
@@ -109,10 +112,15 @@ def main(argv: list[str] | None = None) -> int:
 
             thread = threading.Thread(target=sampler, daemon=True)
             thread.start()
-            print(f"soaking ContactGraph for {own.minutes:g} min at {own.rate:g} req/s...", flush=True)
+            print(
+                f"soaking ContactGraph for {own.minutes:g} min at {own.rate:g} req/s...", flush=True
+            )
             done = subprocess.run(
                 [str(LOADGEN), "-spec", str(spec_path), "-rate", str(own.rate)],
-                capture_output=True, text=True, timeout=duration + 120, cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=duration + 120,
+                cwd=REPO,
             )
             stop.set()
             thread.join()

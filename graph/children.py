@@ -75,13 +75,15 @@ RETURN viewerServices, c {
   .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
   addressSharedWithShielded: c.addressKey IS NOT NULL AND EXISTS {
     MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id },
-  la: la { .name, .indexTeamPhone, .indexTeamEmail, .addressLine1, .addressLine2, .town, .postcode },
+  la: la { .name, .indexTeamPhone, .indexTeamEmail,
+    .addressLine1, .addressLine2, .town, .postcode },
   carers: [(k:Carer)-[r:CARES_FOR]->(c) | k {
     .id, .name, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,
     relationship: r.relationship, parentalResponsibility: r.parentalResponsibility,
     livesWithChild: r.livesWithChild,
     livesWithShieldedChild: EXISTS {
-      MATCH (k)-[:CARES_FOR {livesWithChild: true}]->(o:Child {shielded: true}) WHERE o.id <> c.id } }],
+      MATCH (k)-[:CARES_FOR {livesWithChild: true}]->(o:Child {shielded: true})
+      WHERE o.id <> c.id } }],
   involvements: [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon | i {
     .id, .startedOn, .endedOn, .isLeadProfessional, .source,
     service: [(i)-[:AT]->(s:Service) | s """

@@ -8,7 +8,7 @@ from enum import Enum
 __all__ = ["READ_CHILD_ROLES", "Role", "Viewer"]
 
 
-class Role(str, Enum):
+class Role(str, Enum):  # noqa: UP042 - str() and JSON must stay the bare name
     PRACTITIONER = "PRACTITIONER"
     SAFEGUARDING_LEAD = "SAFEGUARDING_LEAD"
     ANALYST = "ANALYST"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
-
-from typing import TYPE_CHECKING
 
 from policies.viewer import Role as _Role
 
