@@ -67,6 +67,15 @@ def practitioner_projection(var: LiteralString) -> LiteralString:
     return var + " " + _PRACTITIONER_MAP.replace("PXS", var + "s").replace("PX", var)  # type: ignore[return-value]
 
 
+#: What policies.consent decides on, for one consent record `g` about child `c` (R6, R10).
+CONSENT_FACT_FIELDS: LiteralString = """
+    giverParentalResponsibility: coalesce(
+      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
+    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
+    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
+    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
+    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id]"""
+
 _PROJECTION: LiteralString = (
     """
 OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
@@ -104,12 +113,9 @@ RETURN viewerServices, c {
       OR EXISTS { (g)-[:GRANTED_TO]->(:Practitioner {id: $practitionerId}) }
       OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices }) | g {
     .id, .purpose, .state, .givenByChild, .competenceAssessed, .recordedOn, .expiresOn,
-    giverParentalResponsibility: coalesce(
-      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
-    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
-    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
-    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
-    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id] }],
+"""
+    + CONSENT_FACT_FIELDS
+    + """ }],
   overrides: [(o:AccessOverride)-[:FOR]->(c)
     WHERE o.expiresAt > datetime()
       AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {

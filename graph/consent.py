@@ -23,6 +23,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.children import CONSENT_FACT_FIELDS
 from graph.database import Graph
 from graph.facts import (
     consent_from,
@@ -59,16 +60,13 @@ CONSENT_MAP: LiteralString = (
     """g {
     .id, .purpose, .state, .method, .givenByChild, .competenceAssessed, .recordedOn,
     .expiresOn, .withdrawnOn,
-    giverParentalResponsibility: coalesce(
-      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
+"""
+    + CONSENT_FACT_FIELDS
+    + """,
     carer: [(g)-[:GIVEN_BY]->(gk:Carer) | gk {
       .id, .name, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,
       cares: [(gk)-[gr:CARES_FOR]->(c) | gr {
         .relationship, .parentalResponsibility, .livesWithChild }][0] }][0],
-    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
-    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
-    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
-    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id],
     namedServices: [(g)-[:COVERS|GRANTED_TO]->(x:Service) | x """
     + _SERVICE_FIELDS
     + """]
