@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -111,7 +111,6 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
 
     from api.cli import with_graph
     from api.ingest import Chunk, Ingestor
-    from graph.audit import append_events
     from graph.database import Graph
 
     today = date.today()
@@ -142,22 +141,27 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
         )
         reader.start()
         bar = tqdm(total=total_lines, unit="rec", desc=f"ingest {source}", disable=args.quiet)
-        started = time.perf_counter()
-        try:
+
+        async def chunks() -> AsyncIterator[Chunk]:
             while True:
                 item = await asyncio.to_thread(handoff.get)
                 if item is _DONE:
-                    break
+                    return
                 if isinstance(item, BaseException):
                     raise item
                 assert isinstance(item, Chunk)
-                ingestor.now = datetime.now(UTC)
-                outcome = await ingestor.ingest_chunk(item)
-                if outcome.child_ids:
-                    # R14: each committed chunk that changed children leaves an event. Not
-                    # overlapped with the next chunk: its CONCERNS links and that chunk's
-                    # writes lock the same children, and the two would deadlock.
-                    await append_events(graph, [_audit_record(subject, run_id, source, outcome)])
+                ingestor.now = datetime.now(UTC)  # its FeedRecords' receivedAt
+                yield item
+
+        def audit(outcome: ChunkOutcome) -> list[AuditRecord]:
+            # R14: each chunk that changed children commits with its own event.
+            if not outcome.child_ids:
+                return []
+            return [_audit_record(subject, run_id, source, outcome)]
+
+        started = time.perf_counter()
+        try:
+            async for chunk, outcome in ingestor.ingest_chunks(chunks(), audit):
                 if errors_out is not None:
                     for rejection in outcome.rejections:
                         errors_out.write(
@@ -170,7 +174,7 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
                             )
                             + "\n"
                         )
-                bar.update(item.lines)
+                bar.update(chunk.lines)
         finally:
             stop.set()
             bar.close()

@@ -26,15 +26,18 @@ the others in its chunk are still written.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import neo4j.exceptions
 
+from graph.audit import AuditRecord
 from graph.database import Graph
 from graph.feed_records import (
     AssessmentPayload,
@@ -57,7 +60,11 @@ from graph.ingest import (
     ChunkFacts,
     ChunkKeys,
     ChunkWrites,
+    KnownRecord,
+    Planned,
     apply_chunk,
+    lookup,
+    merge_facts,
 )
 from policies.matching import Candidate, Incoming, MatchKind, ReviewReason, match_child
 from policies.retention import admissible_new_child
@@ -139,6 +146,7 @@ class ChunkOutcome:
     rejections: list[Rejection] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
     child_ids: dict[str, None] = field(default_factory=dict)  # ordered set, for the audit
+    written: ChunkFacts | None = field(default=None, repr=False)  # for planning the next
 
 
 @dataclass
@@ -281,6 +289,10 @@ class ChunkPlanner:
         self.services: dict[str, str | None] = dict(facts.services)
         self.practitioners = dict(facts.practitioners)
         self.local_authorities = facts.local_authorities
+        self._refs_written: set[str] = set()
+        self._children_written: set[str] = set()
+        self._services_written: set[str] = set()
+        self._practitioners_written: set[str] = set()
         for item in self.items:
             if isinstance(item, Rejection):
                 self.outcome.rejections.append(item)
@@ -289,7 +301,30 @@ class ChunkPlanner:
                 self._plan(item)
             except _Reject as exc:
                 self.outcome.rejections.append(Rejection(item.source_ref, exc.code, exc.message))
+        self.outcome.written = self._written()
         return self.writes, self.outcome
+
+    def _written(self) -> ChunkFacts:
+        """What this chunk changes, as the facts a lookup would find once it commits."""
+        records = {}
+        for ref in self._refs_written:
+            r = self.refs[ref]
+            child = (
+                self.children.by_id.get(r.entity_id)
+                if r.op == "UPSERT_CHILD" and r.entity_id is not None
+                else None
+            )
+            records[ref] = KnownRecord(
+                ref, r.op, r.payload_hash, r.status, r.entity_id, r.child_id, r.review_id,
+                r.exists, child, r.started_on, r.ended_on,
+            )  # fmt: skip
+        return ChunkFacts(
+            records=records,
+            children=[self.children.by_id[i] for i in self._children_written],
+            services={i: self.services[i] for i in self._services_written},
+            practitioners={i: self.practitioners[i] for i in self._practitioners_written},
+            local_authorities=set(),
+        )
 
     # Bookkeeping ----------------------------------------------------------------------
 
@@ -356,6 +391,7 @@ class ChunkPlanner:
             "reviewId": review_id,
         }
         (self.writes.feed_new if prior is None else self.writes.feed_update).append(row)
+        self._refs_written.add(record.source_ref)
         self.refs[record.source_ref] = _Ref(
             record.op,
             record.payload_hash,
@@ -440,6 +476,7 @@ class ChunkPlanner:
         }
         self.writes.services.append({"id": p.id, "props": props})
         self.services[p.id] = self.source
+        self._services_written.add(p.id)
         self._record(record, prior, entity_id=p.id, child_id=None)
 
     def _practitioner(
@@ -468,6 +505,7 @@ class ChunkPlanner:
         }
         self.writes.practitioners.append({"id": p.id, "serviceId": p.service_id, "props": props})
         self.practitioners[p.id] = (self.source, p.service_id)
+        self._practitioners_written.add(p.id)
         self._record(record, prior, entity_id=p.id, child_id=None)
 
     def _child(self, record: IncomingRecord, p: ChildPayload, prior: _Ref | None) -> None:
@@ -531,6 +569,7 @@ class ChunkPlanner:
                 before.local_authority if protect else p.local_authority,
             )
         self.children.put(row)
+        self._children_written.add(row.id)
         if prior is not None and prior.status == PENDING_REVIEW and prior.review_id:
             # The source corrected a held record and it now matches cleanly.
             self.writes.reviews_closed.append({"id": prior.review_id, "status": "SUPERSEDED"})
@@ -664,6 +703,7 @@ class ChunkPlanner:
             )
         self.writes.ends.append({"id": target.entity_id, "endedOn": p.ended_on})
         target.ended_on = p.ended_on
+        self._refs_written.add(p.involvement_ref)
         self._record(record, prior, entity_id=target.entity_id, child_id=target.child_id)
 
     def _assessment(self, record: IncomingRecord, p: AssessmentPayload, prior: _Ref | None) -> None:
@@ -747,22 +787,124 @@ class Ingestor:
         self.today = today
         self.now = now
         self.report = IngestReport(max_errors=max_errors)
+        self.planned_ahead = 0  # chunks written with the plan made while the last was written
 
     async def ingest_chunk(self, chunk: Chunk) -> ChunkOutcome:
+        """One chunk on its own (the `ingest` mutation): looked up and planned under the lock."""
+        outcome, _ = await self._write(chunk, None, None, None)
+        self.report.add(outcome)
+        return outcome
+
+    async def ingest_chunks(
+        self,
+        chunks: AsyncIterator[Chunk],
+        audit: Callable[[ChunkOutcome], list[AuditRecord]] | None = None,
+    ) -> AsyncIterator[tuple[Chunk, ChunkOutcome]]:
+        """A stream of chunks (a feed file), each yielded with its outcome once committed.
+
+        Pipelined: while a chunk is written, the next is read, looked up and planned on
+        top of what the first one writes, so the server writes one chunk while this
+        process prepares the next. `audit(outcome)` gives events committed with a chunk.
+        """
+        chunk = await anext(chunks, None)
+        planned: Planned[ChunkOutcome] | None = None
+        while chunk is not None:
+            base = _Base()
+            writing = asyncio.ensure_future(self._write(chunk, planned, base, audit))
+            ahead: asyncio.Future[_Ahead | None] | None = None
+            try:
+                following = await anext(chunks, None)
+                if following is not None:
+                    ahead = asyncio.ensure_future(self._plan_ahead(following, base))
+                outcome, generation = await writing
+            except BaseException:
+                for task in (writing, ahead):
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(BaseException):
+                            await task
+                raise
+            self.report.add(outcome)
+            yield chunk, outcome
+            planned = None
+            result = await ahead if ahead is not None else None
+            # Valid only on top of the plan that committed, under the generation the
+            # lookup was made in; and then only if the next holder of the lock is us.
+            if result is not None and result.base is outcome and result.generation == generation:
+                planned = Planned(result.writes, result.outcome, generation + 1)
+                self.planned_ahead += 1
+            chunk = following
+
+    async def _write(
+        self,
+        chunk: Chunk,
+        planned: Planned[ChunkOutcome] | None,
+        base: _Base | None,
+        audit: Callable[[ChunkOutcome], list[AuditRecord]] | None,
+    ) -> tuple[ChunkOutcome, int]:
         records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
         if not records:
             outcome = ChunkOutcome(rejections=[i for i in chunk.items if isinstance(i, Rejection)])
-        else:
-            keys = chunk_keys(records)
-            planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
-            for attempt in range(_ATTEMPTS):
-                try:
-                    outcome = await apply_chunk(self.graph, self.source, keys, planner, self.now)
-                    break
-                except (ChunkConflict, neo4j.exceptions.ConstraintError):
-                    # The graph changed between lookup and write (another writer that did
-                    # not take the ingest lock); nothing of the chunk was kept: plan again.
-                    if attempt == _ATTEMPTS - 1:
-                        raise
-        self.report.add(outcome)
-        return outcome
+            if base is not None:
+                base.settle(None, outcome)
+            return outcome, -1
+        keys = chunk_keys(records)
+        planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
+        for attempt in range(_ATTEMPTS):
+            try:
+                return await apply_chunk(
+                    self.graph,
+                    self.source,
+                    keys,
+                    planner,
+                    self.now,
+                    planned=planned,
+                    on_planned=base.settle if base is not None else None,
+                    audit=audit,
+                )
+            except (ChunkConflict, neo4j.exceptions.ConstraintError):
+                # The graph changed between lookup and write (another writer that did
+                # not take the ingest lock); nothing of the chunk was kept: plan again.
+                planned = None
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _plan_ahead(self, chunk: Chunk, base: _Base) -> _Ahead | None:
+        """Look up and plan `chunk` as it will stand once the chunk being written commits."""
+        records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
+        if not records:
+            return None
+        keys = chunk_keys(records)
+        await base.ready.wait()  # the lookup must start while that chunk holds the lock
+        generation, written = base.generation, base.outcome
+        if generation is None or written is None or written.written is None:
+            return None
+        try:
+            facts = await lookup(self.graph, self.source, keys)
+        except neo4j.exceptions.Neo4jError:
+            return None  # planned again under the lock, which reports the error
+        planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
+        writes, outcome = planner(merge_facts(facts, written.written))
+        return _Ahead(written, generation, writes, outcome)
+
+
+class _Base:
+    """The plan a chunk is being written with, and the lock generation it holds."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.generation: int | None = None
+        self.outcome: ChunkOutcome | None = None
+
+    def settle(self, generation: int | None, outcome: ChunkOutcome) -> None:
+        self.generation, self.outcome = generation, outcome
+        self.ready.set()
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    base: ChunkOutcome
+    generation: int
+    writes: ChunkWrites
+    outcome: ChunkOutcome

@@ -120,19 +120,34 @@ def _as_params(record: AuditRecord) -> dict[str, Any]:
     }
 
 
+def _chained(
+    records: list[AuditRecord], seq: int, last: str
+) -> tuple[int, str, list[dict[str, Any]]]:
+    """Numbers and hashes `records` onto the head (seq, last); returns the new head and rows."""
+    rows = []
+    for record in records:
+        seq += 1
+        record.seq, record.prev_hash = seq, last
+        record.hash = last = event_hash(last, record)
+        rows.append(_as_params(record))
+    return seq, last, rows
+
+
+async def append_in_transaction(tx: AsyncManagedTransaction, records: list[AuditRecord]) -> None:
+    """Chain and write events inside the caller's transaction: they commit with its writes.
+
+    The chain head stays locked until that transaction ends, so call this last.
+    """
+    head = await (await tx.run(_LOCK_HEAD, genesis=GENESIS)).single(strict=True)
+    seq, last, rows = _chained(records, int(head["seq"]), str(head["lastHash"]))
+    await (await tx.run(_APPEND, events=rows, seq=seq, lastHash=last)).consume()
+
+
 async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
     """Chain and write a group of events in one transaction; all or none become durable."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        head = await (await tx.run(_LOCK_HEAD, genesis=GENESIS)).single(strict=True)
-        seq, last = int(head["seq"]), str(head["lastHash"])
-        rows = []
-        for record in records:
-            seq += 1
-            record.seq, record.prev_hash = seq, last
-            record.hash = last = event_hash(last, record)
-            rows.append(_as_params(record))
-        await (await tx.run(_APPEND, events=rows, seq=seq, lastHash=last)).consume()
+        await append_in_transaction(tx, records)
 
     await graph.write_transaction(work)
 
@@ -186,13 +201,7 @@ class AuditChainWriter:
                 row = (await self.graph.write_autocommit(_READ_HEAD, genesis=GENESIS))[0]
                 self._head = (int(row["seq"]), str(row["lastHash"]))
             expected_seq, expected_hash = self._head
-            seq, last = expected_seq, expected_hash
-            rows = []
-            for record in records:
-                seq += 1
-                record.seq, record.prev_hash = seq, last
-                record.hash = last = event_hash(last, record)
-                rows.append(_as_params(record))
+            seq, last, rows = _chained(records, expected_seq, expected_hash)
             self._head = (seq, last)
             return expected_seq, expected_hash, seq, last, rows
 

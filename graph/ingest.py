@@ -1,38 +1,48 @@
-"""Feed chunks into the graph (R15): one transaction per chunk, a few UNWINDs per chunk.
+"""Feed chunks into the graph (R15): one transaction per chunk, one write query per chunk.
 
 A chunk of validated records is written in one managed write transaction:
 
-1. take the ingest lock (one node's write lock, see migration 0005), so two writers
-   (two feeds, a match resolution, a retention batch) never both decide "no such child
-   yet" from the same snapshot and create the same child twice;
+1. take the ingest lock (graph/ingest_lock.py), so two writers (two feeds, a match
+   resolution, a retention batch) never both decide "no such child yet" from the same
+   snapshot and create the same child twice;
 2. one lookup query fetching everything the chunk's decisions need: this source's
    earlier FeedRecords (for idempotency and for `child.ref` / `involvementRef`), the
    children holding the chunk's NHS numbers or family name and date of birth (R15
    candidates), and the services, practitioners and local authorities named;
 3. the caller's `plan` function turns those facts into rows (api/ingest.py: policies
    decide there, nothing is decided here);
-4. one UNWIND statement per kind of write, in dependency order (services,
-   practitioners, children, carers, involvements, ends, assessments, reviews), and the
-   FeedRecords last, in the same transaction: a crash leaves either the whole chunk
-   (records and their FeedRecords) or nothing, so a re-run after kill -9 reports the
-   first part as `unchanged` and writes the rest, with no duplicates and no gaps.
+4. one query with an UNWIND subquery per kind of write, in dependency order
+   (services, practitioners, children, carers, involvements, ends, assessments,
+   reviews, then the FeedRecords), and the chunk's audit event last, in the same
+   transaction: a crash leaves either the whole chunk (records, FeedRecords and
+   audit) or nothing, so a re-run after kill -9 reports the first part as
+   `unchanged` and writes the rest, with no duplicates and no gaps.
 
-Each statement returns how many rows it wrote; fewer than it was given means the graph
+Steps 2 and 3 may also be done ahead, outside the transaction (`lookup` and a
+`Planned`), while the previous chunk of the same feed is still being written: a feed
+file's chunks then keep both the Neo4j server and the Python process busy. Such a plan
+is used only if the lock's generation shows that nobody but that previous chunk held
+the lock since the lookup; otherwise steps 2 and 3 are done again under the lock.
+
+Each subquery returns how many rows it wrote; fewer than it was given means the graph
 changed under the plan (a child deleted between lookup and write), and the transaction
 is rolled back with `ChunkConflict` for the caller to plan again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, LiteralString, TypeVar
+from typing import Any, Generic, LiteralString, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
+from graph.audit import AuditRecord, append_in_transaction
 from graph.database import Graph
 from graph.facts import native_date
+from graph.ingest_lock import take_ingest_lock
 
 __all__ = [
     "ChildRow",
@@ -41,7 +51,10 @@ __all__ = [
     "ChunkKeys",
     "ChunkWrites",
     "KnownRecord",
+    "Planned",
     "apply_chunk",
+    "lookup",
+    "merge_facts",
 ]
 
 P = TypeVar("P")
@@ -103,6 +116,39 @@ class ChunkFacts:
     local_authorities: set[str]
 
 
+def merge_facts(older: ChunkFacts, newer: ChunkFacts) -> ChunkFacts:
+    """`older` as updated by `newer` (what a chunk wrote after `older` was read).
+
+    Children are listed oldest first: the planner indexes them in order and a later row
+    for the same id replaces an earlier one, so each record's child row is moved into
+    the list at its place and taken off the record.
+    """
+
+    def rows(facts: ChunkFacts) -> list[ChildRow]:
+        return [*facts.children, *(k.child for k in facts.records.values() if k.child)]
+
+    records = {
+        ref: dataclasses.replace(k, child=None) if k.child else k
+        for ref, k in (older.records | newer.records).items()
+    }
+    return ChunkFacts(
+        records=records,
+        children=[*rows(older), *rows(newer)],
+        services=older.services | newer.services,
+        practitioners=older.practitioners | newer.practitioners,
+        local_authorities=older.local_authorities | newer.local_authorities,
+    )
+
+
+@dataclass(frozen=True)
+class Planned(Generic[P]):
+    """A chunk planned ahead, valid if the lock's next holder is `generation`."""
+
+    writes: ChunkWrites
+    outcome: P
+    generation: int
+
+
 @dataclass
 class ChunkWrites:
     """Rows per statement, filled by the plan; statements run in this field order."""
@@ -127,8 +173,25 @@ class ChunkWrites:
             if rows:
                 yield name, cypher, rows
 
+    def query(self) -> tuple[LiteralString, dict[str, list[dict[str, Any]]]] | None:
+        """Every statement with rows as one query, a subquery each, in order.
 
-LOCK: LiteralString = "MERGE (l:IngestLock {id: 'main'}) SET l.lockedAt = datetime()"
+        One query, so the server writes the whole chunk without waiting on this process
+        between statements; each subquery returns how many rows it wrote, by name.
+        """
+        parts: list[LiteralString] = []
+        names: list[LiteralString] = []
+        params: dict[str, list[dict[str, Any]]] = {}
+        for name, subquery in _SUBQUERIES:
+            rows: list[dict[str, Any]] = getattr(self, name)
+            if rows:
+                parts.append(subquery)
+                names.append(name)
+                params[name] = rows
+        if not parts:
+            return None
+        return "".join(parts) + "RETURN " + ", ".join(names), params
+
 
 _CHILD_MAP: LiteralString = (
     "{ .id, .nhsNumber, .familyNameKey, .givenNameKey, .dateOfBirth, .postcodeKey,"
@@ -345,7 +408,7 @@ SET f += row, f.receivedAt = $now
 RETURN count(*) AS written
 """
 
-_STATEMENTS: tuple[tuple[str, LiteralString], ...] = (
+_STATEMENTS: tuple[tuple[LiteralString, LiteralString], ...] = (
     ("services", SERVICES),
     ("practitioners", PRACTITIONERS),
     ("children_new", CHILDREN_NEW),
@@ -359,6 +422,17 @@ _STATEMENTS: tuple[tuple[str, LiteralString], ...] = (
     ("reviews_closed", REVIEWS_CLOSED),
     ("feed_new", FEED_NEW),
     ("feed_update", FEED_UPDATE),
+)
+
+
+_SUBQUERIES: tuple[tuple[LiteralString, LiteralString], ...] = tuple(
+    (
+        name,
+        "CALL () {\n"
+        + cypher.replace("$rows", "$" + name).replace("AS written", "AS " + name)
+        + "}\n",
+    )
+    for name, cypher in _STATEMENTS
 )
 
 
@@ -415,29 +489,52 @@ def _lookup_params(source: str, keys: ChunkKeys) -> dict[str, Any]:
     }
 
 
+async def lookup(graph: Graph, source: str, keys: ChunkKeys) -> ChunkFacts:
+    """The lookup of step 2 in a read of its own, for planning a chunk ahead."""
+    record = (await graph.read(LOOKUP, **_lookup_params(source, keys)))[0]
+    return _facts(record)
+
+
 async def apply_chunk(
     graph: Graph,
     source: str,
     keys: ChunkKeys,
     plan: Callable[[ChunkFacts], tuple[ChunkWrites, P]],
     now: datetime,
-) -> P:
-    """Look up, plan and write one chunk in one transaction; returns the plan's outcome.
+    *,
+    planned: Planned[P] | None = None,
+    on_planned: Callable[[int, P], None] | None = None,
+    audit: Callable[[P], list[AuditRecord]] | None = None,
+) -> tuple[P, int]:
+    """Look up, plan and write one chunk in one transaction; returns the plan's outcome
+    and the lock generation it committed under.
 
-    The managed transaction may run `work` more than once (transient errors), so `plan`
-    must be a pure function of the facts it is given.
+    `planned` is used instead of steps 2 and 3 when the lock's generation is the one it
+    expects. `on_planned(generation, outcome)` is told which plan this attempt writes
+    (the next chunk can be planned on top of it); `audit(outcome)` gives the events to
+    commit with the chunk. The managed transaction may run `work` more than once
+    (transient errors), so `plan` must be a pure function of the facts it is given.
     """
     params = _lookup_params(source, keys)
 
-    async def work(tx: AsyncManagedTransaction) -> P:
-        await (await tx.run(LOCK)).consume()
-        facts = _facts(await (await tx.run(LOOKUP, params)).single(strict=True))
-        writes, outcome = plan(facts)
-        for name, cypher, rows in writes.statements():
-            # `now` travels once per statement: the driver packs a datetime slowly.
-            result = await (await tx.run(cypher, rows=rows, now=now)).single(strict=True)
-            if result["written"] != len(rows):
-                raise ChunkConflict(f"{name}: wrote {result['written']} of {len(rows)} rows")
-        return outcome
+    async def work(tx: AsyncManagedTransaction) -> tuple[P, int]:
+        generation = await take_ingest_lock(tx)
+        if planned is not None and planned.generation == generation:
+            writes, outcome = planned.writes, planned.outcome
+        else:
+            facts = _facts(await (await tx.run(LOOKUP, params)).single(strict=True))
+            writes, outcome = plan(facts)
+        if on_planned is not None:
+            on_planned(generation, outcome)
+        if (query := writes.query()) is not None:
+            cypher, rows = query
+            # `now` travels once: the driver packs a datetime slowly.
+            written = await (await tx.run(cypher, rows, now=now)).single(strict=True)
+            for name, planned_rows in rows.items():
+                if written[name] != len(planned_rows):
+                    raise ChunkConflict(f"{name}: wrote {written[name]} of {len(planned_rows)}")
+        if audit is not None and (events := audit(outcome)):
+            await append_in_transaction(tx, events)
+        return outcome, generation
 
     return await graph.write_transaction(work)

@@ -19,6 +19,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.database import Graph
 from graph.facts import address_from, native_date, native_datetime
+from graph.ingest_lock import take_ingest_lock
 from policies.facts import ChildFacts
 
 __all__ = [
@@ -84,8 +85,6 @@ RETURN """
 ONE: LiteralString = "MATCH (r:MatchReview {id: $id}) RETURN " + _REVIEW_MAP + " AS review"
 
 TARGET: LiteralString = "MATCH (c:Child {id: $id}) RETURN " + _CANDIDATE_MAP + " AS child"
-
-LOCK: LiteralString = "MERGE (l:IngestLock {id: 'main'}) SET l.lockedAt = datetime()"
 
 _CLAIM: LiteralString = """
 MATCH (r:MatchReview {id: $id, status: 'PENDING'})
@@ -180,7 +179,7 @@ async def _resolve(
     cypher, params = write_child
 
     async def work(tx: AsyncManagedTransaction) -> str | None:
-        await (await tx.run(LOCK)).consume()
+        await take_ingest_lock(tx)
         claim = await (await tx.run(_CLAIM, id=review_id)).single()
         # Resolved meanwhile, or the source sent a corrected record since it was read.
         if claim is None or claim["payloadHash"] != payload_hash:

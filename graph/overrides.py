@@ -25,6 +25,7 @@ from graph.consent import ChildContext, Recorder, locked_context
 from graph.database import Graph
 from graph.facts import native_datetime, practitioner_from
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.ingest_lock import take_ingest_lock
 from policies.facts import PractitionerFact
 
 __all__ = [
@@ -259,6 +260,9 @@ async def set_shielded(
     the audit event, not onto the child."""
 
     async def write(tx: AsyncManagedTransaction) -> str:
+        # Feeds match against `shielded` (R15): a chunk planned before this change must
+        # see the lock's generation move, and plan again.
+        await take_ingest_lock(tx)
         context = await locked_context(tx, child_id, recorder)
         decide(context)
         result = await tx.run(

@@ -30,6 +30,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.database import Graph
 from graph.facts import native_date
+from graph.ingest_lock import take_ingest_lock
 
 __all__ = [
     "RetentionFacts",
@@ -58,8 +59,6 @@ WITH c ORDER BY c.id
 LIMIT $page
 RETURN c.id AS id, c.dateOfBirth AS born, c.archivedOn AS archivedOn, c.dateOfDeath AS died
 """
-
-LOCK: LiteralString = "MERGE (l:IngestLock {id: 'main'}) SET l.lockedAt = datetime()"
 
 ARCHIVE: LiteralString = """
 UNWIND $rows AS row
@@ -181,7 +180,7 @@ async def archive_children(graph: Graph, rows: list[tuple[str, date]]) -> list[s
     """Sets archivedOn on those children not yet archived; returns the ids it changed."""
 
     async def work(tx: AsyncManagedTransaction) -> list[str]:
-        await (await tx.run(LOCK)).consume()
+        await take_ingest_lock(tx)
         params = [{"id": child_id, "archivedOn": day} for child_id, day in rows]
         record = await (await tx.run(ARCHIVE, rows=params)).single(strict=True)
         return list(record["ids"])
@@ -193,7 +192,7 @@ async def delete_children(graph: Graph, ids: list[str]) -> dict[str, int]:
     """Deletes these children and what hangs only on them, in one transaction."""
 
     async def work(tx: AsyncManagedTransaction) -> dict[str, int]:
-        await (await tx.run(LOCK)).consume()
+        await take_ingest_lock(tx)
         counts: dict[str, int] = {}
         for name, cypher in _DELETE_STEPS:
             record: Any = await (await tx.run(cypher, ids=ids)).single(strict=True)

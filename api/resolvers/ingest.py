@@ -9,6 +9,7 @@ and note every child touched in the audit collector.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
-from api.ingest import CHUNK_RECORDS, MAX_CALL_RECORDS, Ingestor, chunked
+from api.ingest import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunked
 from api.schema.child import Address
 from api.schema.enums import gender
 from api.schema.guard import Guard
@@ -78,8 +79,12 @@ async def resolve_ingest(
         for n, r in enumerate(records, start=1)
     ]
     ingestor = Ingestor(ctx.graph, source, today=ctx.today, now=ctx.now)
-    for chunk in chunked(items, CHUNK_RECORDS):
-        outcome = await ingestor.ingest_chunk(chunk)
+
+    async def chunks() -> AsyncIterator[Chunk]:
+        for chunk in chunked(items, CHUNK_RECORDS):
+            yield chunk
+
+    async for _, outcome in ingestor.ingest_chunks(chunks()):
         for child_id in outcome.child_ids:
             ctx.audit.child(child_id)
     report = ingestor.report
