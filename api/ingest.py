@@ -34,6 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import neo4j.exceptions
 
@@ -65,6 +66,7 @@ from graph.ingest import (
     apply_chunk,
     lookup,
     merge_facts,
+    split_writes,
 )
 from policies.matching import Candidate, Incoming, MatchKind, ReviewReason, match_child
 from policies.retention import admissible_new_child
@@ -87,6 +89,12 @@ CHUNK_RECORDS = 2500
 MAX_CALL_RECORDS = 1000
 """R15 and the contract: at most this many records in one `ingest` call."""
 
+_CONFLICT_CODES = frozenset(
+    {
+        "Neo.ClientError.Schema.ConstraintValidationFailed",
+        "Neo.ClientError.Statement.EntityNotFound",
+    }
+)
 ACCEPTED = "ACCEPTED"
 PENDING_REVIEW = "PENDING_REVIEW"
 _ATTEMPTS = 3
@@ -788,10 +796,12 @@ class Ingestor:
         self.now = now
         self.report = IngestReport(max_errors=max_errors)
         self.planned_ahead = 0  # chunks written with the plan made while the last was written
+        self.replanned = 0  # chunks planned ahead whose plan went stale: planned again
+        self.rows_early = 0  # rows written before taking the lock, as the last chunk committed
 
     async def ingest_chunk(self, chunk: Chunk) -> ChunkOutcome:
         """One chunk on its own (the `ingest` mutation): looked up and planned under the lock."""
-        outcome, _ = await self._write(chunk, None, None, None)
+        outcome, _ = await self._write(chunk, None, None, None, None)
         self.report.add(outcome)
         return outcome
 
@@ -802,38 +812,43 @@ class Ingestor:
     ) -> AsyncIterator[tuple[Chunk, ChunkOutcome]]:
         """A stream of chunks (a feed file), each yielded with its outcome once committed.
 
-        Pipelined: while a chunk is written, the next is read, looked up and planned on
-        top of what the first one writes, so the server writes one chunk while this
-        process prepares the next. `audit(outcome)` gives events committed with a chunk.
+        Pipelined, so that both the server and this process stay busy: while a chunk is
+        written, the next is read, looked up and planned on top of what the first one
+        writes; once the first has written everything and only its commit remains, the
+        next starts writing the rows that touch nothing of the first, and takes the lock
+        for the rest when the first has committed (graph/ingest.py). `audit(outcome)`
+        gives the events committed with a chunk.
         """
         chunk = await anext(chunks, None)
-        planned: Planned[ChunkOutcome] | None = None
-        while chunk is not None:
-            base = _Base()
-            writing = asyncio.ensure_future(self._write(chunk, planned, base, audit))
-            ahead: asyncio.Future[_Ahead | None] | None = None
-            try:
+        if chunk is None:
+            return
+        base = _Base()
+        writing: asyncio.Future[tuple[ChunkOutcome, int]]
+        writing = asyncio.ensure_future(self._write(chunk, None, base, audit, None))
+        following_writing: asyncio.Future[tuple[ChunkOutcome, int]] | None = None
+        try:
+            while True:
                 following = await anext(chunks, None)
+                following_base = _Base()
                 if following is not None:
-                    ahead = asyncio.ensure_future(self._plan_ahead(following, base))
-                outcome, generation = await writing
-            except BaseException:
-                for task in (writing, ahead):
-                    if task is not None:
-                        task.cancel()
-                        with contextlib.suppress(BaseException):
-                            await task
-                raise
-            self.report.add(outcome)
-            yield chunk, outcome
-            planned = None
-            result = await ahead if ahead is not None else None
-            # Valid only on top of the plan that committed, under the generation the
-            # lookup was made in; and then only if the next holder of the lock is us.
-            if result is not None and result.base is outcome and result.generation == generation:
-                planned = Planned(result.writes, result.outcome, generation + 1)
-                self.planned_ahead += 1
-            chunk = following
+                    ahead = await self._plan_ahead(following, base)
+                    await _written_or_done(base, writing)
+                    following_writing = asyncio.ensure_future(
+                        self._write(following, ahead, following_base, audit, writing)
+                    )
+                outcome, _ = await writing
+                self.report.add(outcome)
+                yield chunk, outcome
+                if following is None or following_writing is None:
+                    return
+                chunk, base, writing = following, following_base, following_writing
+                following_writing = None
+        finally:
+            for task in (writing, following_writing):
+                if task is not None and not task.done():
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
 
     async def _write(
         self,
@@ -841,6 +856,7 @@ class Ingestor:
         planned: Planned[ChunkOutcome] | None,
         base: _Base | None,
         audit: Callable[[ChunkOutcome], list[AuditRecord]] | None,
+        previous: asyncio.Future[Any] | None,
     ) -> tuple[ChunkOutcome, int]:
         records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
         if not records:
@@ -852,7 +868,7 @@ class Ingestor:
         planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
         for attempt in range(_ATTEMPTS):
             try:
-                return await apply_chunk(
+                outcome, generation = await apply_chunk(
                     self.graph,
                     self.source,
                     keys,
@@ -860,51 +876,77 @@ class Ingestor:
                     self.now,
                     planned=planned,
                     on_planned=base.settle if base is not None else None,
+                    on_written=base.written.set if base is not None else None,
                     audit=audit,
                 )
-            except (ChunkConflict, neo4j.exceptions.ConstraintError):
-                # The graph changed between lookup and write (another writer that did
-                # not take the ingest lock); nothing of the chunk was kept: plan again.
+            except (ChunkConflict, neo4j.exceptions.ClientError) as exc:
+                # The graph changed between lookup and write (another writer; rows
+                # written ahead of the lock can even find a node deleted under them), or
+                # a plan made ahead went stale; nothing of the chunk was kept. Plan it
+                # again under the lock, after the chunk before it has finished for good.
+                if not isinstance(exc, ChunkConflict) and exc.code not in _CONFLICT_CODES:
+                    raise
+                if previous is not None:
+                    await asyncio.wait({previous})
+                if planned is not None:
+                    self.replanned += 1
                 planned = None
                 if attempt == _ATTEMPTS - 1:
                     raise
+                continue
+            if planned is not None:
+                if planned.generation == generation:
+                    self.planned_ahead += 1
+                    self.rows_early += planned.early.rows() if planned.early else 0
+                else:
+                    self.replanned += 1
+            return outcome, generation
         raise AssertionError("unreachable")
 
-    async def _plan_ahead(self, chunk: Chunk, base: _Base) -> _Ahead | None:
+    async def _plan_ahead(self, chunk: Chunk, base: _Base) -> Planned[ChunkOutcome] | None:
         """Look up and plan `chunk` as it will stand once the chunk being written commits."""
         records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
         if not records:
             return None
         keys = chunk_keys(records)
         await base.ready.wait()  # the lookup must start while that chunk holds the lock
-        generation, written = base.generation, base.outcome
-        if generation is None or written is None or written.written is None:
+        generation, before = base.generation, base.outcome
+        if generation is None or before is None or before.written is None:
             return None
         try:
             facts = await lookup(self.graph, self.source, keys)
         except neo4j.exceptions.Neo4jError:
             return None  # planned again under the lock, which reports the error
+        written = before.written
         planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
-        writes, outcome = planner(merge_facts(facts, written.written))
-        return _Ahead(written, generation, writes, outcome)
+        writes, outcome = planner(merge_facts(facts, written))
+        busy_ids = {c.id for c in written.children} | set(written.services)
+        busy_ids |= set(written.practitioners)
+        for k in written.records.values():
+            busy_ids.update(i for i in (k.entity_id, k.review_id) if i is not None)
+        early, late = split_writes(writes, busy_ids, set(written.records))
+        return Planned(late, outcome, generation + 1, early if early.rows() else None)
+
+
+async def _written_or_done(base: _Base, writing: asyncio.Future[Any]) -> None:
+    """Until the chunk being written has nothing left to write but its commit."""
+    written = asyncio.ensure_future(base.written.wait())
+    try:
+        await asyncio.wait({written, writing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        written.cancel()
 
 
 class _Base:
-    """The plan a chunk is being written with, and the lock generation it holds."""
+    """The plan a chunk is being written with, the lock generation it holds, and whether
+    all of it is written (only the commit left)."""
 
     def __init__(self) -> None:
         self.ready = asyncio.Event()
+        self.written = asyncio.Event()
         self.generation: int | None = None
         self.outcome: ChunkOutcome | None = None
 
     def settle(self, generation: int | None, outcome: ChunkOutcome) -> None:
         self.generation, self.outcome = generation, outcome
         self.ready.set()
-
-
-@dataclass(frozen=True)
-class _Ahead:
-    base: ChunkOutcome
-    generation: int
-    writes: ChunkWrites
-    outcome: ChunkOutcome

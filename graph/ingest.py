@@ -24,6 +24,13 @@ file's chunks then keep both the Neo4j server and the Python process busy. Such 
 is used only if the lock's generation shows that nobody but that previous chunk held
 the lock since the lookup; otherwise steps 2 and 3 are done again under the lock.
 
+A plan made ahead is also split (`split_writes`): rows that touch nothing the previous
+chunk wrote are written first, before the lock is taken, while that chunk commits
+(commit is most of what the server does for a chunk, and it runs on one thread); the
+rest wait for the lock, that is for the previous chunk's commit. If the lock then shows
+the plan stale, the early rows are rolled back with the transaction (`StalePlan`), and
+nobody ever saw them: they commit only under the lock, with the rest of the chunk.
+
 Each subquery returns how many rows it wrote; fewer than it was given means the graph
 changed under the plan (a child deleted between lookup and write), and the transaction
 is rolled back with `ChunkConflict` for the caller to plan again.
@@ -52,9 +59,11 @@ __all__ = [
     "ChunkWrites",
     "KnownRecord",
     "Planned",
+    "StalePlan",
     "apply_chunk",
     "lookup",
     "merge_facts",
+    "split_writes",
 ]
 
 P = TypeVar("P")
@@ -142,11 +151,67 @@ def merge_facts(older: ChunkFacts, newer: ChunkFacts) -> ChunkFacts:
 
 @dataclass(frozen=True)
 class Planned(Generic[P]):
-    """A chunk planned ahead, valid if the lock's next holder is `generation`."""
+    """A chunk planned ahead, valid if the lock's next holder is `generation`.
+
+    `early` holds the rows that touch nothing the chunk before wrote: they are written
+    first, before the lock is taken, while that chunk may still be committing; `writes`
+    holds the rest, written under the lock once it has committed.
+    """
 
     writes: ChunkWrites
     outcome: P
     generation: int
+    early: ChunkWrites | None = None
+
+
+class StalePlan(ChunkConflict):
+    """Rows planned ahead were written, then the lock showed that the plan was stale."""
+
+
+# For each kind of row, the ids it needs to find in the graph and the ids it writes.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "services": ("id",),
+    "practitioners": ("id", "serviceId"),
+    "children_new": (),
+    "children_update": ("id",),
+    "carers": ("id", "childId"),
+    "involvements_new": ("childId", "serviceId", "practitionerId"),
+    "involvements_update": ("id", "childId", "serviceId", "practitionerId"),
+    "ends": ("id",),
+    "assessments": ("id", "childId", "holderId"),
+    "reviews": ("id",),
+    "reviews_closed": ("id",),
+    "feed_new": (),
+    "feed_update": (),
+}
+
+
+def split_writes(
+    writes: ChunkWrites, busy_ids: set[str], busy_refs: set[str]
+) -> tuple[ChunkWrites, ChunkWrites]:
+    """(early, late): late are the rows that touch an id or FeedRecord in `busy_*` (what
+    a chunk still committing wrote), and every row that needs what a late row writes.
+
+    Kinds of rows are taken in the order they are written (a row only ever needs rows
+    of kinds before its own), so one pass settles which rows wait.
+    """
+    early, late = ChunkWrites(), ChunkWrites()
+    busy = set(busy_ids)
+    for name, needs in _NEEDS.items():
+        for row in getattr(writes, name):
+            waits = any(row.get(key) in busy for key in needs)
+            if name == "reviews":
+                waits = waits or any(c in busy for c in row["candidateIds"])
+            elif name == "feed_update":
+                waits = row["sourceRef"] in busy_refs
+            if waits:
+                getattr(late, name).append(row)
+                written = row.get("id") or row.get("props", {}).get("id")
+                if written:
+                    busy.add(written)
+            else:
+                getattr(early, name).append(row)
+    return early, late
 
 
 @dataclass
@@ -172,6 +237,9 @@ class ChunkWrites:
             rows: list[dict[str, Any]] = getattr(self, name)
             if rows:
                 yield name, cypher, rows
+
+    def rows(self) -> int:
+        return sum(len(getattr(self, name)) for name, _ in _STATEMENTS)
 
     def query(self) -> tuple[LiteralString, dict[str, list[dict[str, Any]]]] | None:
         """Every statement with rows as one query, a subquery each, in order.
@@ -495,6 +563,17 @@ async def lookup(graph: Graph, source: str, keys: ChunkKeys) -> ChunkFacts:
     return _facts(record)
 
 
+async def _write_rows(tx: AsyncManagedTransaction, writes: ChunkWrites, now: datetime) -> None:
+    if (query := writes.query()) is None:
+        return
+    cypher, rows = query
+    # `now` travels once: the driver packs a datetime slowly.
+    written = await (await tx.run(cypher, rows, now=now)).single(strict=True)
+    for name, planned_rows in rows.items():
+        if written[name] != len(planned_rows):
+            raise ChunkConflict(f"{name}: wrote {written[name]} of {len(planned_rows)}")
+
+
 async def apply_chunk(
     graph: Graph,
     source: str,
@@ -504,37 +583,44 @@ async def apply_chunk(
     *,
     planned: Planned[P] | None = None,
     on_planned: Callable[[int, P], None] | None = None,
+    on_written: Callable[[], None] | None = None,
     audit: Callable[[P], list[AuditRecord]] | None = None,
 ) -> tuple[P, int]:
     """Look up, plan and write one chunk in one transaction; returns the plan's outcome
     and the lock generation it committed under.
 
     `planned` is used instead of steps 2 and 3 when the lock's generation is the one it
-    expects. `on_planned(generation, outcome)` is told which plan this attempt writes
-    (the next chunk can be planned on top of it); `audit(outcome)` gives the events to
-    commit with the chunk. The managed transaction may run `work` more than once
-    (transient errors), so `plan` must be a pure function of the facts it is given.
+    expects; its early rows are written before the lock is taken, and if the plan then
+    turns out stale the transaction is rolled back with `StalePlan`. `on_planned
+    (generation, outcome)` is told which plan this attempt writes (the next chunk can be
+    planned on top of it), `on_written()` that all is written and the commit follows;
+    `audit(outcome)` gives the events to commit with the chunk. The managed transaction
+    may run `work` more than once (transient errors): an attempt under the same
+    generation writes the same plan again, so what the next chunk was planned on holds.
     """
     params = _lookup_params(source, keys)
+    plans: dict[int, tuple[ChunkWrites, P]] = {}
 
     async def work(tx: AsyncManagedTransaction) -> tuple[P, int]:
+        if planned is not None and planned.early is not None:
+            await _write_rows(tx, planned.early, now)
         generation = await take_ingest_lock(tx)
         if planned is not None and planned.generation == generation:
             writes, outcome = planned.writes, planned.outcome
+        elif planned is not None and planned.early is not None:
+            raise StalePlan(f"planned for generation {planned.generation}, found {generation}")
+        elif generation in plans:
+            writes, outcome = plans[generation]
         else:
             facts = _facts(await (await tx.run(LOOKUP, params)).single(strict=True))
-            writes, outcome = plan(facts)
+            writes, outcome = plans[generation] = plan(facts)
         if on_planned is not None:
             on_planned(generation, outcome)
-        if (query := writes.query()) is not None:
-            cypher, rows = query
-            # `now` travels once: the driver packs a datetime slowly.
-            written = await (await tx.run(cypher, rows, now=now)).single(strict=True)
-            for name, planned_rows in rows.items():
-                if written[name] != len(planned_rows):
-                    raise ChunkConflict(f"{name}: wrote {written[name]} of {len(planned_rows)}")
+        await _write_rows(tx, writes, now)
         if audit is not None and (events := audit(outcome)):
             await append_in_transaction(tx, events)
+        if on_written is not None:
+            on_written()
         return outcome, generation
 
     return await graph.write_transaction(work)

@@ -5,7 +5,7 @@ anyone else took the ingest lock in between (graph/ingest_lock.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,6 +33,35 @@ async def _run(ingestor: Ingestor, items: list[Any], size: int) -> list[ChunkOut
             yield chunk
 
     return [outcome async for _, outcome in ingestor.ingest_chunks(chunks())]
+
+
+@pytest.fixture
+def other_source(feed: Feed, clean_source: Any) -> str:
+    """A second source system, cleaned up after the test like the first."""
+    source = f"{feed.source}-other"
+    clean_source(source)
+    return source
+
+
+@pytest.fixture
+def after_lookahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], Any]], list[Any]]:
+    """Runs `action` once, right after the first chunk looked up ahead has been looked up:
+    that is, while the chunk before it still holds the lock. Returns what it returned."""
+
+    def install(action: Callable[[], Any]) -> list[Any]:
+        real_lookup = api.ingest.lookup
+        done: list[Any] = []
+
+        async def lookup_then_act(*args: Any, **kwargs: Any) -> Any:
+            facts = await real_lookup(*args, **kwargs)
+            if not done:
+                done.append(await action())
+            return facts
+
+        monkeypatch.setattr(api.ingest, "lookup", lookup_then_act)
+        return done
+
+    return install
 
 
 def _start(ref: str, child_ref: str) -> tuple[str, str, dict[str, Any]]:
@@ -69,6 +98,8 @@ async def test_each_chunk_builds_on_the_one_still_being_written(
 
     assert len(outcomes) == 4
     assert ingestor.planned_ahead == 3, "every chunk after the first was planned ahead"
+    # Chunk 4 touches nothing chunk 3 wrote: its rows went in while chunk 3 committed.
+    assert ingestor.rows_early >= 3
     report = ingestor.report
     assert (report.accepted, report.unchanged, report.rejected) == (7, 1, 0), report.errors
     rows = cypher(
@@ -87,12 +118,7 @@ async def test_each_chunk_builds_on_the_one_still_being_written(
 
 
 async def test_a_plan_made_ahead_is_dropped_when_someone_else_held_the_lock(
-    graph: Any,
-    feed: Feed,
-    cypher: Any,
-    today: date,
-    clean_source: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    graph: Any, feed: Feed, cypher: Any, today: date, other_source: str, after_lookahead: Any
 ) -> None:
     """Another source creates the child just after chunk 2 was looked up ahead.
 
@@ -100,23 +126,16 @@ async def test_a_plan_made_ahead_is_dropped_when_someone_else_held_the_lock(
     the other writer's turn with the lock moves the generation, so chunk 2 is looked up
     and planned again under the lock and updates the child instead.
     """
-    other = f"{feed.source}-other"
-    clean_source(other)
     nhs = fresh_nhs_number()
     payload = feed.child(nhsNumber=nhs, givenName="Cy")
-    real_lookup = api.ingest.lookup
-    interleaved = []
 
-    async def lookup_then_someone_else_writes(*args: Any, **kwargs: Any) -> Any:
-        facts = await real_lookup(*args, **kwargs)
-        if not interleaved:
-            # Waits for the lock that chunk 1 holds, then commits: after the lookup above.
-            rival = Ingestor(graph, other, today=today, now=datetime.now(UTC))
-            items = _items([("theirs", "UPSERT_CHILD", payload)], today)
-            interleaved.append(await rival.ingest_chunk(next(chunked(items, 10))))
-        return facts
+    async def someone_else_creates_the_child() -> ChunkOutcome:
+        # Waits for the lock that chunk 1 holds, then commits: after the lookup.
+        rival = Ingestor(graph, other_source, today=today, now=datetime.now(UTC))
+        items = _items([("theirs", "UPSERT_CHILD", payload)], today)
+        return await rival.ingest_chunk(next(chunked(items, 10)))
 
-    monkeypatch.setattr(api.ingest, "lookup", lookup_then_someone_else_writes)
+    interleaved = after_lookahead(someone_else_creates_the_child)
     records = [
         ("filler", "UPSERT_CHILD", feed.child(givenName="Di")),
         ("mine", "UPSERT_CHILD", payload),
@@ -125,9 +144,9 @@ async def test_a_plan_made_ahead_is_dropped_when_someone_else_held_the_lock(
     await _run(ingestor, _items(records, today), size=1)
 
     assert interleaved and interleaved[0].accepted == 1
-    assert ingestor.planned_ahead == 1, "the plan was made ahead, then found stale"
+    assert (ingestor.planned_ahead, ingestor.replanned) == (0, 1), "made ahead, found stale"
     children = cypher("MATCH (c:Child {nhsNumber: $n}) RETURN c.source AS source", n=nhs)
-    assert children == [{"source": other}], "one child, matched by NHS number, not a duplicate"
+    assert children == [{"source": other_source}], "one child, by NHS number, not a duplicate"
     mine = cypher(
         "MATCH (f:FeedRecord {source: $s, sourceRef: 'mine'}) RETURN f.status AS status",
         s=feed.source,
@@ -165,3 +184,45 @@ async def test_a_planned_chunk_is_written_only_under_the_generation_it_expects(
     assert outcome is decoy and generation == expected.generation
     rows = cypher("MATCH (c:Child {familyName: $f}) RETURN count(c) AS n", f=feed.family)
     assert rows == [{"n": 1}], "the decoy plan wrote nothing, the first wrote the child"
+
+
+async def test_a_child_deleted_after_the_lookahead_is_an_unknown_child_not_a_crash(
+    graph: Any, feed: Feed, cypher: Any, today: date, other_source: str, after_lookahead: Any
+) -> None:
+    """Retention deletes a child (under the lock) between chunk 2's lookup and its write.
+
+    Chunk 2's row for that child touches nothing chunk 1 wrote, so it is written ahead of
+    the lock; it finds the child gone, the chunk is rolled back and planned again under
+    the lock, and the record is rejected as naming no child on the index.
+    """
+    from graph.retention import delete_children
+
+    nhs = fresh_nhs_number()
+    owner = Ingestor(graph, other_source, today=today, now=datetime.now(UTC))
+    items = _items([("theirs", "UPSERT_CHILD", feed.child(nhsNumber=nhs, givenName="Fay"))], today)
+    await owner.ingest_chunk(next(chunked(items, 10)))
+    child_id = cypher("MATCH (c:Child {nhsNumber: $n}) RETURN c.id AS id", n=nhs)[0]["id"]
+    deleted = after_lookahead(lambda: delete_children(graph, [child_id]))
+    records = [
+        ("filler", "UPSERT_CHILD", feed.child(givenName="Gus")),
+        (
+            "start",
+            "START_INVOLVEMENT",
+            {
+                "child": {"nhsNumber": nhs},
+                "serviceId": "s-oakfield-school",
+                "startedOn": "2024-09-02",
+            },
+        ),
+    ]
+    ingestor = Ingestor(graph, feed.source, today=today, now=datetime.now(UTC))
+    await _run(ingestor, _items(records, today), size=1)
+
+    assert deleted, "retention ran between the lookup and the write"
+    assert ingestor.replanned == 1
+    assert [(e.source_ref, e.code) for e in ingestor.report.errors] == [("start", "UNKNOWN_CHILD")]
+    assert cypher("MATCH (c:Child {id: $id}) RETURN c", id=child_id) == []
+    orphans = cypher(
+        "MATCH (f:FeedRecord {source: $s, sourceRef: 'start'}) RETURN f", s=feed.source
+    )
+    assert orphans == [], "nothing of the record was kept"
