@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="ingest a file with `contactgraph ingest`, measured")
     run.add_argument("file")
     run.add_argument("--source", default="bench-mis")
-    run.add_argument("--batch-size", type=int, default=2500)
+    run.add_argument("--batch-size", type=int, default=5000)
     run.set_defaults(func=cmd_run)
     clean = sub.add_parser("clean", help="remove everything one source wrote")
     clean.add_argument("--source", required=True)

@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- Requests: {result.get('count')}, errors: {result.get('errors')}, "
         f"achieved {result.get('rps', 0):.1f} req/s, p50 {result.get('p50_ms', 0):.2f} ms, "
         f"p95 {result.get('p95_ms', 0):.2f} ms, p99 {result.get('p99_ms', 0):.2f} ms",
-        f"- API resident memory: {baseline:.1f} MiB after warm-up ({WARMUP_FRACTION:.0%} of the run), "
+        f"- API resident memory: {baseline:.1f} MiB after warm-up "
+        f"({WARMUP_FRACTION:.0%} of the run), "
         f"{final:.1f} MiB at the end: growth {growth:+.1%} (limit {GROWTH_LIMIT:.0%})"
         if growth is not None
         else "- API resident memory: not sampled",

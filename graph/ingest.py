@@ -38,7 +38,6 @@ is rolled back with `ChunkConflict` for the caller to plan again.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -48,7 +47,6 @@ from neo4j import AsyncManagedTransaction
 
 from graph.audit import AuditRecord, append_in_transaction
 from graph.database import Graph
-from graph.facts import native_date
 from graph.ingest_lock import take_ingest_lock
 
 __all__ = [
@@ -87,7 +85,7 @@ class ChildRow:
     local_authority: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KnownRecord:
     """A FeedRecord this source sent before, and what became of it."""
 
@@ -128,21 +126,14 @@ class ChunkFacts:
 def merge_facts(older: ChunkFacts, newer: ChunkFacts) -> ChunkFacts:
     """`older` as updated by `newer` (what a chunk wrote after `older` was read).
 
-    Children are listed oldest first: the planner indexes them in order and a later row
-    for the same id replaces an earlier one, so each record's child row is moved into
-    the list at its place and taken off the record.
+    Children are listed oldest first: the planner indexes its records' child rows, then
+    `children` in order, and a later row for the same id replaces an earlier one. So
+    `newer.children` must hold every child row of `newer.records` (a chunk's written
+    facts do), and come last.
     """
-
-    def rows(facts: ChunkFacts) -> list[ChildRow]:
-        return [*facts.children, *(k.child for k in facts.records.values() if k.child)]
-
-    records = {
-        ref: dataclasses.replace(k, child=None) if k.child else k
-        for ref, k in (older.records | newer.records).items()
-    }
     return ChunkFacts(
-        records=records,
-        children=[*rows(older), *rows(newer)],
+        records=older.records | newer.records,
+        children=[*older.children, *newer.children],
         services=older.services | newer.services,
         practitioners=older.practitioners | newer.practitioners,
         local_authorities=older.local_authorities | newer.local_authorities,
@@ -214,23 +205,36 @@ def split_writes(
     return early, late
 
 
+class Rows(list[Any]):
+    """Query parameters that print as their count.
+
+    The driver formats every query's parameters for its debug log, log on or off; for a
+    chunk of thousands of rows that costs more than sending them.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
 @dataclass
 class ChunkWrites:
     """Rows per statement, filled by the plan; statements run in this field order."""
 
-    services: list[dict[str, Any]] = field(default_factory=list)
-    practitioners: list[dict[str, Any]] = field(default_factory=list)
-    children_new: list[dict[str, Any]] = field(default_factory=list)
-    children_update: list[dict[str, Any]] = field(default_factory=list)
-    carers: list[dict[str, Any]] = field(default_factory=list)
-    involvements_new: list[dict[str, Any]] = field(default_factory=list)
-    involvements_update: list[dict[str, Any]] = field(default_factory=list)
-    ends: list[dict[str, Any]] = field(default_factory=list)
-    assessments: list[dict[str, Any]] = field(default_factory=list)
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-    reviews_closed: list[dict[str, Any]] = field(default_factory=list)
-    feed_new: list[dict[str, Any]] = field(default_factory=list)
-    feed_update: list[dict[str, Any]] = field(default_factory=list)
+    services: Rows = field(default_factory=Rows)
+    practitioners: Rows = field(default_factory=Rows)
+    children_new: Rows = field(default_factory=Rows)
+    children_update: Rows = field(default_factory=Rows)
+    carers: Rows = field(default_factory=Rows)
+    involvements_new: Rows = field(default_factory=Rows)
+    involvements_update: Rows = field(default_factory=Rows)
+    ends: Rows = field(default_factory=Rows)
+    assessments: Rows = field(default_factory=Rows)
+    reviews: Rows = field(default_factory=Rows)
+    reviews_closed: Rows = field(default_factory=Rows)
+    feed_new: Rows = field(default_factory=Rows)
+    feed_update: Rows = field(default_factory=Rows)
 
     def statements(self) -> Iterator[tuple[str, LiteralString, list[dict[str, Any]]]]:
         for name, cypher in _STATEMENTS:
@@ -261,9 +265,11 @@ class ChunkWrites:
         return "".join(parts) + "RETURN " + ", ".join(names), params
 
 
+# Dates travel as ISO text: the driver's own date type is built in Python, slowly, and
+# a chunk's lookup returns thousands of them.
 _CHILD_MAP: LiteralString = (
-    "{ .id, .nhsNumber, .familyNameKey, .givenNameKey, .dateOfBirth, .postcodeKey,"
-    " .shielded, .localAuthority }"
+    "{ .id, .nhsNumber, .familyNameKey, .givenNameKey, dateOfBirth: toString(c.dateOfBirth),"
+    " .postcodeKey, .shielded, .localAuthority }"
 )
 
 LOOKUP: LiteralString = (
@@ -283,7 +289,7 @@ CALL () {
     child: c """
     + _CHILD_MAP
     + """,
-    startedOn: i.startedOn, endedOn: i.endedOn }) AS records
+    startedOn: toString(i.startedOn), endedOn: toString(i.endedOn) }) AS records
 }
 CALL () {
   UNWIND $nhsNumbers AS n
@@ -504,6 +510,10 @@ _SUBQUERIES: tuple[tuple[LiteralString, LiteralString], ...] = tuple(
 )
 
 
+def _iso_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def _child_row(m: dict[str, Any] | None) -> ChildRow | None:
     if not m:
         return None
@@ -512,7 +522,7 @@ def _child_row(m: dict[str, Any] | None) -> ChildRow | None:
         nhs_number=m.get("nhsNumber"),
         family_name_key=m.get("familyNameKey") or "",
         given_name_key=m.get("givenNameKey") or "",
-        date_of_birth=native_date(m.get("dateOfBirth")) or date.min,
+        date_of_birth=_iso_date(m.get("dateOfBirth")) or date.min,
         postcode_key=m.get("postcodeKey") or "",
         shielded=bool(m.get("shielded")),
         local_authority=m.get("localAuthority"),
@@ -532,8 +542,8 @@ def _facts(record: Any) -> ChunkFacts:
             review_id=m.get("reviewId"),
             entity_exists=bool(m.get("exists")),
             child=_child_row(m.get("child")),
-            started_on=native_date(m.get("startedOn")),
-            ended_on=native_date(m.get("endedOn")),
+            started_on=_iso_date(m.get("startedOn")),
+            ended_on=_iso_date(m.get("endedOn")),
         )
     children = [c for c in map(_child_row, [*record["byNhs"], *record["byName"]]) if c]
     return ChunkFacts(
@@ -548,12 +558,12 @@ def _facts(record: Any) -> ChunkFacts:
 def _lookup_params(source: str, keys: ChunkKeys) -> dict[str, Any]:
     return {
         "source": source,
-        "refs": sorted(keys.source_refs),
-        "nhsNumbers": sorted(keys.nhs_numbers),
-        "nameBirths": [{"family": f, "born": b} for f, b in keys.name_births],
-        "serviceIds": sorted(keys.service_ids),
-        "practitionerIds": sorted(keys.practitioner_ids),
-        "localAuthorities": sorted(keys.local_authorities),
+        "refs": Rows(keys.source_refs),
+        "nhsNumbers": Rows(keys.nhs_numbers),
+        "nameBirths": Rows({"family": f, "born": b} for f, b in keys.name_births),
+        "serviceIds": Rows(keys.service_ids),
+        "practitionerIds": Rows(keys.practitioner_ids),
+        "localAuthorities": Rows(keys.local_authorities),
     }
 
 
