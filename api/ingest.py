@@ -916,11 +916,14 @@ class Ingestor:
         generation, before = base.generation, base.outcome
         if generation is None or before is None or before.written is None:
             return None
+        written = before.written
+        # What that chunk wrote is known better than a lookup could tell (it may not have
+        # committed yet), so those sourceRefs are not looked up at all.
+        keys.source_refs.difference_update(written.records)
         try:
             facts = await lookup(self.graph, self.source, keys)
         except neo4j.exceptions.Neo4jError:
             return None  # planned again under the lock, which reports the error
-        written = before.written
         planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
         writes, outcome = planner(merge_facts(facts, written))
         busy_ids = {c.id for c in written.children} | set(written.services)
