@@ -322,7 +322,13 @@ def suppress(cube: Mapping[Key, int], additive: Sequence[bool]) -> dict[Key, Cel
                 hidden.add(extra)
                 added = True
         if not added:
-            break
+            # Every line through the exposed cells is hidden already, yet cells further
+            # off still bound them (absent cells are known zeros: a sparse cube pins a
+            # lot). Hide the smallest shown cell anywhere, and audit again.
+            shown = [k for k in cube if k not in hidden]
+            if not shown:
+                break
+            hidden.add(min(shown, key=lambda k: (cube[k], k)))
     return {
         key: Cell(None, True) if key in hidden else Cell(count, False)
         for key, count in cube.items()

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policies import analytics
@@ -281,6 +281,14 @@ def _intervals(
         min_size=1,
         max_size=18,
     )
+)
+@example(  # found by this test: only the grand total shown still bounded a cell to [1, 4]
+    {
+        ("NBR", "0-4", "MALE", "false"): 1,
+        ("NBR", "11-15", "MALE", "false"): 3,
+        ("EVL", "0-4", "MALE", "false"): 2,
+        ("EVL", "11-15", "MALE", "false"): 1,
+    }
 )
 def test_no_hidden_cell_can_be_worked_out(finest: dict[Key, int]) -> None:
     additive = (False, True, True, True, True)
