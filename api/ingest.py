@@ -1,8 +1,11 @@
 """The one code path behind `Mutation.ingest` and `contactgraph ingest FILE` (R15, feeds.md).
 
 Both turn their input into validated records (graph/feed_records.py), cut them into
-chunks, and hand each chunk to `Ingestor.ingest_chunk`, which writes it in one
-transaction (graph/ingest.py) after planning it here against what the graph holds.
+chunks, and hand the chunks to `Ingestor.ingest_chunks`, which writes each in one
+transaction (graph/ingest.py) after planning it here against what the graph holds. A
+file's chunks are pipelined: the next is planned on top of what the last one writes,
+while it is written (see `Ingestor.ingest_chunks` and graph/ingest.py for why that is
+safe against other writers).
 
 Planning walks the chunk's records in order, as if they were applied one by one, so a
 record sees the effect of every record before it, in this chunk (a child created two
@@ -97,6 +100,7 @@ _CONFLICT_CODES = frozenset(
         "Neo.ClientError.Statement.EntityNotFound",
     }
 )
+"""Errors that mean the graph changed under a chunk's plan: the chunk is planned again."""
 ACCEPTED = "ACCEPTED"
 PENDING_REVIEW = "PENDING_REVIEW"
 _ATTEMPTS = 3

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from graph.audit import verify_chain
 from graph.nhs_number import with_check_digit
 
 CHILDREN = 1500
@@ -96,6 +97,17 @@ def _feed_records(cypher: Any, source: str) -> int:
     return int(cypher("MATCH (f:FeedRecord {source: $s}) RETURN count(f) AS n", s=source)[0]["n"])
 
 
+def _audited_children(cypher: Any, source: str) -> int:
+    """Children of `source` that an ingest audit event names and links to."""
+    return int(
+        cypher(
+            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'})-[:CONCERNS]->(c:Child) "
+            "WHERE c.source = $s AND c.id IN e.childIds RETURN count(DISTINCT c) AS n",
+            s=source,
+        )[0]["n"]
+    )
+
+
 async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
     graph: Any, tmp_path: Path, feed_source: str, clean_source: Any, cypher: Any
 ) -> None:
@@ -129,6 +141,8 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
         "MATCH (f:FeedRecord {source: $s, op: 'UPSERT_CHILD'}) RETURN count(f) AS n", s=feed_source
     )[0]["n"]
     assert children_before == child_records
+    # ... and so is each chunk's audit event (R14), which commits in the chunk's transaction.
+    assert _audited_children(cypher, feed_source) == children_before
 
     rerun = subprocess.run(
         _command(path, feed_source), env=env, capture_output=True, text=True, timeout=240
@@ -168,3 +182,6 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
         "carers": CHILDREN,
         "ended": CHILDREN // 2,
     }
+    assert _audited_children(cypher, feed_source) == CHILDREN
+    chain = await verify_chain(graph)
+    assert chain.ok, chain
