@@ -97,6 +97,22 @@ def _feed_records(cypher: Any, source: str) -> int:
     return int(cypher("MATCH (f:FeedRecord {source: $s}) RETURN count(f) AS n", s=source)[0]["n"])
 
 
+def _wait_until_the_server_is_done_with_it(cypher: Any) -> None:
+    """A killed client can leave a commit in flight (a pipelined feed has one chunk
+    committing while the next is written): the server finishes or rolls back what the
+    dead connection left once it notices. Counting before that would race it."""
+    deadline = time.monotonic() + 30
+    while True:
+        others = cypher(
+            "SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+            "WHERE NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS' RETURN count(*) AS n"
+        )[0]["n"]
+        if others == 0:
+            return
+        assert time.monotonic() < deadline, "the killed ingest's transactions never ended"
+        time.sleep(0.05)
+
+
 def _audited_children(cypher: Any, source: str) -> int:
     """Children of `source` that an ingest audit event names and links to."""
     return int(
@@ -131,6 +147,7 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
         process.send_signal(signal.SIGKILL)
         process.wait(30)
     assert process.returncode == -signal.SIGKILL
+    _wait_until_the_server_is_done_with_it(cypher)
     written_before = _feed_records(cypher, feed_source)
     assert 0 < written_before < total, "the kill must land part way through the file"
     # Chunks are all or nothing: every committed record has its FeedRecord and vice versa.
