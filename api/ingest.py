@@ -127,6 +127,9 @@ class Chunk:
     items: list[IncomingRecord | Rejection] = field(default_factory=list)
     lines: int = 0
 
+    def records(self) -> list[IncomingRecord]:
+        return [item for item in self.items if isinstance(item, IncomingRecord)]
+
 
 def chunked(
     items: Iterable[tuple[int, IncomingRecord | Rejection | None]], size: int = CHUNK_RECORDS
@@ -273,13 +276,10 @@ _MISSING = object()
 class ChunkPlanner:
     """Turns one chunk and the graph's facts into rows to write and an outcome to report."""
 
-    def __init__(
-        self, source: str, items: list[IncomingRecord | Rejection], today: date, now: datetime
-    ) -> None:
+    def __init__(self, source: str, items: list[IncomingRecord | Rejection], today: date) -> None:
         self.source = source
         self.items = items
         self.today = today
-        self.now = now
 
     def __call__(self, facts: ChunkFacts) -> tuple[ChunkWrites, ChunkOutcome]:
         self.writes = ChunkWrites()
@@ -806,12 +806,6 @@ class Ingestor:
         self.replanned = 0  # chunks planned ahead whose plan went stale: planned again
         self.rows_early = 0  # rows written before taking the lock, as the last chunk committed
 
-    async def ingest_chunk(self, chunk: Chunk) -> ChunkOutcome:
-        """One chunk on its own (the `ingest` mutation): looked up and planned under the lock."""
-        outcome, _ = await self._write(chunk, None, None, None, None)
-        self.report.add(outcome)
-        return outcome
-
     async def ingest_chunks(
         self,
         chunks: AsyncIterator[Chunk],
@@ -865,14 +859,14 @@ class Ingestor:
         audit: Callable[[ChunkOutcome], list[AuditRecord]] | None,
         previous: asyncio.Future[Any] | None,
     ) -> tuple[ChunkOutcome, int]:
-        records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
+        records = chunk.records()
         if not records:
             outcome = ChunkOutcome(rejections=[i for i in chunk.items if isinstance(i, Rejection)])
             if base is not None:
                 base.settle(None, outcome)
             return outcome, -1
         keys = chunk_keys(records)
-        planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
+        planner = ChunkPlanner(self.source, chunk.items, self.today)
         for attempt in range(_ATTEMPTS):
             try:
                 outcome, generation = await apply_chunk(
@@ -912,7 +906,7 @@ class Ingestor:
 
     async def _plan_ahead(self, chunk: Chunk, base: _Base) -> Planned[ChunkOutcome] | None:
         """Look up and plan `chunk` as it will stand once the chunk being written commits."""
-        records = [item for item in chunk.items if isinstance(item, IncomingRecord)]
+        records = chunk.records()
         if not records:
             return None
         keys = chunk_keys(records)
@@ -928,13 +922,9 @@ class Ingestor:
             facts = await lookup(self.graph, self.source, keys)
         except neo4j.exceptions.Neo4jError:
             return None  # planned again under the lock, which reports the error
-        planner = ChunkPlanner(self.source, chunk.items, self.today, self.now)
+        planner = ChunkPlanner(self.source, chunk.items, self.today)
         writes, outcome = planner(merge_facts(facts, written))
-        busy_ids = {c.id for c in written.children} | set(written.services)
-        busy_ids |= set(written.practitioners)
-        for k in written.records.values():
-            busy_ids.update(i for i in (k.entity_id, k.review_id) if i is not None)
-        early, late = split_writes(writes, busy_ids, set(written.records))
+        early, late = split_writes(writes, written)
         return Planned(late, outcome, generation + 1, early if early.rows() else None)
 
 

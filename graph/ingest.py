@@ -159,7 +159,7 @@ class StalePlan(ChunkConflict):
     """Rows planned ahead were written, then the lock showed that the plan was stale."""
 
 
-# For each kind of row, the ids it needs to find in the graph and the ids it writes.
+# For each kind of row, the keys holding the ids it needs to find in the graph.
 _NEEDS: dict[str, tuple[str, ...]] = {
     "services": ("id",),
     "practitioners": ("id", "serviceId"),
@@ -177,24 +177,26 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def split_writes(
-    writes: ChunkWrites, busy_ids: set[str], busy_refs: set[str]
-) -> tuple[ChunkWrites, ChunkWrites]:
-    """(early, late): late are the rows that touch an id or FeedRecord in `busy_*` (what
-    a chunk still committing wrote), and every row that needs what a late row writes.
+def split_writes(writes: ChunkWrites, before: ChunkFacts) -> tuple[ChunkWrites, ChunkWrites]:
+    """(early, late) for a chunk planned on top of `before`, what the chunk still being
+    committed writes: late are the rows that touch a node or FeedRecord of `before`, and
+    every row that needs what a late row writes.
 
     Kinds of rows are taken in the order they are written (a row only ever needs rows
     of kinds before its own), so one pass settles which rows wait.
     """
+    busy = {c.id for c in before.children} | set(before.services) | set(before.practitioners)
+    for k in before.records.values():
+        busy.update(i for i in (k.entity_id, k.review_id) if i is not None)
     early, late = ChunkWrites(), ChunkWrites()
-    busy = set(busy_ids)
-    for name, needs in _NEEDS.items():
+    for name, _ in _STATEMENTS:
+        needs = _NEEDS[name]
         for row in getattr(writes, name):
             waits = any(row.get(key) in busy for key in needs)
             if name == "reviews":
                 waits = waits or any(c in busy for c in row["candidateIds"])
             elif name == "feed_update":
-                waits = row["sourceRef"] in busy_refs
+                waits = row["sourceRef"] in before.records
             if waits:
                 getattr(late, name).append(row)
                 written = row.get("id") or row.get("props", {}).get("id")

@@ -132,8 +132,8 @@ async def test_a_plan_made_ahead_is_dropped_when_someone_else_held_the_lock(
     async def someone_else_creates_the_child() -> ChunkOutcome:
         # Waits for the lock that chunk 1 holds, then commits: after the lookup.
         rival = Ingestor(graph, other_source, today=today, now=datetime.now(UTC))
-        items = _items([("theirs", "UPSERT_CHILD", payload)], today)
-        return await rival.ingest_chunk(next(chunked(items, 10)))
+        [outcome] = await _run(rival, _items([("theirs", "UPSERT_CHILD", payload)], today), 10)
+        return outcome
 
     interleaved = after_lookahead(someone_else_creates_the_child)
     records = [
@@ -167,7 +167,7 @@ async def test_a_planned_chunk_is_written_only_under_the_generation_it_expects(
 
     items = _items([("c1", "UPSERT_CHILD", feed.child(givenName="Eve"))], today)
     chunk = next(chunked(items, 10))
-    planner = api.ingest.ChunkPlanner(feed.source, chunk.items, today, datetime.now(UTC))
+    planner = api.ingest.ChunkPlanner(feed.source, chunk.items, today)
     keys = api.ingest.chunk_keys([i for i in chunk.items if not hasattr(i, "code")])
     decoy = ChunkOutcome(accepted=99)
 
@@ -200,7 +200,7 @@ async def test_a_child_deleted_after_the_lookahead_is_an_unknown_child_not_a_cra
     nhs = fresh_nhs_number()
     owner = Ingestor(graph, other_source, today=today, now=datetime.now(UTC))
     items = _items([("theirs", "UPSERT_CHILD", feed.child(nhsNumber=nhs, givenName="Fay"))], today)
-    await owner.ingest_chunk(next(chunked(items, 10)))
+    await _run(owner, items, 10)
     child_id = cypher("MATCH (c:Child {nhsNumber: $n}) RETURN c.id AS id", n=nhs)[0]["id"]
     deleted = after_lookahead(lambda: delete_children(graph, [child_id]))
     records = [
