@@ -83,7 +83,8 @@ SET h.locked = true
 RETURN h.seq AS seq, h.lastHash AS lastHash
 """
 
-_APPEND = """
+# Each event of $events, linked to the children it names (what auditTrail follows).
+_CREATE_EVENTS = """
 UNWIND $events AS e
 CREATE (a:AuditEvent)
 SET a = e
@@ -93,11 +94,16 @@ CALL (a, e) {
   MATCH (c:Child {id: childId})
   CREATE (a)-[:CONCERNS]->(c)
 }
-WITH count(*) AS written
+"""
+
+_APPEND = (
+    _CREATE_EVENTS
+    + """WITH count(*) AS written
 MATCH (h:AuditChain {id: 'main'})
 SET h.seq = $seq, h.lastHash = $lastHash, h.locked = false
 RETURN written
 """
+)
 
 
 def _as_params(record: AuditRecord) -> dict[str, Any]:
@@ -152,23 +158,16 @@ async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
     await graph.write_transaction(work)
 
 
-_APPEND_AT_HEAD = """
+_APPEND_AT_HEAD = (
+    """
 MATCH (h:AuditChain {id: 'main'})
 SET h.lockedAt = datetime()
 WITH h WHERE h.seq = $expectedSeq AND h.lastHash = $expectedHash
 SET h.seq = $seq, h.lastHash = $lastHash
-WITH h
-UNWIND $events AS e
-CREATE (a:AuditEvent)
-SET a = e
-WITH a, e
-CALL (a, e) {
-  UNWIND e.childIds AS childId
-  MATCH (c:Child {id: childId})
-  CREATE (a)-[:CONCERNS]->(c)
-}
-RETURN count(a) AS written
-"""
+WITH h"""
+    + _CREATE_EVENTS
+    + "RETURN count(a) AS written\n"
+)
 _READ_HEAD = """
 MERGE (h:AuditChain {id: 'main'})
   ON CREATE SET h.seq = 0, h.lastHash = $genesis

@@ -50,22 +50,20 @@ class Graph:
         """One read in an auto-commit transaction: a single network flush (RUN and PULL),
         where a managed transaction needs two (BEGIN, RUN, PULL, then COMMIT). A read has
         nothing to commit, and the shared bookmark manager still orders it after writes."""
-        _count()
-        async with self.driver.session(
-            database=self.database,
-            default_access_mode=neo4j.READ_ACCESS,
-            bookmark_manager=self.driver.execute_query_bookmark_manager,
-        ) as session:
-            result = await session.run(Query(cypher, timeout=self.timeout_s), params)
-            return [record async for record in result]
+        return await self._autocommit(neo4j.READ_ACCESS, cypher, params)
 
     async def write_autocommit(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
         """One write statement in an auto-commit transaction: atomic, one network flush,
         no driver retry (the caller decides whether a retry is safe)."""
+        return await self._autocommit(neo4j.WRITE_ACCESS, cypher, params)
+
+    async def _autocommit(
+        self, mode: str, cypher: LiteralString, params: dict[str, Any]
+    ) -> list[neo4j.Record]:
         _count()
         async with self.driver.session(
             database=self.database,
-            default_access_mode=neo4j.WRITE_ACCESS,
+            default_access_mode=mode,
             bookmark_manager=self.driver.execute_query_bookmark_manager,
         ) as session:
             result = await session.run(Query(cypher, timeout=self.timeout_s), params)
