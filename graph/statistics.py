@@ -203,8 +203,12 @@ async def count_population(
     return counts
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _rows(counts: dict[Key, int]) -> str:
-    return json.dumps([[*key, n] for key, n in sorted(counts.items())], separators=(",", ":"))
+    return _compact([[*key, n] for key, n in sorted(counts.items())])
 
 
 def _unrows(text: str | None) -> dict[Key, int]:
@@ -220,14 +224,8 @@ async def save_snapshot(graph: Graph, counts: PopulationCounts) -> None:
         person=_rows(counts.person),
         kinds=_rows(counts.kinds),
         pairs=_rows(counts.pairs),
-        edges=json.dumps(
-            [[a, b, g, n] for (a, b), (g, n) in sorted(counts.edges.items())],
-            separators=(",", ":"),
-        ),
-        smallEdges=json.dumps(
-            [[g, e, n] for g, (e, n) in sorted(counts.small_edges.items())],
-            separators=(",", ":"),
-        ),
+        edges=_compact([[a, b, g, n] for (a, b), (g, n) in sorted(counts.edges.items())]),
+        smallEdges=_compact([[g, e, n] for g, (e, n) in sorted(counts.small_edges.items())]),
     )
 
 

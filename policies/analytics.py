@@ -292,8 +292,9 @@ def suppress(cube: Mapping[Key, int], additive: Sequence[bool]) -> dict[Key, Cel
     First the line rules, cheaply, until every line holds; then the audit (`bounds`)
     over all lines at once, because equations combine: a cell safe in each of its lines
     can still be pinned through a neighbouring one. Each exposed cell gets one more
-    hidden neighbour in one of its lines, and both steps repeat until the audit passes
-    (at worst everything is hidden, which proves nothing).
+    hidden neighbour in one of its lines (or, when all of those are hidden already, the
+    smallest shown cell anywhere is hidden), and both steps repeat until the audit
+    passes (at worst everything is hidden, which proves nothing).
     """
     hidden = {key for key, count in cube.items() if primary_suppressed(count)}
     all_lines = lines(cube, additive)

@@ -16,18 +16,23 @@ from policies.facts import CarerFact, ChildFacts
 from policies.overrides import shield_lift
 from policies.viewer import Role, Viewer
 
-__all__ = ["may_set_shielded", "whereabouts"]
+__all__ = ["carer_contact", "home_address", "may_set_shielded", "whereabouts"]
+
+
+def _index_team(viewer: Viewer, local_authority: str | None) -> bool:
+    """INDEX_ADMIN of this local authority: the team that holds its shielded records."""
+    return (
+        viewer.has(Role.INDEX_ADMIN)
+        and viewer.local_authority is not None
+        and viewer.local_authority == local_authority
+    )
 
 
 def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
     """May this viewer see where the child can be found: address, carers, contacts?"""
     if not child.shielded:
         return allow("R4: the child is not shielded")
-    if (
-        viewer.has(Role.INDEX_ADMIN)
-        and viewer.local_authority is not None
-        and viewer.local_authority == child.local_authority
-    ):
+    if _index_team(viewer, child.local_authority):
         return allow("R4: INDEX_ADMIN of the child's own local authority")
     lift = shield_lift(viewer, child.overrides, now)
     if lift is not None:
@@ -37,40 +42,44 @@ def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
 
 def may_set_shielded(viewer: Viewer, child_local_authority: str | None) -> Decision:
     """R4: the index team of the child's own local authority decides who is shielded."""
-    if (
-        viewer.has(Role.INDEX_ADMIN)
-        and viewer.local_authority is not None
-        and viewer.local_authority == child_local_authority
-    ):
+    if _index_team(viewer, child_local_authority):
         return allow("R4: INDEX_ADMIN of the child's own local authority")
     return deny("R4: only INDEX_ADMIN of the child's own local authority sets shielding")
 
 
-def _own_authority_admin(viewer: Viewer, child: ChildFacts) -> bool:
-    return (
-        viewer.has(Role.INDEX_ADMIN)
-        and viewer.local_authority is not None
-        and viewer.local_authority == child.local_authority
-    )
+def _household(
+    viewer: Viewer, child: ChildFacts, now: datetime, *, exposes_shielded: bool, why: str
+) -> Decision:
+    """R4 beyond the child's own flag: what would show where a shielded child lives
+    (a shared address, a carer they live with) is withheld like their own whereabouts,
+    except from INDEX_ADMIN of the child's own local authority."""
+    own = whereabouts(viewer, child, now)
+    if not own or not exposes_shielded:
+        return own
+    if _index_team(viewer, child.local_authority):
+        return allow("R4: INDEX_ADMIN of the child's own local authority")
+    return deny(f"R4: {why}")
 
 
 def home_address(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
     """R4 for the household: an unshielded child's address is withheld when a shielded
     child lives at the same address, because showing it would show theirs."""
-    own = whereabouts(viewer, child, now)
-    if not own or not child.address_shared_with_shielded:
-        return own
-    if _own_authority_admin(viewer, child):
-        return allow("R4: INDEX_ADMIN of the child's own local authority")
-    return deny("R4: a shielded child lives at this address")
+    return _household(
+        viewer,
+        child,
+        now,
+        exposes_shielded=child.address_shared_with_shielded,
+        why="a shielded child lives at this address",
+    )
 
 
 def carer_contact(viewer: Viewer, child: ChildFacts, carer: CarerFact, now: datetime) -> Decision:
     """R4 for carers: a carer who lives with a shielded child is reached through the
     index team, not directly, on every other child's record too."""
-    own = whereabouts(viewer, child, now)
-    if not own or not carer.lives_with_shielded_child:
-        return own
-    if _own_authority_admin(viewer, child):
-        return allow("R4: INDEX_ADMIN of the child's own local authority")
-    return deny("R4: this carer lives with a shielded child")
+    return _household(
+        viewer,
+        child,
+        now,
+        exposes_shielded=carer.lives_with_shielded_child,
+        why="this carer lives with a shielded child",
+    )
