@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import time
@@ -36,7 +35,8 @@ from typing import Any
 
 import httpx
 
-from bench.report import RESULTS, machine
+from bench.inprocess import asker
+from bench.report import machine, save
 
 OUTPUT = "analytics"
 
@@ -116,17 +116,7 @@ async def _measure(repeat: int, refresh: bool) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-
-            async def ask(query: str, variables: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-                started = time.perf_counter()
-                response = await client.post(
-                    "/graphql", json={"query": query, "variables": variables}, headers=headers
-                )
-                elapsed = (time.perf_counter() - started) * 1000
-                body = response.json()
-                if "errors" in body:
-                    raise RuntimeError(f"{query}: {body['errors']}")
-                return elapsed, body
+            ask = asker(client, headers)
 
             first_ms, _ = await ask(QUESTIONS[0][1], QUESTIONS[0][2])
             out["first_request_ms"] = round(first_ms, 1)
@@ -199,9 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = machine(load)
     text = _markdown(result)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(text)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(result, indent=2))
+    save(args.output, text, result)
     return 0
 
 

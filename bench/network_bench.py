@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import statistics
@@ -35,7 +34,8 @@ from typing import Any
 
 import httpx
 
-from bench.report import RESULTS, machine
+from bench.inprocess import Ask, asker
+from bench.report import machine, save
 from tests.queries import CHILD_FIELDS
 
 OUTPUT = "network"
@@ -92,7 +92,7 @@ DETACH DELETE n
 """
 
 
-async def _dense(graph: Any, ask: Any, repeat: int) -> dict[str, Any]:
+async def _dense(graph: Any, ask: Ask, repeat: int) -> dict[str, Any]:
     """One foster carer over 100 placements, each at an address with three other
     records (one of them shielded): depth 2 reaches 400 records, so the 200 cap holds."""
     await graph.write(DENSE_DELETE)
@@ -156,17 +156,7 @@ async def _measure(sample: int, seed: int, warmup: int, dense: int) -> dict[str,
         }
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-
-            async def ask(query: str, variables: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-                started = time.perf_counter()
-                response = await client.post(
-                    "/graphql", json={"query": query, "variables": variables}, headers=headers
-                )
-                elapsed = (time.perf_counter() - started) * 1000
-                body = response.json()
-                if "errors" in body:
-                    raise RuntimeError(str(body["errors"]))
-                return elapsed, body
+            ask = asker(client, headers)
 
             # Warm the code paths on other children, then read every sampled household
             # once (untimed), so no depth pays for a cold page cache the other did not.
@@ -261,9 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = machine(load)
     text = _markdown(result)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(text)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(result, indent=2))
+    save(args.output, text, result)
     return 0
 
 

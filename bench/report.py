@@ -198,10 +198,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: dict[str, Any], name: str = "latest") -> tuple[Path, Path]:
+def save(name: str, text: str, data: dict[str, Any]) -> tuple[Path, Path]:
+    """bench/results/NAME.md (what people read) and NAME.json (what tools read)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     md_path = RESULTS / f"{name}.md"
     json_path = RESULTS / f"{name}.json"
-    md_path.write_text(markdown(report))
-    json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    md_path.write_text(text)
+    json_path.write_text(json.dumps(data, indent=2, default=str) + "\n")
     return md_path, json_path
+
+
+def write(report: dict[str, Any], name: str = "latest") -> tuple[Path, Path]:
+    return save(name, markdown(report), report)
