@@ -597,7 +597,6 @@ async def apply_chunk(
     may run `work` more than once (transient errors): an attempt under the same
     generation writes the same plan again, so what the next chunk was planned on holds.
     """
-    params = _lookup_params(source, keys)
     plans: dict[int, tuple[ChunkWrites, P]] = {}
 
     async def work(tx: AsyncManagedTransaction) -> tuple[P, int]:
@@ -611,6 +610,7 @@ async def apply_chunk(
         elif generation in plans:
             writes, outcome = plans[generation]
         else:
+            params = _lookup_params(source, keys)  # only now: a plan made ahead needs none
             facts = _facts(await (await tx.run(LOOKUP, params)).single(strict=True))
             writes, outcome = plans[generation] = plan(facts)
         if on_planned is not None:
