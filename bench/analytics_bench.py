@@ -30,13 +30,13 @@ import asyncio
 import os
 import statistics
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
 
 from bench.inprocess import asker
-from bench.report import machine, save
+from bench.report import publish
 
 OUTPUT = "analytics"
 
@@ -185,11 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CONTACTGRAPH_STATISTICS_MAX_AGE", str(10**9))
     load = os.getloadavg()[0]
     result = asyncio.run(_measure(args.repeat, args.refresh))
-    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    result["machine"] = machine(load)
-    text = _markdown(result)
-    print(text)
-    save(args.output, text, result)
+    publish(args.output, result, load, _markdown)
     return 0
 
 

@@ -29,13 +29,12 @@ import os
 import random
 import statistics
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from bench.inprocess import Ask, asker
-from bench.report import machine, save
+from bench.report import publish
 from tests.queries import CHILD_FIELDS
 
 OUTPUT = "network"
@@ -247,11 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CONTACTGRAPH_RATE_LIMIT", str(10**12))
     load = os.getloadavg()[0]
     result = asyncio.run(_measure(args.sample, args.seed, args.warmup, args.dense))
-    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    result["machine"] = machine(load)
-    text = _markdown(result)
-    print(text)
-    save(args.output, text, result)
+    publish(args.output, result, load, _markdown)
     return 0
 
 

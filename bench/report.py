@@ -11,6 +11,8 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +208,17 @@ def save(name: str, text: str, data: dict[str, Any]) -> tuple[Path, Path]:
     md_path.write_text(text)
     json_path.write_text(json.dumps(data, indent=2, default=str) + "\n")
     return md_path, json_path
+
+
+def publish(
+    name: str, result: dict[str, Any], load_at_start: float, to_markdown: Callable[[Any], str]
+) -> None:
+    """Stamp a benchmark's result with the date and machine, print it and save it."""
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["machine"] = machine(load_at_start)
+    text = to_markdown(result)
+    print(text)
+    save(name, text, result)
 
 
 def write(report: dict[str, Any], name: str = "latest") -> tuple[Path, Path]:
