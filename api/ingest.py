@@ -88,9 +88,10 @@ __all__ = [
 ]
 
 CHUNK_RECORDS = 5000
-"""Records per transaction: enough to amortise each chunk's lookup, lock and audit event
-(5000 ingested a 300,000-record feed 10% faster than 2500, as fast as 10,000), and still
-small for the heap."""
+"""Records per transaction: enough to amortise each chunk's lookup, lock and audit event,
+and still small for the heap. On the first 300,000 records of the 1M benchmark file,
+5000 gave about 6,300 records/s, 2500 gave 6,050 and 10,000 gave 5,479 at 445 MB
+(bench/results/ingest.md)."""
 MAX_CALL_RECORDS = 1000
 """R15 and the contract: at most this many records in one `ingest` call."""
 

@@ -4,7 +4,8 @@ Feeds (graph/ingest.py), match review resolutions (graph/match_review.py) and re
 batches (graph/retention.py) each look children up and then create, merge, archive or
 delete them. Two of them deciding from the same snapshot could both conclude "no such
 child yet" and create it twice, so each takes this lock (migration 0005) before it
-looks, and holds it to commit.
+looks, and holds it to commit. `setShielded` (graph/overrides.py) takes it too: feeds
+match against `shielded` (R15).
 
 The lock also counts: every holder bumps `generation`. A feed file pipelines its chunks
 (api/ingest.py reads and plans the next chunk while the last one commits) and needs to
