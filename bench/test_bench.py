@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,9 +78,7 @@ def fake_server() -> Iterator[str]:
         server.shutdown()
 
 
-def _run(
-    loadgen: Path, spec: dict[str, object], tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
+def _run(loadgen: Path, spec: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec))
     return subprocess.run(
@@ -197,3 +196,39 @@ def test_profile_summary_counts_self_and_inclusive_time(tmp_path: Path) -> None:
         "read (graph/database.py)": 10.0,
     }
     assert dict(map(tuple, summary["inclusive_percent"]))["read (graph/database.py)"] == 40.0
+
+
+def _batches(**rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    from bench.write_floor import _NAMES
+
+    return [rows.get(name, []) for name in _NAMES]
+
+
+def test_write_floor_variants_drop_only_what_they_say() -> None:
+    """The floor's variants must not flatter a design by dropping rows it would still write."""
+    from bench.write_floor import _NAMES, VARIANTS
+
+    child = {"id": "c-1", "source": "s", "sourceRef": "ch-1"}
+    start = {"childId": "c-1", "props": {"id": "i-1", "source": "s", "sourceRef": "st-1"}}
+    end = {"id": "i-1", "endedOn": "2026-01-01"}
+    feed = [
+        {"sourceRef": "ch-1", "op": "UPSERT_CHILD", "payloadHash": "h1"},
+        {"sourceRef": "st-1", "op": "START_INVOLVEMENT", "payloadHash": "h2"},
+        {"sourceRef": "en-1", "op": "END_INVOLVEMENT", "payloadHash": "h3"},
+    ]
+    sent = _batches(children_new=[child], involvements_new=[start], ends=[end], feed_new=feed)
+
+    def named(batches: list[list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        return {n: rows for n, rows in zip(_NAMES, batches, strict=True) if rows}
+
+    assert named(VARIANTS["as-sent"](sent)) == named(sent)
+    assert named(VARIANTS["entities"](sent)) == {
+        "children_new": [child], "involvements_new": [start], "ends": [end]
+    }  # fmt: skip
+    assert named(VARIANTS["feed-records"](sent)) == {"feed_new": feed}
+    folded = named(VARIANTS["folded"](sent))
+    # The END updates an entity another record created: its FeedRecord stays.
+    assert folded["feed_new"] == [feed[2]]
+    assert folded["children_new"] == [dict(child, payloadHash="h1")]
+    assert folded["involvements_new"][0]["props"]["payloadHash"] == "h2"
+    assert folded["ends"] == [end]

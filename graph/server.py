@@ -62,6 +62,7 @@ READY_MARKER = "ContactGraphNeo4j: ready on"
 
 HEAP_ENV = "CONTACTGRAPH_NEO4J_HEAP"
 PAGECACHE_ENV = "CONTACTGRAPH_NEO4J_PAGECACHE"
+CONF_ENV = "CONTACTGRAPH_NEO4J_CONF"  # an extra neo4j.conf-style file of settings
 
 
 class NeoServerError(RuntimeError):
@@ -389,7 +390,7 @@ def _is_our_server(pid: int, inst: LocalNeo4j) -> bool:
     return LAUNCHER_CLASS in args and str(inst.folder) in args
 
 
-def _server_pid(inst: LocalNeo4j) -> int | None:
+def server_pid(inst: LocalNeo4j) -> int | None:
     """The pid of this instance's running server: from the pid file, else from /proc."""
     with contextlib.suppress(OSError, ValueError):
         pid = int(inst.pid_file.read_text().strip())
@@ -463,6 +464,8 @@ def _jvm_command(inst: LocalNeo4j, java_home: Path, base: Path) -> list[str]:
         "--tx-timeout",
         inst.tx_timeout,
     ]
+    if extra := os.environ.get(CONF_ENV):
+        cmd += ["--config", str(Path(extra).resolve())]
     return cmd
 
 
@@ -539,7 +542,7 @@ def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
     java_home = find_java()
     secret = password(inst)
     with _locked(inst.lock_file):
-        pid = _server_pid(inst)
+        pid = server_pid(inst)
         if pid is not None:
             inst.pid_file.write_text(f"{pid}\n")
             _wait_ready(inst, pid, secret, None, deadline)
@@ -565,7 +568,7 @@ def stop(inst: LocalNeo4j, timeout: float = 60) -> bool:
     """
     inst.folder.mkdir(parents=True, exist_ok=True)
     with _locked(inst.lock_file):
-        pid = _server_pid(inst)
+        pid = server_pid(inst)
         if pid is None:
             inst.pid_file.unlink(missing_ok=True)
             return False
@@ -587,7 +590,7 @@ def stop(inst: LocalNeo4j, timeout: float = 60) -> bool:
 
 def status(inst: LocalNeo4j) -> str:
     """ "running (pid N) on bolt://127.0.0.1:P", "starting (pid N)" or "stopped"."""
-    pid = _server_pid(inst)
+    pid = server_pid(inst)
     if pid is None:
         return "stopped"
     if _port_open(inst.bolt_port):

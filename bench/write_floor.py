@@ -1,0 +1,186 @@
+"""What Neo4j itself costs a feed: the write batches of an ingest, replayed (issue 5).
+
+`ingest_bench run` measures the whole ingest: reading, validating, matching, looking up,
+writing. This measures only the writes, to know how fast the ingest could ever be on
+this machine, whatever the Python side or the pipelining did:
+
+    export CONTACTGRAPH_NEO4J_INSTANCE=feedbench CONTACTGRAPH_NEO4J_PORT=7737 \\
+           CONTACTGRAPH_NEO4J_HEAP=3g CONTACTGRAPH_NEO4J_PAGECACHE=3g
+    # 1. ingest a file into the 100,000-child store, keeping every write batch it sent
+    python -m bench.write_floor record .local/bench/feed-1m-head300k.ndjson \\
+        --out .local/bench/writes-300k.pickle
+    # 2. put the 100,000-child store back, then replay the batches, as sent or in part
+    python -m bench.write_floor replay .local/bench/writes-300k.pickle --rows as-sent
+
+Replaying first runs every batch once and rolls it back, so the server's JIT is warm and
+its caches hold the store, as on a server that has been up for a while; then it runs
+each batch in a transaction of its own, one after the other, as the ingest did. It
+reports the time in the write query and in commit, and the server's CPU per record
+written (accepted or held, one FeedRecord each: the unit of `ingest_bench`); the ceiling
+it prints is the rate if Neo4j had every core to itself, with no lookups and no Python.
+
+`--rows` picks what is replayed: `as-sent`; `entities`, without the FeedRecords (what
+idempotency and crash safety cost); `feed-records`, only those; `folded`, the
+FeedRecords of records that create their entity left out and their payload hash put on
+the entity instead, which with `--key-indexes` (the (source, sourceRef) indexes such a
+design needs to find them again) is the cost of folding the FeedRecord into its entity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+import graph.ingest
+from bench.procs import cpu_seconds
+from graph.connection import target_from_env
+from graph.server import instance, server_pid
+
+Batches = list[list[dict[str, Any]]]
+_NAMES = [name for name, _ in graph.ingest._STATEMENTS]
+_FEED = ("feed_new", "feed_update")
+
+# The indexes a design without FeedRecords needs: each entity found by (source, sourceRef).
+KEY_INDEXES = tuple(
+    f"CREATE INDEX floor_{name} IF NOT EXISTS FOR {pattern} ON ({v}.source, {v}.sourceRef)"
+    for name, pattern, v in (
+        ("involvement_key", "(n:Involvement)", "n"),
+        ("child_key", "(n:Child)", "n"),
+        ("assessment_key", "(n:Assessment)", "n"),
+        ("cares_for_key", "()-[r:CARES_FOR]-()", "r"),
+    )
+)
+_CREATES_ENTITY = ("START_INVOLVEMENT", "UPSERT_CARER", "REGISTER_CAF")
+
+
+def record(file: str, out: Path, argv: list[str]) -> int:
+    """Run `contactgraph ingest FILE` here, keeping each batch `graph.ingest` writes."""
+    from api.cli import main
+
+    kept: list[tuple[Batches, datetime]] = []
+    write_rows = graph.ingest._write_rows
+
+    async def keeping(tx: Any, writes: graph.ingest.ChunkWrites, now: datetime) -> None:
+        if writes.rows():
+            kept.append(([list(rows) for rows in writes.batches()], now))
+        await write_rows(tx, writes, now)
+
+    graph.ingest._write_rows = keeping  # type: ignore[assignment]
+    code = main(["ingest", file, "--quiet", *argv])
+    with out.open("wb") as handle:
+        pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"kept {len(kept)} write batches in {out}")
+    return code
+
+
+def _entities_only(batches: Batches) -> Batches:
+    return [[] if name in _FEED else rows for name, rows in zip(_NAMES, batches, strict=True)]
+
+
+def _feed_records_only(batches: Batches) -> Batches:
+    return [rows if name in _FEED else [] for name, rows in zip(_NAMES, batches, strict=True)]
+
+
+def _folded(batches: Batches) -> Batches:
+    by_name = dict(zip(_NAMES, batches, strict=True))
+    new_children = {row["sourceRef"] for row in by_name["children_new"]}
+    hashes = {row["sourceRef"]: row["payloadHash"] for row in by_name["feed_new"]}
+
+    def hashed(row: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+        target = row if key is None else row[key]
+        stamped = dict(target, payloadHash=hashes.get(target["sourceRef"]))
+        return stamped if key is None else dict(row, **{key: stamped})
+
+    by_name["feed_new"] = [
+        row
+        for row in by_name["feed_new"]
+        if row["op"] not in _CREATES_ENTITY and row["sourceRef"] not in new_children
+    ]
+    by_name["children_new"] = [hashed(row) for row in by_name["children_new"]]
+    by_name["involvements_new"] = [hashed(r, "props") for r in by_name["involvements_new"]]
+    by_name["assessments"] = [hashed(r, "props") for r in by_name["assessments"]]
+    by_name["carers"] = [hashed(r, "rel") for r in by_name["carers"]]
+    return [by_name[name] for name in _NAMES]
+
+
+VARIANTS: dict[str, Callable[[Batches], Batches]] = {
+    "as-sent": lambda batches: batches,
+    "entities": _entities_only,
+    "feed-records": _feed_records_only,
+    "folded": _folded,
+}
+
+
+def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
+    with path.open("rb") as handle:
+        kept: list[tuple[Batches, datetime]] = pickle.load(handle)  # our own file, from `record`
+    shape = VARIANTS[variant]
+    sent = [(graph.ingest.Rows(map(graph.ingest.Rows, shape(b))), now) for b, now in kept]
+    # One FeedRecord row per record written (accepted or held): the unit of ingest_bench.
+    records = sum(len(b[_NAMES.index(n)]) for b, _ in kept for n in _FEED)
+    pid = server_pid(instance(os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev")))
+    if pid is None:
+        print("replay needs the local Neo4j instance running", file=sys.stderr)
+        return 2
+    target = target_from_env()
+    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
+        if key_indexes:
+            for statement in KEY_INDEXES:
+                driver.execute_query(statement)  # type: ignore[arg-type]
+            driver.execute_query("CALL db.awaitIndexes(600)")
+        with driver.session() as session:
+            if warm:
+                for batches, now in sent:
+                    tx = session.begin_transaction()
+                    tx.run(graph.ingest.WRITE, batches=batches, now=now).consume()
+                    tx.rollback()
+            in_query = in_commit = 0.0
+            cpu_before, started = cpu_seconds(pid) or 0.0, time.perf_counter()
+            for batches, now in sent:
+                tx = session.begin_transaction()
+                t0 = time.perf_counter()
+                tx.run(graph.ingest.WRITE, batches=batches, now=now).consume()
+                t1 = time.perf_counter()
+                tx.commit()
+                in_query, in_commit = in_query + t1 - t0, in_commit + time.perf_counter() - t1
+            wall, cpu = time.perf_counter() - started, (cpu_seconds(pid) or 0.0) - cpu_before
+    cores = os.cpu_count() or 1
+    print(
+        f"{variant}{' with key indexes' if key_indexes else ''}: {len(sent)} transactions, "
+        f"{records:,} records in {wall:.1f}s = {records / wall:,.0f} records/s (query "
+        f"{in_query:.1f}s, commit {in_commit:.1f}s); Neo4j CPU {cpu:.1f}s = "
+        f"{1e6 * cpu / records:,.0f} µs a record; ceiling if Neo4j had all {cores} cores "
+        f"and nothing else ran: {records / (cpu / cores):,.0f} records/s"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.write_floor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("record", help="ingest a file, keeping its write batches")
+    rec.add_argument("file")
+    rec.add_argument("--out", type=Path, required=True)
+    rec.add_argument("--source", default="bench-mis")
+    rep = sub.add_parser("replay", help="replay kept write batches into the store")
+    rep.add_argument("batches", type=Path)
+    rep.add_argument("--rows", choices=sorted(VARIANTS), default="as-sent")
+    rep.add_argument("--key-indexes", action="store_true", help="create KEY_INDEXES first")
+    rep.add_argument("--cold", action="store_true", help="skip the warming pass")
+    args = parser.parse_args(argv)
+    if args.command == "record":
+        return record(args.file, args.out, ["--source", args.source])
+    return replay(args.batches, args.rows, args.key_indexes, not args.cold)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
