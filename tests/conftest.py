@@ -20,14 +20,14 @@ import pytest
 
 os.environ.setdefault("CONTACTGRAPH_NEO4J_INSTANCE", "test")
 
-from api.app import create_app  # noqa: E402
-from api.devkeys import issue_token  # noqa: E402
-from api.settings import load_settings  # noqa: E402
-from graph import load, migrations  # noqa: E402
-from graph.connection import Neo4jTarget, target_from_env  # noqa: E402
-from graph.database import Graph, open_graph  # noqa: E402
-from policies.viewer import Role  # noqa: E402
-from seed import hannah  # noqa: E402
+from api.app import create_app
+from api.devkeys import issue_token
+from api.settings import load_settings
+from graph import load, migrations
+from graph.connection import Neo4jTarget, target_from_env
+from graph.database import Graph, open_graph
+from policies.viewer import Role
+from seed import hannah
 
 
 @pytest.fixture(scope="session")

@@ -48,12 +48,13 @@ async def test_neo4j_stopped_and_started_under_the_app(graph, settings) -> None:
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as c:
             status, body = await _profile(c, token)
+            assert status == 200
             assert body["data"]["child"]["id"] == "c-hannah"
             assert (await c.get("/readyz")).status_code == 200
 
             assert server.stop(inst)
             started = time.monotonic()
-            status, body = await _profile(c, token)
+            _status, body = await _profile(c, token)
             elapsed = time.monotonic() - started
             assert body["data"] is None
             assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
@@ -64,7 +65,7 @@ async def test_neo4j_stopped_and_started_under_the_app(graph, settings) -> None:
 
             server.start(inst)
             for _ in range(60):
-                status, body = await _profile(c, token)
+                _status, body = await _profile(c, token)
                 if body.get("data") and body["data"].get("child"):
                     break
                 await asyncio.sleep(1)

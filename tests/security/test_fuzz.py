@@ -13,7 +13,9 @@ from datetime import date
 
 import hypothesis_graphql
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from api.schema.root import build_schema
 from policies.viewer import Role

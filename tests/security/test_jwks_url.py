@@ -25,7 +25,7 @@ class _Issuer:
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 issuer.hits += 1
                 body = json.dumps(KeySet(issuer.keys).as_dict(private=False)).encode()
                 self.send_response(200)
