@@ -465,7 +465,10 @@ def _jvm_command(inst: LocalNeo4j, java_home: Path, base: Path) -> list[str]:
         inst.tx_timeout,
     ]
     if extra := os.environ.get(CONF_ENV):
-        cmd += ["--config", str(Path(extra).resolve())]
+        conf = Path(extra).resolve()
+        if not conf.is_file():
+            raise NeoServerError(f"{CONF_ENV} names {conf}, which is not a file")
+        cmd += ["--config", str(conf)]
     return cmd
 
 
