@@ -49,8 +49,7 @@ from typing import Any
 
 import orjson
 
-from bench.procs import cpu_seconds
-from graph.server import NeoServerError, instance, server_pid
+from bench.procs import cpu_seconds, local_neo4j_pid
 from seed.hannah import add_years
 from seed.synthetic import _nhs_numbers
 
@@ -367,7 +366,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "--quiet",
     ]
     peak = 0
-    server = _local_server_pid()
+    server = local_neo4j_pid()
     server_cpu = cpu_seconds(server) if server else None
     children_cpu = _children_cpu()
     started = time.perf_counter()
@@ -404,14 +403,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def _local_server_pid() -> int | None:
-    """The pid of the local Neo4j instance the ingest writes to, if it runs here."""
-    try:
-        return server_pid(instance(os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev")))
-    except NeoServerError:
-        return None
 
 
 # Everything one source wrote, in the server's own batches (a source's data can be big).

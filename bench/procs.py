@@ -32,6 +32,7 @@ __all__ = [
     "Servers",
     "cpu_seconds",
     "die_with_parent",
+    "local_neo4j_pid",
     "peak_rss_mb",
     "port_in_use",
     "terminate_on_signals",
@@ -81,6 +82,19 @@ def cpu_seconds(pid: int) -> float | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     except (OSError, ValueError, IndexError):
+        return None
+
+
+def local_neo4j_pid(name: str | None = None) -> int | None:
+    """The pid of the named local Neo4j instance (default: CONTACTGRAPH_NEO4J_INSTANCE, else
+    "dev") if it runs on this machine, so a benchmark can count the server's CPU too."""
+    from graph import server
+
+    try:
+        return server.server_pid(
+            server.instance(name or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
+        )
+    except server.NeoServerError:
         return None
 
 

@@ -49,6 +49,7 @@ from bench.procs import (
     ServerError,
     Servers,
     die_with_parent,
+    local_neo4j_pid,
     peak_rss_mb,
     terminate_on_signals,
 )
@@ -522,15 +523,6 @@ def make_spec(
     }
 
 
-def neo4j_pid(instance: str) -> int | None:
-    from graph import server as neo
-
-    try:
-        return int(neo.instance(instance).pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def py_spy_profile(
     args: argparse.Namespace,
     server: Server,
@@ -698,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
                 for note in checks:
                     print(f"verified: {note}", flush=True)
 
-                neo_pid = neo4j_pid(args.instance)
+                neo_pid = local_neo4j_pid(args.instance)
                 results: list[dict[str, Any]] = []
                 failed: dict[str, str] = {}
                 for workload in args.workloads:

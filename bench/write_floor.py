@@ -41,9 +41,8 @@ from typing import Any
 import neo4j
 
 import graph.ingest
-from bench.procs import cpu_seconds
+from bench.procs import cpu_seconds, local_neo4j_pid
 from graph.connection import target_from_env
-from graph.server import instance, server_pid
 
 Batches = list[list[dict[str, Any]]]
 _NAMES = [name for name, _ in graph.ingest._STATEMENTS]
@@ -127,7 +126,7 @@ def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
     sent = [(graph.ingest.Rows(map(graph.ingest.Rows, shape(b))), now) for b, now in kept]
     # One FeedRecord row per record written (accepted or held): the unit of ingest_bench.
     records = sum(len(b[_NAMES.index(n)]) for b, _ in kept for n in _FEED)
-    pid = server_pid(instance(os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev")))
+    pid = local_neo4j_pid()
     if pid is None:
         print("replay needs the local Neo4j instance running", file=sys.stderr)
         return 2
