@@ -120,6 +120,9 @@ VARIANTS: dict[str, Callable[[Batches], Batches]] = {
 
 
 def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
+    if not path.is_file():
+        print(f"{path} is not a file: make one with `record` first", file=sys.stderr)
+        return 2
     with path.open("rb") as handle:
         kept: list[tuple[Batches, datetime]] = pickle.load(handle)  # our own file, from `record`
     shape = VARIANTS[variant]
