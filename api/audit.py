@@ -49,8 +49,26 @@ class AuditCollector:
     def override(self, override_id: str) -> None:
         self.override_ids[override_id] = None
 
+    def unaudited(self, read: set[str]) -> set[str]:
+        """Of the children the request read from the graph, those its event would not name:
+        neither as a child it concerns nor in a refusal ("Child:<id>: not found")."""
+        if not read:
+            return set()
+        named = set(self.child_ids) if self.touched else set()
+        if self.touched:
+            for entry in self.denied:
+                if entry.startswith("Child:"):
+                    named.add(entry[6:].split(":")[0].split(".")[0].strip())
+        return read - named
+
     def record(
-        self, *, subject: str, role: str, purpose: str | None, request_id: str
+        self,
+        *,
+        subject: str,
+        role: str,
+        purpose: str | None,
+        request_id: str,
+        practitioner_id: str | None = None,
     ) -> AuditRecord:
         return AuditRecord(
             id=str(uuid.uuid4()),
@@ -65,6 +83,7 @@ class AuditCollector:
             request_id=request_id,
             override_id=",".join(self.override_ids) or None,
             reason=self.reason,
+            practitioner_id=practitioner_id,
         )
 
 

@@ -31,7 +31,7 @@ from api.limits import DocumentCache
 from api.logs import get_logger, where
 from api.ratelimit import RateLimiter
 from api.settings import Settings
-from graph.database import Graph, round_trips
+from graph.database import ChildrenRead, Graph, children_read, round_trips
 from policies.viewer import Role
 
 __all__ = ["GraphQLEndpoint"]
@@ -165,6 +165,8 @@ class GraphQLEndpoint:
             idempotency_key=request.headers.get("idempotency-key"),
         )
         token = round_trips.set(ctx.round_trips)
+        read = ChildrenRead(set())
+        read_token = children_read.set(read)
         started = time.perf_counter()
         try:
             result = await asyncio.wait_for(
@@ -179,6 +181,17 @@ class GraphQLEndpoint:
             }
         finally:
             round_trips.reset(token)
+            children_read.reset(read_token)
+
+        unaudited = ctx.audit.unaudited(read.ids)
+        if unaudited:
+            # R14: a path read a child and recorded nothing of it. Nothing it built may
+            # leave; the event names the children so the trail shows the attempt.
+            log.error("child_read_without_audit", request_id=request_id, children=len(unaudited))
+            ctx.audit.touch("unaudited")
+            for child_id in unaudited:
+                ctx.audit.child(child_id)
+            body_out = {"data": None, "errors": [_error("INTERNAL", "internal error")]}
 
         if ctx.audit.touched:
             record = ctx.audit.record(
@@ -186,6 +199,7 @@ class GraphQLEndpoint:
                 role=viewer.primary_role.value,
                 purpose=(ctx.purpose_header or "").strip() or None,
                 request_id=request_id,
+                practitioner_id=viewer.practitioner_id,
             )
             try:
                 await self.audit.commit(record)

@@ -24,11 +24,11 @@ from neo4j import AsyncManagedTransaction
 
 from graph.children import practitioner_projection
 from graph.consent import CONSENT_MAP, LOCK_CHILD, ChildContext, Recorder, locked_context
-from graph.database import Graph
+from graph.database import Graph, reached
 from graph.facts import consent_from, native_date, override_from, practitioner_from, service_from
 from graph.idempotency import IdempotencyClaim, write_once
 from policies.assessments import AssessmentAccessFacts
-from policies.facts import PractitionerFact, ServiceFact
+from policies.facts import ChildFacts, PractitionerFact, ServiceFact
 
 __all__ = [
     "ActionFact",
@@ -84,6 +84,10 @@ class AssessmentContent:
     access: AssessmentAccessFacts
     viewer_service_ids: frozenset[str] = frozenset()
     close_reason: str | None = None
+    #: The child as far as the CAF's own fields need it (R4 and R17 for its contacts):
+    #: core record, shielding, the viewer's overrides. It carries no SHARE_CONTACT_DETAILS
+    #: consents, so any R6 question asked of it is answered no: fail closed.
+    child: ChildFacts | None = None
 
     def action(self, action_id: str) -> ActionFact | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -110,7 +114,8 @@ _PROJECTION: LiteralString = (
 RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .nextReviewOn,
   .strengths,
   childId: c.id, childShielded: c.shielded, childLocalAuthority: c.localAuthority,
-  dateOfBirth: c.dateOfBirth,
+  dateOfBirth: c.dateOfBirth, childGivenName: c.givenName, childFamilyName: c.familyName,
+  childGender: c.gender,
   holder: [(h:Practitioner)-[:HOLDS]->(a) | """
     + practitioner_projection("h")
     + """][0],
@@ -160,6 +165,19 @@ def assessment_from(
     )
     needs = sorted(m.get("needs") or (), key=lambda n: n.get("position") or 0)
     actions = sorted(m.get("actions") or (), key=lambda d: (str(d.get("createdAt") or ""), d["id"]))
+    reached(m["childId"])
+    child = ChildFacts(
+        id=m["childId"],
+        given_name=m.get("childGivenName") or "",
+        family_name=m.get("childFamilyName") or "",
+        date_of_birth=dob,
+        gender=m.get("childGender") or "NOT_KNOWN",
+        shielded=bool(m.get("childShielded")),
+        local_authority=m.get("childLocalAuthority"),
+        address=None,
+        consents=access.consents,
+        overrides=access.overrides,
+    )
     return AssessmentContent(
         id=m["id"],
         child_id=m["childId"],
@@ -186,6 +204,7 @@ def assessment_from(
         access=access,
         viewer_service_ids=frozenset(viewer_services or ()),
         close_reason=m.get("closeReason"),
+        child=child,
     )
 
 

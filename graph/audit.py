@@ -19,12 +19,14 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from graph.database import Graph
-from graph.facts import native_datetime
+from graph.facts import native_datetime, service_from
+from policies.facts import ServiceFact
 
 __all__ = [
     "GENESIS",
     "AuditRecord",
     "ChainReport",
+    "TrailEvent",
     "append_events",
     "audit_trail",
     "event_hash",
@@ -52,6 +54,8 @@ class AuditRecord:
     prev_hash: str = ""
     hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The practitioner record the caller's token names, if any: who made the event.
+    practitioner_id: str | None = None
 
     def canonical(self) -> bytes:
         body = {
@@ -69,6 +73,8 @@ class AuditRecord:
             "reason": self.reason,
             "requestId": self.request_id,
         }
+        if self.practitioner_id is not None:  # events from before it was kept hash as they were
+            body["practitionerId"] = self.practitioner_id
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -121,6 +127,7 @@ def _as_params(record: AuditRecord) -> dict[str, Any]:
         "overrideId": record.override_id,
         "reason": record.reason,
         "requestId": record.request_id,
+        "practitionerId": record.practitioner_id,
         "prevHash": record.prev_hash,
         "hash": record.hash,
     }
@@ -260,6 +267,7 @@ def _record_from(m: dict[str, Any]) -> AuditRecord:
         seq=int(m.get("seq") or 0),
         prev_hash=m.get("prevHash") or "",
         hash=m.get("hash") or "",
+        practitioner_id=m.get("practitionerId"),
     )
 
 
@@ -299,11 +307,33 @@ async def verify_chain(graph: Graph, page: int = 5000) -> ChainReport:
     return ChainReport(count, True)
 
 
+# The services of whoever made each event: an event made from a sensitive service says
+# the child goes there (R6), so the trail is shaped by them for readers other than AUDITOR.
+# Events written before practitionerId was kept fall back to the subject, which dev and
+# most identity providers set to the practitioner id.
 _TRAIL = """
 MATCH (a:AuditEvent)-[:CONCERNS]->(:Child {id: $childId})
-RETURN a { .* } AS a ORDER BY a.seq DESC LIMIT $first
+WITH a ORDER BY a.seq DESC LIMIT $first
+RETURN a { .* } AS a,
+  [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
+   WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
+     .localAuthority }] AS actorServices
 """
 
 
-async def audit_trail(graph: Graph, child_id: str, first: int) -> list[AuditRecord]:
-    return [_record_from(r["a"]) for r in await graph.read(_TRAIL, childId=child_id, first=first)]
+@dataclass(frozen=True)
+class TrailEvent:
+    record: AuditRecord
+    #: The services the event's author works for (R14 with R6).
+    actor_services: tuple[ServiceFact, ...]
+
+
+async def audit_trail(graph: Graph, child_id: str, first: int) -> list[TrailEvent]:
+    rows = await graph.read(_TRAIL, childId=child_id, first=first)
+    return [
+        TrailEvent(
+            _record_from(r["a"]),
+            tuple(s for s in map(service_from, r["actorServices"] or ()) if s is not None),
+        )
+        for r in rows
+    ]

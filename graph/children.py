@@ -59,6 +59,7 @@ _SERVICE_MAP: LiteralString = (
 
 _PRACTITIONER_MAP: LiteralString = (
     "{ .id, .name, .jobTitle, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,"
+    " .availability, .availableFrom,"
     " service: [(PX)-[:WORKS_FOR]->(PXS:Service) | PXS " + _SERVICE_MAP + "][0] }"
 )
 

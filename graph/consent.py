@@ -24,7 +24,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.children import CONSENT_FACT_FIELDS
-from graph.database import Graph
+from graph.database import Graph, reached
 from graph.facts import (
     consent_from,
     contact_from,
@@ -290,6 +290,7 @@ def record_from(m: dict[str, Any], child_id: str) -> ConsentRecord:
 
 
 def _context_from(viewer_services: list[str], m: dict[str, Any]) -> ChildContext:
+    reached(m["id"])
     records = tuple(
         sorted(
             (record_from(g, m["id"]) for g in m.get("consents") or ()),

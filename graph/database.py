@@ -19,7 +19,15 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Quer
 
 from graph.connection import Neo4jTarget
 
-__all__ = ["Graph", "RoundTrips", "open_graph", "round_trips"]
+__all__ = [
+    "ChildrenRead",
+    "Graph",
+    "RoundTrips",
+    "children_read",
+    "open_graph",
+    "reached",
+    "round_trips",
+]
 
 T = TypeVar("T")
 
@@ -32,6 +40,27 @@ class RoundTrips:
 round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
     "contactgraph_round_trips", default=None
 )
+
+
+@dataclass
+class ChildrenRead:
+    """The children whose records one request read from the graph. The endpoint checks
+    that the request's audit event names every one (R14): a path that reads a child and
+    forgets to audit fails closed instead of answering."""
+
+    ids: set[str]
+
+
+children_read: contextvars.ContextVar[ChildrenRead | None] = contextvars.ContextVar(
+    "contactgraph_children_read", default=None
+)
+
+
+def reached(child_id: str) -> None:
+    """Called wherever graph facts about a child are built from a record."""
+    read = children_read.get()
+    if read is not None:
+        read.ids.add(child_id)
 
 
 def _count() -> None:

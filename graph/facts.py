@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from graph.database import reached
 from policies.facts import (
     AddressFact,
     AssessmentSummaryFact,
@@ -80,6 +81,8 @@ def practitioner_from(m: dict[str, Any] | None) -> PractitionerFact | None:
         job_title=m.get("jobTitle"),
         service=service_from(m.get("service")),
         contact=contact_from(m),
+        availability=m.get("availability") or "AVAILABLE",
+        available_from=native_date(m.get("availableFrom")),
     )
 
 
@@ -130,6 +133,7 @@ def override_from(m: dict[str, Any]) -> OverrideFact:
 
 
 def child_facts_from(m: dict[str, Any]) -> ChildFacts:
+    reached(m["id"])
     involvements = tuple(i for i in map(_involvement_from, m.get("involvements") or ()) if i)
     assessments = []
     for a in m.get("assessments") or ():

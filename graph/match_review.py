@@ -17,7 +17,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.database import Graph
+from graph.database import Graph, reached
 from graph.facts import address_from, native_date, native_datetime
 from graph.ingest_lock import take_ingest_lock
 from policies.facts import ChildFacts
@@ -58,7 +58,8 @@ class ReviewFacts:
 _CANDIDATE_MAP: LiteralString = (
     "c { .id, .nhsNumber, .givenName, .familyName, .dateOfBirth, .gender, .shielded,"
     " .localAuthority, .addressLine1, .addressLine2, .town, .postcode, .archivedOn,"
-    " .dateOfDeath }"
+    " .dateOfDeath, addressSharedWithShielded: c.addressKey IS NOT NULL AND EXISTS {"
+    " MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id } }"
 )
 
 _REVIEW_MAP: LiteralString = (
@@ -116,6 +117,7 @@ RETURN count(f) AS n
 
 
 def _candidate(m: dict[str, Any]) -> CandidateFacts:
+    reached(m["id"])
     return CandidateFacts(
         child=ChildFacts(
             id=m["id"],
@@ -128,6 +130,7 @@ def _candidate(m: dict[str, Any]) -> CandidateFacts:
             address=address_from(m),
             archived_on=native_date(m.get("archivedOn")),
             date_of_death=native_date(m.get("dateOfDeath")),
+            address_shared_with_shielded=bool(m.get("addressSharedWithShielded")),
         ),
         nhs_number=m.get("nhsNumber"),
     )

@@ -21,7 +21,7 @@ from policies.consent import (
     grant_counts,
     outweighing_refusal,
 )
-from policies.decision import Decision, allow, deny
+from policies.decision import Decision, Rule, allow, deny
 from policies.facts import ConsentFact, OverrideFact
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
@@ -124,7 +124,7 @@ def may_read_assessment(viewer: Viewer, facts: AssessmentAccessFacts, now: datet
             return allow(f"R7: team member covered by consent ({path.reason})")
     override = active_override(viewer, facts.overrides, now)
     if override is not None:
-        return allow(f"R7/R9: access override {override.id}")
+        return allow(f"R7/R9: access override {override.id}", Rule.R9, override.id)
     return deny("R7: not the holder, not a consented team member, no override")
 
 
@@ -305,7 +305,7 @@ def may_appoint_lead(
         return allow("the practitioner holds the child's OPEN CAF")
     override = active_override(viewer, overrides, now)
     if override is not None:
-        return allow(f"R9: access override {override.id}")
+        return allow(f"R9: access override {override.id}", Rule.R9, override.id)
     return deny("not involved with this child, no OPEN CAF held and no access override (R9)")
 
 

@@ -1,16 +1,31 @@
-"""R14: who may read the audit trail."""
+"""R14: who may read the audit trail of a child."""
 
 from __future__ import annotations
 
-from policies.decision import Decision, allow, deny
+from policies.decision import Decision, Rule, allow, deny
 from policies.viewer import Role, Viewer
 
-__all__ = ["MAX_TRAIL", "may_read_audit_trail"]
+__all__ = ["MAX_TRAIL", "may_read_audit_trail", "may_read_child_trail"]
 
 MAX_TRAIL = 1000
 
 
 def may_read_audit_trail(viewer: Viewer) -> Decision:
+    """Before anything is looked up: only these roles read any trail at all."""
     if viewer.has(Role.AUDITOR) or viewer.has(Role.INDEX_ADMIN):
-        return allow("R14: AUDITOR and INDEX_ADMIN read the audit trail")
-    return deny("R14: only AUDITOR and INDEX_ADMIN read the audit trail")
+        return allow("R14: AUDITOR and INDEX_ADMIN read the audit trail", Rule.R14)
+    return deny("R14: only AUDITOR and INDEX_ADMIN read the audit trail", Rule.R14)
+
+
+def may_read_child_trail(viewer: Viewer, child_local_authority: str | None) -> Decision:
+    """R14: AUDITOR reads any child's trail; INDEX_ADMIN only a child of their own local
+    authority, whose index they keep."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR reads any child's trail", Rule.R14)
+    if (
+        viewer.has(Role.INDEX_ADMIN)
+        and viewer.local_authority is not None
+        and viewer.local_authority == child_local_authority
+    ):
+        return allow("R14: INDEX_ADMIN of the child's own local authority", Rule.R14)
+    return deny("R14: the child belongs to another local authority's index", Rule.R14)

@@ -63,6 +63,9 @@ class PractitionerFact:
     job_title: str | None
     service: ServiceFact | None
     contact: ContactFact | None
+    #: R17: AVAILABLE, UNAVAILABLE (until `available_from`) or LEFT, as their feed says.
+    availability: str = "AVAILABLE"
+    available_from: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from policies.decision import Decision, allow, deny
+from policies.decision import Decision, Rule, allow, deny
 from policies.facts import OverrideFact
 from policies.viewer import Role, Viewer
 
@@ -153,7 +153,7 @@ def may_record_sharing_decision(
         return allow("CAF 4.24: safeguarding lead of the child's local authority")
     override = active_override(viewer, overrides, now)
     if override is not None:
-        return allow(f"R9: access override {override.id}")
+        return allow(f"R9: access override {override.id}", Rule.R9, override.id)
     return deny("CAF 4.24: not involved with this child and no access override (R9)")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from policies.decision import Decision, allow, deny
+from policies.decision import Decision, Rule, allow, deny
 from policies.facts import CarerFact, ChildFacts
 from policies.overrides import shield_lift
 from policies.viewer import Role, Viewer
@@ -31,13 +31,13 @@ def _index_team(viewer: Viewer, local_authority: str | None) -> bool:
 def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
     """May this viewer see where the child can be found: address, carers, contacts?"""
     if not child.shielded:
-        return allow("R4: the child is not shielded")
+        return allow("R4: the child is not shielded", Rule.R4)
     if _index_team(viewer, child.local_authority):
-        return allow("R4: INDEX_ADMIN of the child's own local authority")
+        return allow("R4: INDEX_ADMIN of the child's own local authority", Rule.R4)
     lift = shield_lift(viewer, child.overrides, now)
     if lift is not None:
-        return allow(f"R4/R9: shield lifted by safeguarding override {lift.id}")
-    return deny("R4: the child is shielded")
+        return allow(f"R4/R9: shield lifted by safeguarding override {lift.id}", Rule.R9, lift.id)
+    return deny("R4: the child is shielded", Rule.R4)
 
 
 def may_set_shielded(viewer: Viewer, child_local_authority: str | None) -> Decision:
@@ -57,8 +57,8 @@ def _household(
     if not own or not exposes_shielded:
         return own
     if _index_team(viewer, child.local_authority):
-        return allow("R4: INDEX_ADMIN of the child's own local authority")
-    return deny(f"R4: {why}")
+        return allow("R4: INDEX_ADMIN of the child's own local authority", Rule.R4)
+    return deny(f"R4: {why}", Rule.R4)
 
 
 def home_address(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from policies.consent import consent_path
-from policies.decision import Decision, allow, deny
+from policies.decision import Decision, Rule, allow, deny
 from policies.facts import ChildFacts, InvolvementFact, PractitionerFact, ServiceFact
 from policies.overrides import active_override
 from policies.viewer import READ_CHILD_ROLES, Role, Viewer
@@ -68,9 +68,9 @@ def sensitive_service_visible(
 ) -> Decision:
     """R6: may the viewer learn that this child is involved with this sensitive service?"""
     if not service.is_sensitive:
-        return allow("R5: not a sensitive service")
+        return allow("R5: not a sensitive service", Rule.R5)
     if service.id in viewer.service_ids:
-        return allow("R6a: the viewer works for this service")
+        return allow("R6a: the viewer works for this service", Rule.R6A)
     path = consent_path(
         viewer,
         child.consents,
@@ -80,18 +80,18 @@ def sensitive_service_visible(
         service_id=service.id,
     )
     if path:
-        return path
+        return allow(path.reason, Rule.R6B)
     override = active_override(viewer, child.overrides, now)
     if override is not None:
-        return allow(f"R6c: access override {override.id}")
-    return deny("R6: sensitive involvement without consent, own service or override")
+        return allow(f"R6c: access override {override.id}", Rule.R6C, override.id)
+    return deny("R6: sensitive involvement without consent, own service or override", Rule.R6)
 
 
 def involvement_visible(
     viewer: Viewer, child: ChildFacts, involvement: InvolvementFact, today: date, now: datetime
 ) -> Decision:
     if not within_window(involvement, today):
-        return deny("R5: ended more than 365 days ago")
+        return deny("R5: ended more than 365 days ago", Rule.R5)
     return sensitive_service_visible(viewer, child, involvement.service, today, now)
 
 
@@ -101,5 +101,5 @@ def practitioner_visible(
     """A lead professional or CAF holder from a sensitive service reveals that involvement,
     so they are shown under the same R6 test as the involvement itself."""
     if practitioner.service is None:
-        return allow("R3: practitioner without a service")
+        return allow("R3: practitioner without a service", Rule.R3)
     return sensitive_service_visible(viewer, child, practitioner.service, today, now)

@@ -11,7 +11,8 @@ CHILD_FIELDS = f"""
   shieldingContact {{ phone email address {{ line1 postcode }} }}
   carers {{ id name relationship parentalResponsibility livesWithChild {CONTACT} }}
   involvements {{
-    id startedOn endedOn active isLeadProfessional source
+    id startedOn endedOn active isLeadProfessional source practitionerAvailability contactNote
+    {CONTACT}
     service {{ id name kind sensitive localAuthority {CONTACT} }}
     practitioner {{ {PRACTITIONER} }}
   }}

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
+from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
 from api.resolvers import mutation
-from api.resolvers.child import index_view, practitioner_view
+from api.resolvers.child import index_view
 from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise
 from api.schema.enums import AssessmentStatus
-from api.schema.guard import Guard
 from graph import assessments as assessment_graph
 from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
 from graph.consent import ChildContext
@@ -62,36 +62,7 @@ _MAX_ITEMS = 50
 
 
 def shape_assessment(ctx: RequestContext, content: AssessmentContent) -> Assessment:
-    from api.schema.assessment import Assessment, AssessmentDomain, AssessmentNeed, DeliveryAction
-
-    # R4 still applies inside a CAF: contact details of a shielded child's team stay hidden.
-    open_contacts = not content.child_shielded
-    guard = Guard(open_contacts, f"Assessment:{content.id}.contacts")
-    return Assessment(
-        id=strawberry.ID(content.id),
-        status=AssessmentStatus(content.status),
-        started_on=content.started_on,
-        closed_on=content.closed_on,
-        holder=practitioner_view(content.holder, guard),
-        needs=[
-            AssessmentNeed(domain=AssessmentDomain(n.domain), element=n.element, summary=n.summary)
-            for n in content.needs
-        ],
-        strengths=list(content.strengths),
-        actions=[
-            DeliveryAction(
-                id=strawberry.ID(a.id),
-                description=a.description,
-                owner=practitioner_view(a.owner, guard) if a.owner else None,
-                due_on=a.due_on,
-                done_on=a.done_on,
-            )
-            for a in content.actions
-        ],
-        team_around_the_child=[practitioner_view(p, guard) for p in content.team],
-        next_review_on=content.next_review_on,
-        close_reason=content.close_reason,
-    )
+    return shaping.assessment(ctx, _viewer(ctx, content), content)
 
 
 def _viewer(ctx: RequestContext, content: AssessmentContent) -> Viewer:
@@ -117,9 +88,8 @@ async def resolve_child_assessment(
     if not decision:
         ctx.audit.deny(f"Assessment:{assessment_id}")
         return None
-    if "R9" in decision.reason:
-        for override in content.access.overrides:
-            ctx.audit.override(override.id)
+    if decision.override_id is not None:
+        ctx.audit.override(decision.override_id)
     ctx.audit.disclose(f"Assessment:{assessment_id}")
     return shape_assessment(ctx, content)
 
@@ -583,9 +553,8 @@ async def appoint_lead_professional(
         if not decision:
             ctx.audit.deny(f"appointLeadProfessional: {decision.reason}")
             raise Forbidden(decision.reason)
-        if "R9" in decision.reason:
-            for override in context.child.overrides:
-                ctx.audit.override(override.id)
+        if decision.override_id is not None:
+            ctx.audit.override(decision.override_id)
         # R6: accepting a practitioner whose only tie to the child is a sensitive
         # involvement the appointer may not see would confirm that involvement.
         involvement_visible = facts.involved and (

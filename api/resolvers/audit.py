@@ -1,4 +1,11 @@
-"""Query.auditTrail (R14)."""
+"""Query.auditTrail (R14): scoped, audited, and shaped like any other read of a child.
+
+Reading the trail is a request that reads a child: it needs a purpose and writes its own
+event. AUDITOR sees every event as written. INDEX_ADMIN reads only children of their own
+local authority, and sees each event as policies.disclosure shapes it for them: an event
+made from a sensitive service R6 hides is not there, entries naming items withheld from
+them are not there, and other children named in an event are not named.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +15,75 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
-from api.errors import BadUserInput, Forbidden
+from api.errors import BadUserInput, Forbidden, NotFound
+from api.resolvers.child import MAX_ID, load_children
 from api.schema.audit import AuditEvent
 from api.schema.enums import Role
-from graph.audit import audit_trail
-from policies.audit import MAX_TRAIL, may_read_audit_trail
+from graph.audit import TrailEvent, audit_trail
+from policies import disclosure
+from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
+from policies.facts import ChildFacts
+from policies.viewer import Role as ViewerRole
+from policies.viewer import Viewer
 
 __all__ = ["resolve_audit_trail"]
+
+_NOT_FOUND = "no child with that id whose audit trail you may read"
 
 
 async def resolve_audit_trail(
     info: Info[Any, Any], child_id: strawberry.ID, first: int | None = 100
 ) -> list[AuditEvent]:
     ctx: RequestContext = info.context
-    if not may_read_audit_trail(ctx.viewer):
+    ctx.audit.touch("auditTrail")
+    allowed = may_read_audit_trail(ctx.viewer)
+    if not allowed:
+        ctx.audit.deny(f"Query.auditTrail: {allowed.reason}")
         raise Forbidden("only AUDITOR and INDEX_ADMIN may read the audit trail")
+    ctx.purpose()
     count = 100 if first is None else first
     if not 1 <= count <= MAX_TRAIL:
         raise BadUserInput(f"first must be between 1 and {MAX_TRAIL}", field="first")
-    records = await audit_trail(ctx.graph, str(child_id), count)
-    return [
-        AuditEvent(
-            id=strawberry.ID(r.id),
-            at=r.at,
-            subject=r.subject,
-            role=Role(r.role),
-            action=r.action,
-            child_ids=[strawberry.ID(c) for c in r.child_ids],
-            disclosed=r.disclosed,
-            denied=r.denied,
-            override_id=strawberry.ID(r.override_id) if r.override_id else None,
-            reason=r.reason,
-            hash=r.hash,
-            purpose=r.purpose,
-            request_id=r.request_id,
-        )
-        for r in records
-    ]
+    wanted = str(child_id).strip()
+    if not wanted or len(wanted) > MAX_ID:
+        raise BadUserInput("childId must be a non-empty index identifier", field="childId")
+    viewer, found = await load_children(ctx, [wanted])
+    # Another authority's child and no child at all look the same.
+    if not found or not may_read_child_trail(viewer, found[0].local_authority):
+        ctx.audit.deny(f"Child:{wanted}: not found")
+        raise NotFound(_NOT_FOUND)
+    child = found[0]
+    ctx.audit.child(child.id)
+    ctx.audit.disclose(f"Child:{child.id}.auditTrail")
+    events = await audit_trail(ctx.graph, child.id, count)
+    shown = [_event(viewer, child, event, ctx) for event in events]
+    return [event for event in shown if event is not None]
+
+
+def _event(
+    viewer: Viewer, child: ChildFacts, event: TrailEvent, ctx: RequestContext
+) -> AuditEvent | None:
+    now = ctx.now
+    r = event.record
+    if not disclosure.decide(viewer, disclosure.AuditActor(event.actor_services), child, now):
+        return None
+
+    def entries(items: list[str]) -> list[str]:
+        return [e for e in items if disclosure.decide(viewer, disclosure.AuditEntry(e), child, now)]
+
+    everything = viewer.has(ViewerRole.AUDITOR)
+    return AuditEvent(
+        id=strawberry.ID(r.id),
+        at=r.at,
+        subject=r.subject,
+        role=Role(r.role),
+        action=r.action,
+        child_ids=[strawberry.ID(c) for c in r.child_ids if everything or c == child.id],
+        disclosed=entries(r.disclosed),
+        denied=entries(r.denied),
+        override_id=strawberry.ID(r.override_id) if r.override_id else None,
+        reason=r.reason,
+        hash=r.hash,
+        purpose=r.purpose,
+        request_id=r.request_id,
+    )

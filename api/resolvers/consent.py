@@ -15,10 +15,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
-from api.schema.child import Address, Carer, Contact
 from api.schema.consent import (
     ConsentGrant,
     ConsentMethod,
@@ -27,14 +27,11 @@ from api.schema.consent import (
     RecordConsentInput,
     RecordRefusalInput,
 )
-from api.schema.guard import Guard
 from graph import consent as consent_graph
 from graph.consent import ChildContext, ConsentDraft, ConsentRecord, ConsentWriteFacts
 from graph.idempotency import IdempotencyConflict
 from policies import consent as consent_policy
-from policies import shielding
-from policies.decision import Decision
-from policies.facts import CarerFact, ContactFact
+from policies.facts import ChildFacts
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
 
@@ -55,39 +52,11 @@ CHILD_NOT_FOUND = "no child with that id is visible to you"
 RECORD_NOT_FOUND = "no consent record with that id is visible to you"
 
 
-def _contact(fact: ContactFact | None) -> Contact | None:
-    if fact is None:
-        return None
-    address = fact.address
-    return Contact(
-        phone=fact.phone,
-        email=fact.email,
-        address=Address(
-            line1=address.line1, line2=address.line2, town=address.town, postcode=address.postcode
-        )
-        if address
-        else None,
-    )
-
-
-def _carer(fact: CarerFact, visible: bool) -> Carer:
-    return Carer(
-        id=strawberry.ID(fact.id),
-        name=fact.name,
-        relationship=fact.relationship,
-        parental_responsibility=fact.parental_responsibility,
-        lives_with_child=fact.lives_with_child,
-        _contact=_contact(fact.contact),
-        _guard=Guard(visible, f"Carer:{fact.id}.contact"),
-    )
-
-
-def shape_consent(ctx: RequestContext, record: ConsentRecord, where: Decision) -> ConsentGrant:
-    """The record as the API shows it; the carer is withheld for a shielded child (R4)."""
+def shape_consent(
+    ctx: RequestContext, viewer: Viewer, child: ChildFacts, record: ConsentRecord
+) -> ConsentGrant:
+    """The record as the API shows it; who gave it is a carer shown under R4 (api/shaping)."""
     fact = record.fact
-    withheld = None
-    if record.carer is not None and not where:
-        withheld = f"ConsentGrant:{fact.id}.givenByCarer"
     return ConsentGrant(
         id=strawberry.ID(fact.id),
         child_id=strawberry.ID(record.child_id),
@@ -107,8 +76,7 @@ def shape_consent(ctx: RequestContext, record: ConsentRecord, where: Decision) -
         recorded_on=fact.recorded_on,
         expires_on=fact.expires_on,
         withdrawn_on=record.withdrawn_on,
-        _carer=_carer(record.carer, True) if record.carer is not None and where else None,
-        _carer_withheld=withheld,
+        _carer=shaping.carer(ctx, viewer, child, record.carer) if record.carer else None,
     )
 
 
@@ -190,9 +158,8 @@ async def resolve_consents(info: Info[Any, Any], child_id: str) -> list[ConsentG
     if context is None:
         raise NotFound(CHILD_NOT_FOUND)
     viewer = authorise(ctx, context, "Query.consents")
-    where = shielding.whereabouts(viewer, context.child, ctx.now)
     return [
-        shape_consent(ctx, record, where)
+        shape_consent(ctx, viewer, context.child, record)
         for record in context.records
         if _visible(ctx, viewer, context, record)
     ]
@@ -329,7 +296,7 @@ async def _record(
         raise mutation.conflict() from exc
     viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
     ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
-    return shape_consent(ctx, record, shielding.whereabouts(viewer, context.child, ctx.now))
+    return shape_consent(ctx, viewer, context.child, record)
 
 
 async def record_consent(info: Info[Any, Any], input: RecordConsentInput) -> ConsentGrant:
@@ -429,4 +396,4 @@ async def withdraw_consent(info: Info[Any, Any], grant_id: str, reason: str | No
     ctx.audit.child(context.child.id)
     viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
     ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
-    return shape_consent(ctx, record, shielding.whereabouts(viewer, context.child, ctx.now))
+    return shape_consent(ctx, viewer, context.child, record)

@@ -16,6 +16,7 @@ import orjson
 import strawberry
 from strawberry.types import Info
 
+from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.ingest import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunked
@@ -34,7 +35,7 @@ from api.schema.ingest import (
 )
 from graph import match_review as reviews
 from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
-from policies import matching, shielding
+from policies import disclosure, matching
 from policies.facts import AddressFact
 from policies.retention import admissible_new_child
 
@@ -122,7 +123,8 @@ def _incoming(review: reviews.ReviewFacts, today: Any) -> ChildPayload | None:
 
 
 def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchReview:
-    """R4 for every candidate, and for the incoming address if it could locate one of them."""
+    """Each candidate as the index view would show them (R4, policies.disclosure); the
+    incoming address too is withheld when it could locate a candidate the viewer may not."""
     viewer, now, audit = ctx.viewer, ctx.now, ctx.audit
     payload = _incoming(review, ctx.today)
     candidates = []
@@ -130,8 +132,9 @@ def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchRevi
     for candidate in review.candidates:
         child = candidate.child
         audit.child(child.id)
-        where = shielding.whereabouts(viewer, child, now)
-        if child.shielded and not where.allowed:
+        where = disclosure.decide(viewer, disclosure.LocalAuthority(), child, now)
+        home = disclosure.decide(viewer, disclosure.HomeAddress(), child, now)
+        if not where or not home:
             incoming_address_allowed = False
         incoming_nhs = payload.nhs_number if payload else None
         same_nhs = (
@@ -150,9 +153,9 @@ def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchRevi
                 archived=child.archived_on is not None,
                 same_nhs_number=same_nhs,
                 _local_authority=child.local_authority,
-                _local_authority_guard=Guard(where.allowed, f"Child:{child.id}.localAuthority"),
-                _address=_address(child.address),
-                _guard=Guard(where.allowed, f"Child:{child.id}.address"),
+                _local_authority_guard=Guard.of(where, f"Child:{child.id}.localAuthority"),
+                _address=shaping.address(child.address),
+                _guard=Guard.of(home, f"Child:{child.id}.address"),
             )
         )
     if payload is not None:
@@ -217,12 +220,18 @@ async def resolve_match_review(
         raise BadUserInput("id must be a match review id", field="id")
     hidden = NotFound("no pending match review with that id is yours to resolve")
     review = await reviews.fetch_review(ctx.graph, review_id)
-    if review is None or review.status != "PENDING":
+    if review is None:
         raise hidden
     candidates = [c.child for c in review.candidates]
-    if not matching.review_concerns_viewer(ctx.viewer, review.local_authority, candidates):
-        ctx.audit.deny(f"MatchReview:{review_id}: another local authority's review")
+    if review.status != "PENDING" or not matching.review_concerns_viewer(
+        ctx.viewer, review.local_authority, candidates
+    ):
+        ctx.audit.deny(f"MatchReview:{review_id}: not a pending review of yours")
+        for child in candidates:
+            ctx.audit.deny(f"Child:{child.id}: in a review not yours to resolve")
         raise hidden
+    for child in candidates:
+        ctx.audit.child(child.id)
     payload = _incoming(review, ctx.today)
     if payload is None:
         raise BadUserInput("the held record can no longer be read; ask the source to resend it")

@@ -3,24 +3,26 @@
 Two round trips whatever the size of the family: the raw neighbourhood
 (graph.network), then every candidate child's facts at once (load_children). Policy
 decides which links may be followed (policies.network, R4); the children reached are
-shaped by shape_child exactly as `child(id:)` shapes them, which also names each one
+shaped by api/shaping.py exactly as `child(id:)` shapes them, which also names each one
 in the audit event; the reason goes into the event beside the X-Purpose header.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
-from api.resolvers.child import MAX_ID, load_children, shape_child
+from api.resolvers.child import MAX_ID, load_children
 from api.schema.child import Child
 from api.schema.network import InvolvementNetwork, NetworkLink
 from graph import network as network_graph
-from policies import network, shielding, visibility
+from policies import disclosure, network, visibility
 from policies.facts import ChildFacts
 from policies.viewer import Viewer
 
@@ -53,14 +55,29 @@ def _identifier(value: strawberry.ID, name: str) -> str:
 def _findable(
     ctx: RequestContext, viewer: Viewer, facts: list[ChildFacts]
 ) -> dict[str, ChildFacts]:
-    """R2/R16 as for a direct lookup: archived records are not part of any network."""
-    return {f.id: f for f in facts if visibility.may_find(viewer, f, ctx.today, by_search=False)}
+    """R2/R16 as for a direct lookup: archived records are not part of any network.
+    Every child read is named in the audit event, shown or not (R14)."""
+    shown = {}
+    for f in facts:
+        if visibility.may_find(viewer, f, ctx.today, by_search=False):
+            shown[f.id] = f
+        else:
+            ctx.audit.deny(f"Child:{f.id}: not found")
+    return shown
+
+
+def _unreached(ctx: RequestContext, facts: dict[str, ChildFacts], shown: Iterable[str]) -> None:
+    """Children read as candidates but not part of the answer (a link not followed)."""
+    for child_id in facts.keys() - set(shown):
+        ctx.audit.deny(f"Child:{child_id}: not in the network shown")
 
 
 def _withheld(ctx: RequestContext, viewer: Viewer, facts: dict[str, ChildFacts]) -> frozenset[str]:
     """The children whose whereabouts R4 withholds from this viewer."""
     return frozenset(
-        child_id for child_id, f in facts.items() if not shielding.whereabouts(viewer, f, ctx.now)
+        child_id
+        for child_id, f in facts.items()
+        if not disclosure.decide(viewer, disclosure.Whereabouts(), f, ctx.now)
     )
 
 
@@ -104,7 +121,8 @@ async def resolve_involvement_network(
     for refused in traced.withheld:
         ctx.audit.deny(f"NetworkLink:{refused.a}-{refused.kind}-{refused.b}")
     order = sorted(traced.distance, key=lambda c: (traced.distance[c], c))
-    children = [shape_child(ctx, viewer, facts[c]) for c in order]
+    _unreached(ctx, facts, order)
+    children = [shaping.child(ctx, viewer, facts[c]) for c in order]
     links = [
         NetworkLink(
             from_=strawberry.ID(link.source),
@@ -158,7 +176,8 @@ async def resolve_carer_network(
                 via=strawberry.ID(tie.via) if tie.via else None,
             )
         )
-    children = [shape_child(ctx, viewer, facts[c]) for c in shown]
+    _unreached(ctx, facts, shown)
+    children = [shaping.child(ctx, viewer, facts[c]) for c in shown]
     return InvolvementNetwork(
         children=children,
         links=links + _involved_with(children),

@@ -13,13 +13,13 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
-from api.resolvers.child import index_view, practitioner_view
+from api.resolvers.child import index_view
 from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID
 from api.schema.child import Child
-from api.schema.guard import OPEN
 from api.schema.overrides import (
     AccessOverride,
     OverrideGround,
@@ -60,7 +60,7 @@ def _override(ctx: RequestContext, record: override_graph.OverrideRecord) -> Acc
         ground=OverrideGround(record.ground),
         justification=record.justification,
         # The recorder's own work details: nothing of the child's whereabouts.
-        recorded_by=practitioner_view(record.recorded_by, OPEN),
+        recorded_by=shaping.own_practitioner(record.recorded_by),
         recorded_at=record.recorded_at,
         expires_at=record.expires_at,
         lifts_shielding=record.lifts_shielding,
@@ -217,7 +217,7 @@ async def record_sharing_decision(
         with_consent=record.with_consent,
         recipient=record.recipient,
         reason=record.reason,
-        recorded_by=practitioner_view(record.recorded_by, OPEN),
+        recorded_by=shaping.own_practitioner(record.recorded_by),
         recorded_at=record.recorded_at,
     )
 

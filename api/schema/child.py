@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from api.schema.enums import AssessmentStatus, Gender, ServiceKind
+from api.schema.enums import AssessmentStatus, Gender, PractitionerAvailability, ServiceKind
 from api.schema.guard import OPEN, Guard
 
 if TYPE_CHECKING:
@@ -109,6 +109,31 @@ class Involvement:
     active: bool = strawberry.field(description="True until the involvement has ended.")
     is_lead_professional: bool
     source: str = strawberry.field(description="The source system that reported it.")
+    practitioner_availability: PractitionerAvailability | None = strawberry.field(
+        description=(
+            "Whether the practitioner can be contacted directly, as their service's system "
+            "reports it (R17). Null for a service-level involvement."
+        )
+    )
+    contact_note: str | None = strawberry.field(
+        description=(
+            "Why `contact` is the service's rather than the practitioner's: they have left "
+            "the service, or are unavailable until a date (R17). Null otherwise."
+        )
+    )
+    _contact: strawberry.Private[Contact | None] = None
+    _contact_guard: strawberry.Private[Guard] = OPEN
+
+    @strawberry.field(
+        description=(
+            "Whom to contact about this involvement: the practitioner's own details, or "
+            "their service's when the practitioner has left or is unavailable (R17; "
+            "`contactNote` says which). Null when policy withholds contacts (R4). Every "
+            "reveal is audited."
+        )
+    )
+    def contact(self, info: Info[Any, Any]) -> Contact | None:
+        return self._contact_guard.reveal(info, self._contact)
 
 
 @strawberry.type(

@@ -107,7 +107,6 @@ class ConsentGrant:
     )
     withdrawn_on: datetime | None
     _carer: strawberry.Private[Carer | None] = None
-    _carer_withheld: strawberry.Private[str | None] = None
 
     @strawberry.field(
         description=(
@@ -115,10 +114,7 @@ class ConsentGrant:
             "shielded (R4): carers of a shielded child are never shown."
         )
     )
-    def given_by_carer(self, info: Info[Any, Any]) -> Carer | None:
-        if self._carer_withheld is not None:
-            info.context.audit.deny(self._carer_withheld)
-            return None
+    def given_by_carer(self) -> Carer | None:
         return self._carer
 
 

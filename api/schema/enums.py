@@ -59,6 +59,18 @@ class AssessmentStatus(Enum):
     TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
 
 
+@strawberry.enum(
+    description=(
+        "Whether a practitioner can be contacted directly (R17): their service's system "
+        "marks them UNAVAILABLE until a date, or as having LEFT the service."
+    )
+)
+class PractitionerAvailability(Enum):
+    AVAILABLE = "AVAILABLE"
+    UNAVAILABLE = "UNAVAILABLE"
+    LEFT = "LEFT"
+
+
 def service_kind(value: str) -> ServiceKind:
     try:
         return ServiceKind(value)

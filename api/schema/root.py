@@ -43,7 +43,13 @@ class IndexQuery:
     )
     audit_trail: list[AuditEvent] = strawberry.field(
         resolver=resolve_audit_trail,
-        description="Audit events that concern a child, newest first (AUDITOR, INDEX_ADMIN).",
+        description=(
+            "Audit events that concern a child, newest first (R14). AUDITOR reads any "
+            "child's trail as written; INDEX_ADMIN only a child of their own local authority, "
+            "shaped like any read (R4, R6): events and entries that would show what is "
+            "withheld from you are left out, and other children an event named are not "
+            "listed. Needs X-Purpose, and is itself audited."
+        ),
     )
 
 

@@ -46,8 +46,40 @@ VIEWERS = [
     ),
     ("nurse", dict(roles=[Role.PRACTITIONER], practitioner_id="p-nurse", local_authority="NBR")),
     ("admin NBR", dict(roles=[Role.INDEX_ADMIN], local_authority="NBR")),
+    ("admin EVL", dict(roles=[Role.INDEX_ADMIN], local_authority="EVL")),
+    ("sam's teacher", dict(roles=[Role.PRACTITIONER], practitioner_id="p-eastvale")),
+    ("lead", dict(roles=[Role.SAFEGUARDING_LEAD], local_authority="NBR", subject="lead-fast")),
     ("analyst", dict(roles=[Role.ANALYST])),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def new_cases(sync_driver):
+    """What the disclosure decision point added, on the data both paths read: a CAF held
+    from the clinic (R7), a practitioner unavailable until next week (R17), and a shield
+    lift running for the lead (R4, R9)."""
+    sync_driver.execute_query(
+        """
+        MATCH (h:Child {id: 'c-hannah'}), (n:Practitioner {id: 'p-nurse'}),
+              (s:Child {id: 'c-sam'}), (lee:Practitioner {id: 'p-lee'})
+        CREATE (a:Assessment {id: 'a-fast-clinic', status: 'OPEN', startedOn: date()})
+        CREATE (a)-[:ABOUT]->(h), (n)-[:HOLDS]->(a)
+        CREATE (o:AccessOverride {id: 'o-fast-lift', ground: 'SIGNIFICANT_HARM_SUSPECTED',
+          justification: 'Strategy discussion needs the household composition now',
+          recordedAt: datetime() - duration('PT5M'), expiresAt: datetime() + duration('P3D'),
+          liftsShielding: true, recordedBySubject: 'lead-fast'})
+        CREATE (o)-[:FOR]->(s)
+        SET lee.availability = 'UNAVAILABLE', lee.availableFrom = date() + duration('P7D')
+        """
+    )
+    yield
+    sync_driver.execute_query(
+        """
+        MATCH (x) WHERE x.id IN ['a-fast-clinic', 'o-fast-lift'] DETACH DELETE x
+        WITH count(*) AS gone
+        MATCH (lee:Practitioner {id: 'p-lee'}) REMOVE lee.availability, lee.availableFrom
+        """
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,338 @@
+"""Facts in, GraphQL objects out: the one place a child's guarded items become fields.
+
+Every builder here asks `policies.disclosure.decide` about each guarded item it could
+show and builds only what is allowed; what is withheld is null or an empty list, never
+a placeholder. The decisions travel with the values as `Guard`s, so a field that is
+selected is recorded in the request's audit collector as disclosed or withheld (R14),
+with the override it rests on (R9). Resolvers fetch facts and call these builders;
+they never decide, and they never build a child's guarded types themselves. The fast
+path (api/fastpath.py) runs the same resolvers, so it shapes through here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from api.schema.child import (
+    Address,
+    AssessmentSummary,
+    Carer,
+    Child,
+    Contact,
+    Involvement,
+    Practitioner,
+    Service,
+)
+from api.schema.enums import AssessmentStatus, PractitionerAvailability, gender, service_kind
+from api.schema.guard import OPEN, Guard
+from policies import disclosure as d
+from policies.decision import Decision, Rule
+from policies.facts import (
+    AddressFact,
+    CarerFact,
+    ChildFacts,
+    ContactFact,
+    InvolvementFact,
+    PractitionerFact,
+    ServiceFact,
+)
+from policies.viewer import Viewer
+
+if TYPE_CHECKING:
+    from api.audit import AuditCollector
+    from api.context import RequestContext
+    from api.schema.assessment import Assessment
+    from graph.assessments import AssessmentContent
+
+__all__ = [
+    "address",
+    "assessment",
+    "carer",
+    "child",
+    "contact",
+    "own_practitioner",
+    "practitioner",
+]
+
+
+def address(fact: AddressFact | None) -> Address | None:
+    if fact is None:
+        return None
+    return Address(line1=fact.line1, line2=fact.line2, town=fact.town, postcode=fact.postcode)
+
+
+def contact(fact: ContactFact | None) -> Contact | None:
+    if fact is None:
+        return None
+    return Contact(phone=fact.phone, email=fact.email, address=address(fact.address))
+
+
+class _Asker:
+    """One child, one viewer, one moment: asks the decision point and notes overrides."""
+
+    __slots__ = ("audit", "child", "now", "viewer")
+
+    def __init__(self, ctx: RequestContext, viewer: Viewer, child: ChildFacts) -> None:
+        self.viewer = viewer
+        self.child = child
+        self.now = ctx.now
+        self.audit: AuditCollector = ctx.audit
+
+    def __call__(self, item: d.Item) -> Decision:
+        return d.decide(self.viewer, item, self.child, self.now)
+
+    def used(self, decision: Decision) -> None:
+        """An item is in the answer because of this decision: name its override (R9)."""
+        if decision.allowed and decision.override_id is not None:
+            self.audit.override(decision.override_id)
+
+    def service(self, fact: ServiceFact, item: str) -> Service:
+        return _service(fact, Guard.of(self(d.ServiceContact(fact)), item))
+
+    def practitioner(self, fact: PractitionerFact, item: str) -> Practitioner:
+        return _practitioner(
+            fact,
+            Guard.of(self(d.PractitionerContact(fact)), item),
+            self.service(fact.service, f"{item}.service") if fact.service else None,
+        )
+
+
+def _service(fact: ServiceFact, guard: Guard) -> Service:
+    return Service(
+        id=strawberry.ID(fact.id),
+        name=fact.name,
+        kind=service_kind(fact.kind),
+        sensitive=fact.is_sensitive,
+        local_authority=fact.local_authority,
+        _contact=contact(fact.contact),
+        _guard=guard,
+    )
+
+
+def _practitioner(fact: PractitionerFact, guard: Guard, service: Service | None) -> Practitioner:
+    return Practitioner(
+        id=strawberry.ID(fact.id),
+        name=fact.name,
+        job_title=fact.job_title,
+        service=service,
+        _contact=contact(fact.contact),
+        _guard=guard,
+    )
+
+
+def own_practitioner(fact: PractitionerFact) -> Practitioner:
+    """A practitioner outside any child's record (`me`, an override's recorder): their own
+    work details say nothing of a child, so nothing is guarded."""
+    return _practitioner(fact, OPEN, _service(fact.service, OPEN) if fact.service else None)
+
+
+def practitioner(
+    ctx: RequestContext, viewer: Viewer, child: ChildFacts, fact: PractitionerFact, item: str
+) -> Practitioner:
+    """A practitioner shown on a child's record or CAF: contacts under R4 and R17."""
+    return _Asker(ctx, viewer, child).practitioner(fact, item)
+
+
+def carer(ctx: RequestContext, viewer: Viewer, child: ChildFacts, fact: CarerFact) -> Carer | None:
+    """One carer of the child (a consent given by them, say), or None when R4 withholds
+    who the child's carers are."""
+    ask = _Asker(ctx, viewer, child)
+    shown = ask(d.Carers())
+    if not shown:
+        ctx.audit.deny(f"Carer:{fact.id}")
+        return None
+    ask.used(shown)
+    return _carer(fact, Guard.of(ask(d.CarerContact(fact)), f"Carer:{fact.id}.contact"))
+
+
+def _carer(fact: CarerFact, guard: Guard) -> Carer:
+    return Carer(
+        id=strawberry.ID(fact.id),
+        name=fact.name,
+        relationship=fact.relationship,
+        parental_responsibility=fact.parental_responsibility,
+        lives_with_child=fact.lives_with_child,
+        _contact=contact(fact.contact),
+        _guard=guard,
+    )
+
+
+def _involvement(ask: _Asker, fact: InvolvementFact) -> Involvement:
+    item = f"Involvement:{fact.id}.contact"
+    who = fact.practitioner
+    reach: Contact | None
+    note = None
+    if who is None:
+        reach, guard = (
+            contact(fact.service.contact),
+            Guard.of(ask(d.ServiceContact(fact.service)), item),
+        )
+    else:
+        own = ask(d.PractitionerContact(who))
+        if not own and own.rule is Rule.R17:
+            reach = contact(fact.service.contact)
+            guard = Guard.of(ask(d.ServiceContact(fact.service)), item)
+            note = f"{who.name} {_absence(who)}: contact {fact.service.name} instead (R17)."
+        else:
+            reach, guard = contact(who.contact), Guard.of(own, item)
+    return Involvement(
+        id=strawberry.ID(fact.id),
+        service=ask.service(fact.service, item),
+        practitioner=ask.practitioner(who, item) if who else None,
+        started_on=fact.started_on,
+        ended_on=fact.ended_on,
+        active=fact.ended_on is None or fact.ended_on > ask.now.date(),
+        is_lead_professional=fact.is_lead_professional,
+        source=fact.source,
+        practitioner_availability=_availability(who) if who else None,
+        contact_note=note,
+        _contact=reach,
+        _contact_guard=guard,
+    )
+
+
+def _availability(fact: PractitionerFact) -> PractitionerAvailability:
+    try:
+        return PractitionerAvailability(fact.availability)
+    except ValueError:
+        return PractitionerAvailability.AVAILABLE
+
+
+def _absence(fact: PractitionerFact) -> str:
+    if fact.availability == "LEFT":
+        return "has left the service"
+    if fact.available_from is not None:
+        return f"is unavailable until {fact.available_from.isoformat()}"
+    return "is unavailable"
+
+
+def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
+    """The index view of one child (R3 to R7, R17), as this viewer may see it."""
+    audit = ctx.audit
+    audit.child(facts.id)
+    ask = _Asker(ctx, viewer, facts)
+
+    involvements = []
+    hidden_by_shield = False
+    for fact in facts.involvements:
+        seen = ask(d.Involvement(fact))
+        if not seen:
+            if seen.rule is Rule.R4:
+                hidden_by_shield = True
+            elif fact.service.is_sensitive and seen.rule is Rule.R6:
+                # R6: omitted entirely from the answer; the audit says it was withheld.
+                audit.deny(f"Involvement:{fact.id}")
+            continue
+        ask.used(seen)
+        if fact.service.is_sensitive:
+            audit.disclose(f"Involvement:{fact.id}")
+        involvements.append(_involvement(ask, fact))
+    if hidden_by_shield:
+        audit.deny(f"Child:{facts.id}.involvements")
+
+    lead = None
+    if facts.lead_professional is not None:
+        seen = ask(d.LeadProfessional(facts.lead_professional))
+        if seen:
+            ask.used(seen)
+            lead = ask.practitioner(
+                facts.lead_professional, f"Child:{facts.id}.leadProfessional.contact"
+            )
+        else:
+            audit.deny(f"Child:{facts.id}.leadProfessional")
+
+    summaries = []
+    for summary in facts.assessments:
+        seen = ask(d.AssessmentSummary(summary))
+        if not seen:
+            audit.deny(f"Assessment:{summary.id}.holder")
+            continue
+        ask.used(seen)
+        summaries.append(
+            AssessmentSummary(
+                id=strawberry.ID(summary.id),
+                status=AssessmentStatus(summary.status),
+                started_on=summary.started_on,
+                holder=ask.practitioner(summary.holder, f"Assessment:{summary.id}.holder.contact"),
+            )
+        )
+
+    carers_seen = ask(d.Carers())
+    carers = (
+        [_carer(k, Guard.of(ask(d.CarerContact(k)), f"Carer:{k.id}.contact")) for k in facts.carers]
+        if carers_seen
+        else []
+    )
+    return Child(
+        id=strawberry.ID(facts.id),
+        given_name=facts.given_name,
+        family_name=facts.family_name,
+        date_of_birth=facts.date_of_birth,
+        gender=gender(facts.gender),
+        shielded=facts.shielded,
+        shielding_contact=contact(facts.shielding_contact) if facts.shielded else None,
+        involvements=involvements,
+        lead_professional=lead,
+        has_common_assessment=_any_allowed(ask, (d.AssessmentExists(s) for s in facts.assessments)),
+        common_assessments=summaries,
+        _address=address(facts.address),
+        _address_guard=Guard.of(ask(d.HomeAddress()), f"Child:{facts.id}.address"),
+        _carers=carers,
+        _carers_guard=Guard.of(carers_seen, f"Child:{facts.id}.carers"),
+    )
+
+
+def _any_allowed(ask: _Asker, items: Iterable[d.Item]) -> bool:
+    return any(ask(item).allowed for item in items)
+
+
+def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> Assessment:
+    """The CAF itself, for a viewer R7 lets read it. Its practitioners' contacts are asked
+    about like anywhere else on the child's record: R4 (a shielded child's team is reached
+    through the index team, unless the viewer's shield lift is running) and R17."""
+    from api.schema.assessment import (
+        Assessment,
+        AssessmentDomain,
+        AssessmentNeed,
+        DeliveryAction,
+    )
+
+    item = f"Assessment:{content.id}.contacts"
+    if content.child is None:  # built without its child: nothing to decide on, so withhold
+
+        def person(fact: PractitionerFact) -> Practitioner:
+            return _practitioner(fact, Guard(False, item), None)
+    else:
+        ask = _Asker(ctx, viewer, content.child)
+
+        def person(fact: PractitionerFact) -> Practitioner:
+            return ask.practitioner(fact, item)
+
+    return Assessment(
+        id=strawberry.ID(content.id),
+        status=AssessmentStatus(content.status),
+        started_on=content.started_on,
+        closed_on=content.closed_on,
+        holder=person(content.holder),
+        needs=[
+            AssessmentNeed(domain=AssessmentDomain(n.domain), element=n.element, summary=n.summary)
+            for n in content.needs
+        ],
+        strengths=list(content.strengths),
+        actions=[
+            DeliveryAction(
+                id=strawberry.ID(a.id),
+                description=a.description,
+                owner=person(a.owner) if a.owner else None,
+                due_on=a.due_on,
+                done_on=a.done_on,
+            )
+            for a in content.actions
+        ],
+        team_around_the_child=[person(p) for p in content.team],
+        next_review_on=content.next_review_on,
+        close_reason=content.close_reason,
+    )

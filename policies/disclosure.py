@@ -1,0 +1,317 @@
+"""The one decision point: may this viewer see this guarded item of this child?
+
+Everything about a child beyond the core record (R3) is a guarded item: the address,
+the carers and how to reach them, every involvement and each part of it, the lead
+professional, each CAF summary and its holder, every contact detail, each entry of the
+audit trail. `decide` answers for every one of them, and nothing else in the code
+decides what a caller sees of a child: the shaping step in `api/shaping.py` asks here
+for each item it could show and builds only what is allowed. A new guarded item is a
+new `Item` case here and a line in the table test, not a guard at a call site.
+
+The order of the questions is the order of the rules' strength:
+
+1. R4, whereabouts. A shielded child shows only id, names, date of birth, gender, the
+   CAF indicator, `shielded` and `shieldingContact`. Everything that says where the
+   child lives, learns or is seen is withheld: address, carers, every involvement and
+   every part of it, the lead professional, the CAF summaries and their holders. Only
+   INDEX_ADMIN of the child's own local authority, or a SAFEGUARDING_LEAD in the first
+   hour of their own override (R9), sees them.
+2. R5 and R6, the involvement's window and its service's sensitivity.
+3. R7, a CAF whose holder works for a sensitive service R6 hides is not there at all.
+4. R17, a practitioner who has left or is unavailable is reached through their service.
+
+Each `Decision` names its rule and, where an override made the difference, the
+override's id, which the audit event records (R9, R14).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from policies import shielding, visibility
+from policies.decision import Decision, Rule, allow, deny
+from policies.facts import (
+    AssessmentSummaryFact,
+    CarerFact,
+    ChildFacts,
+    InvolvementFact,
+    PractitionerFact,
+    ServiceFact,
+)
+from policies.viewer import Role, Viewer
+
+__all__ = [
+    "AssessmentExists",
+    "AssessmentSummary",
+    "AuditActor",
+    "AuditEntry",
+    "CarerContact",
+    "Carers",
+    "HomeAddress",
+    "Involvement",
+    "Item",
+    "LeadProfessional",
+    "LocalAuthority",
+    "PractitionerContact",
+    "ServiceContact",
+    "Whereabouts",
+    "available",
+    "decide",
+]
+
+
+# --- The items -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Whereabouts:
+    """Anything that says where the child lives, learns or is seen, taken together: what
+    a network link to the child would carry (R4, R12)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeAddress:
+    """The child's own address (R4, and R4's household rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Carers:
+    """Who the child's parents and carers are: names, relationships (R4)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAuthority:
+    """The child's own local authority, where a type shows it (match reviews; R4)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarerContact:
+    """How to reach one carer (R4, and R4's household rule for carers)."""
+
+    carer: CarerFact
+
+
+@dataclass(frozen=True, slots=True)
+class Involvement:
+    """That this involvement exists, with its service, practitioner and dates (R4-R6)."""
+
+    involvement: InvolvementFact
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContact:
+    """A service's contact details, shown on the child's record (R4)."""
+
+    service: ServiceFact
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerContact:
+    """A practitioner's own contact details, shown on the child's record (R4, R17)."""
+
+    practitioner: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
+class LeadProfessional:
+    """Who the lead professional is (R4; R6 for one from a sensitive service)."""
+
+    practitioner: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentSummary:
+    """A CAF's existence, status and holder in the index view (R4, R7)."""
+
+    summary: AssessmentSummaryFact
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentExists:
+    """Whether a CAF counts towards `hasCommonAssessment` (R7; R4 allows the indicator)."""
+
+    summary: AssessmentSummaryFact
+
+
+@dataclass(frozen=True, slots=True)
+class AuditActor:
+    """Who made an audit event, by the services they work for (R14 with R6)."""
+
+    services: tuple[ServiceFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One `disclosed` or `denied` entry of an audit event, e.g. "Involvement:i-1.contact"."""
+
+    entry: str
+
+
+Item = (
+    Whereabouts
+    | HomeAddress
+    | Carers
+    | LocalAuthority
+    | CarerContact
+    | Involvement
+    | ServiceContact
+    | PractitionerContact
+    | LeadProfessional
+    | AssessmentSummary
+    | AssessmentExists
+    | AuditActor
+    | AuditEntry
+)
+
+
+# --- The decision ------------------------------------------------------------------------
+
+
+def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Decision:
+    """May `viewer` see `item` of `child` at `now`? The only place this is decided."""
+    today = now.date()
+    match item:
+        case HomeAddress():
+            return shielding.home_address(viewer, child, now)
+        case Whereabouts() | Carers() | LocalAuthority() | ServiceContact():
+            return shielding.whereabouts(viewer, child, now)
+        case CarerContact(carer):
+            return shielding.carer_contact(viewer, child, carer, now)
+        case Involvement(involvement):
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now),
+                visibility.involvement_visible(viewer, child, involvement, today, now),
+            )
+        case PractitionerContact(practitioner):
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now), available(practitioner, today)
+            )
+        case LeadProfessional(practitioner):
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now),
+                visibility.practitioner_visible(viewer, child, practitioner, today, now),
+            )
+        case AssessmentSummary(summary):
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now),
+                _assessment_there(viewer, child, summary, now),
+            )
+        case AssessmentExists(summary):
+            return _assessment_there(viewer, child, summary, now)
+        case AuditActor(services):
+            return _audit_actor(viewer, child, services, now)
+        case AuditEntry(entry):
+            return _audit_entry(viewer, child, entry, now)
+
+
+def _first_denial(*decisions: Decision) -> Decision:
+    """All must allow. The answer is the first denial, or the allowance that rests on an
+    override (so the audit event names it), or else the last allowance."""
+    chosen = decisions[-1]
+    for decision in decisions:
+        if not decision:
+            return decision
+        if decision.override_id is not None:
+            chosen = decision
+    return chosen
+
+
+def _assessment_there(
+    viewer: Viewer, child: ChildFacts, summary: AssessmentSummaryFact, now: datetime
+) -> Decision:
+    """R7: a CAF held from a sensitive service that R6 hides is, for this viewer, not there."""
+    seen = visibility.practitioner_visible(viewer, child, summary.holder, now.date(), now)
+    if not seen:
+        return deny(f"R7: the CAF's holder works for a sensitive service ({seen.reason})", Rule.R7)
+    return seen
+
+
+def available(practitioner: PractitionerFact, today: date) -> Decision:
+    """R17: a practitioner who has left their service, or is unavailable until a later
+    date, is not to be contacted directly; their service is, instead."""
+    if practitioner.availability == "LEFT":
+        return deny("R17: the practitioner has left their service", Rule.R17)
+    if practitioner.availability == "UNAVAILABLE" and (
+        practitioner.available_from is None or practitioner.available_from > today
+    ):
+        return deny("R17: the practitioner is unavailable", Rule.R17)
+    return allow("R17: the practitioner is available", Rule.R17)
+
+
+# --- The audit trail (R14) -------------------------------------------------------------
+
+#: "Involvement:i-1.contact", "Child:c-1.address", "Child:c-1: not found".
+_ENTRY = re.compile(r"^(?P<kind>[A-Z][A-Za-z]*):(?P<id>[^.:\s]+)(?:\.(?P<part>[A-Za-z]+))?")
+
+
+def _audit_actor(
+    viewer: Viewer, child: ChildFacts, services: tuple[ServiceFact, ...], now: datetime
+) -> Decision:
+    """An event made by a practitioner of a sensitive service says the child goes there:
+    for anyone but AUDITOR it shows only if R6 would show that service's involvement."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR reads the whole trail", Rule.R14)
+    for service in services:
+        seen = visibility.sensitive_service_visible(viewer, child, service, now.date(), now)
+        if not seen:
+            return deny(f"R14/R6: made from a sensitive service ({seen.reason})", Rule.R6)
+    return allow("R14: the event's author says nothing R6 withholds", Rule.R14)
+
+
+def _audit_entry(viewer: Viewer, child: ChildFacts, entry: str, now: datetime) -> Decision:
+    """R14: an entry of the trail shows, to anyone but AUDITOR, only what the item it names
+    would show to them on the child's own record. An entry this cannot attribute to an
+    item of this child is withheld: the trail fails closed."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR reads the whole trail", Rule.R14)
+    kind = entry.partition(":")[0]
+    if kind.startswith(("Query.", "Mutation.")) or (kind and kind[0].islower()):
+        # A refusal of the request itself ("Query.child: R2: ..."): it says what the
+        # caller was not allowed, nothing of the child.
+        return allow("R14: a request-level entry", Rule.R14)
+    withheld = deny("R14: the entry names an item withheld from you", Rule.R14)
+    named = _ENTRY.match(entry)
+    if named is None:
+        return withheld
+    ident, part = named["id"], named["part"] or ""
+    match kind:
+        case "Child":
+            if ident != child.id:
+                return withheld
+            return _child_part(viewer, child, part, now)
+        case "Involvement":
+            found = next((i for i in child.involvements if i.id == ident), None)
+            if found is None:
+                return withheld
+            decision = decide(viewer, Involvement(found), child, now)
+            if decision and part == "contact" and found.practitioner is not None:
+                return decide(viewer, PractitionerContact(found.practitioner), child, now)
+            return decision
+        case "Carer":
+            carer = next((k for k in child.carers if k.id == ident), None)
+            if carer is None:
+                return withheld
+            return _first_denial(
+                decide(viewer, Carers(), child, now),
+                decide(viewer, CarerContact(carer), child, now),
+            )
+        case "Assessment":
+            summary = next((a for a in child.assessments if a.id == ident), None)
+            if summary is None:
+                return withheld
+            return decide(viewer, AssessmentSummary(summary), child, now)
+    return withheld
+
+
+def _child_part(viewer: Viewer, child: ChildFacts, head: str, now: datetime) -> Decision:
+    if head == "":
+        return allow("R3: the core record", Rule.R3)
+    if head == "address":
+        return decide(viewer, HomeAddress(), child, now)
+    if head in ("carers", "involvements", "localAuthority"):
+        return decide(viewer, Carers(), child, now)
+    if head == "leadProfessional" and child.lead_professional is not None:
+        return decide(viewer, LeadProfessional(child.lead_professional), child, now)
+    return deny("R14: the entry names an item withheld from you", Rule.R14)
