@@ -3,7 +3,7 @@
 A SAFEGUARDING_LEAD may ask for a child's involvement network: the children linked
 to them by a shared carer or a shared address, to depth 3 at most, with a mandatory
 reason, and who is working with each of them. Every child in the answer is shown
-under R4 to R7 exactly as if looked up directly (api.resolvers.child.shape_child),
+under R4 to R7 exactly as if looked up directly (api/shaping.py, policies.disclosure),
 and every one is named in the request's audit event with the reason (R14).
 
 R13 says no type leads from a carer to other children. `carerNetwork` ("which other

@@ -28,7 +28,7 @@ from graph.consent import ChildContext
 from graph.idempotency import IdempotencyConflict
 from policies import assessments as assessment_policy
 from policies import consent as consent_policy
-from policies import visibility
+from policies import disclosure, visibility
 from policies.viewer import Role, Viewer
 
 if TYPE_CHECKING:
@@ -556,8 +556,13 @@ async def appoint_lead_professional(
         if decision.override_id is not None:
             ctx.audit.override(decision.override_id)
         # R6: accepting a practitioner whose only tie to the child is a sensitive
-        # involvement the appointer may not see would confirm that involvement.
-        involvement_visible = facts.involved and (
+        # involvement the appointer may not see would confirm that involvement; R4: for
+        # a shielded child, accepting one and refusing another would say who works with
+        # him, which is where he is. Only the CAF's own team can then be named.
+        involvement_visible = (
+            facts.involved
+            and bool(disclosure.decide(viewer, disclosure.Whereabouts(), context.child, ctx.now))
+        ) and (
             facts.service is None
             or bool(
                 visibility.sensitive_service_visible(

@@ -67,7 +67,9 @@ class Practitioner:
 
     @strawberry.field(
         description=(
-            "Direct contact details. Null when the child is shielded (R4). Every reveal is audited."
+            "Direct contact details. Null when the child is shielded (R4), and when their "
+            "service reports them as having left or unavailable (R17): use the involvement's "
+            "contact instead. Every reveal is audited."
         )
     )
     def contact(self, info: Info[Any, Any]) -> Contact | None:
@@ -164,8 +166,12 @@ class Child:
     shielded: bool = strawberry.field(
         description=(
             "True when someone could cause the child or a parent significant harm if their "
-            "whereabouts became known (R4). Address, carers and contact details are then "
-            "withheld; ask the shieldingContact instead."
+            "whereabouts became known (R4). The record then shows only id, names, date of "
+            "birth, gender, hasCommonAssessment and shieldingContact: address, carers, "
+            "involvements, the lead professional and the CAF summaries are withheld (null "
+            "or empty) unless you are the index team of the child's own local authority or "
+            "a safeguarding lead inside the first hour of your override. Ask the "
+            "shieldingContact instead."
         )
     )
     shielding_contact: Contact | None = strawberry.field(
@@ -174,17 +180,27 @@ class Child:
     involvements: list[Involvement] = strawberry.field(
         description=(
             "Active involvements and those ended within 365 days, oldest first. Sensitive "
-            "ones appear only as R6 allows."
+            "ones appear only as R6 allows. Empty for a shielded child (R4)."
         )
     )
     lead_professional: Practitioner | None = strawberry.field(
-        description="The lead professional coordinating support, if one is appointed."
+        description=(
+            "The lead professional coordinating support, if one is appointed. Null for a "
+            "shielded child (R4), and when they work for a sensitive service R6 hides."
+        )
     )
     has_common_assessment: bool = strawberry.field(
-        description="True when a common assessment (CAF) has been registered for the child."
+        description=(
+            "True when a common assessment (CAF) has been registered for the child. Truthful "
+            "for a shielded child too (R4); a CAF held from a sensitive service that R6 hides "
+            "from you does not count (R7)."
+        )
     )
     common_assessments: list[AssessmentSummary] = strawberry.field(
-        description="Existence, status and holder of each CAF (R7)."
+        description=(
+            "Existence, status and holder of each CAF (R7). Empty for a shielded child (R4); "
+            "a CAF held from a sensitive service that R6 hides from you is not listed."
+        )
     )
     _address: strawberry.Private[Address | None] = None
     _address_guard: strawberry.Private[Guard] = OPEN
