@@ -188,18 +188,27 @@ async def test_a_shielded_childs_trail_is_not_another_authoritys(as_viewer: Any)
 # --- Findings 6 and 7 ------------------------------------------------------------------
 
 
+def _caf(driver: neo4j.Driver, caf: str, child: str, holder: str) -> Iterator[str]:
+    """A CAF indicator and holder, as an eCAF system's feed registers one (the feed's own
+    rules are tested in tests/feeds/); removed afterwards."""
+    driver.execute_query(
+        """
+        MATCH (c:Child {id: $child}), (p:Practitioner {id: $holder})
+        CREATE (a:Assessment {id: $caf, status: 'OPEN', startedOn: date()})
+        CREATE (a)-[:ABOUT]->(c), (p)-[:HOLDS]->(a)
+        """,
+        caf=caf,
+        child=child,
+        holder=holder,
+    )
+    yield caf
+    driver.execute_query("MATCH (a:Assessment {id: $caf}) DETACH DELETE a", caf=caf)
+
+
 @pytest.fixture
 def clinic_caf(sync_driver: neo4j.Driver) -> Iterator[str]:
-    """A CAF about Hannah held by the clinic's nurse, as the clinic's eCAF feed registers it."""
-    sync_driver.execute_query(
-        """
-        MATCH (c:Child {id: 'c-hannah'}), (p:Practitioner {id: 'p-nurse'})
-        CREATE (a:Assessment {id: 'a-clinic-caf', status: 'OPEN', startedOn: date()})
-        CREATE (a)-[:ABOUT]->(c), (p)-[:HOLDS]->(a)
-        """
-    )
-    yield "a-clinic-caf"
-    sync_driver.execute_query("MATCH (a:Assessment {id: 'a-clinic-caf'}) DETACH DELETE a")
+    """A CAF about Hannah held by the clinic's nurse."""
+    yield from _caf(sync_driver, "a-clinic-caf", "c-hannah", "p-nurse")
 
 
 async def test_a_caf_held_from_a_hidden_sensitive_service_is_not_there(
@@ -250,15 +259,8 @@ def _override(driver: neo4j.Driver, child: str, subject: str, lifts: bool) -> _O
 
 @pytest.fixture
 def sams_caf(sync_driver: neo4j.Driver) -> Iterator[str]:
-    sync_driver.execute_query(
-        """
-        MATCH (c:Child {id: 'c-sam'}), (p:Practitioner {id: 'p-eastvale'})
-        CREATE (a:Assessment {id: 'a-sam-caf', status: 'OPEN', startedOn: date()})
-        CREATE (a)-[:ABOUT]->(c), (p)-[:HOLDS]->(a)
-        """
-    )
-    yield "a-sam-caf"
-    sync_driver.execute_query("MATCH (a:Assessment {id: 'a-sam-caf'}) DETACH DELETE a")
+    """A CAF about Sam held by his teacher."""
+    yield from _caf(sync_driver, "a-sam-caf", "c-sam", "p-eastvale")
 
 
 CAF_CONTACTS = """
