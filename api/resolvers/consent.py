@@ -1,9 +1,16 @@
 """Query.consents, recordConsent, recordConsentRefusal, withdrawConsent (R9, R10, R6).
 
 Thin: validate the input, fetch facts (inside the write transaction for mutations),
-ask policies.consent, shape the answer. Nothing about consent is cached between
-requests: every decision is taken on the facts read by this request, so a
-withdrawal or refusal takes effect on the very next one.
+ask policies.consent, shape the answer. What a recorder may name follows R6 and R6b
+(policies.consent.service_naming): consent to share a sensitive service is recorded by
+that service, and a sensitive service hidden from the recorder is answered exactly like
+an id that does not exist, in grants and refusals alike; a listed or withdrawn record
+naming one is, for that viewer, a record that does not exist (`record_visible`). A
+consent recorded on the strength of an override alone is clamped to it (R10).
+
+Nothing about consent is cached between requests: every decision is taken on the
+facts read by this request, so a withdrawal or refusal takes effect on the very next
+one.
 """
 
 from __future__ import annotations
