@@ -69,13 +69,17 @@ def practitioner_projection(var: LiteralString) -> LiteralString:
 
 
 #: What policies.consent decides on, for one consent record `g` about child `c` (R6, R10).
+#: `recordedByServiceIds` (R6b) and `standingUntil` (R10) are properties fixed when the
+#: record was written (graph/consent.py), so reading them costs no traversal.
 CONSENT_FACT_FIELDS: LiteralString = """
     giverParentalResponsibility: coalesce(
       [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
     coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
     coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
     grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
-    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id]"""
+    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id],
+    recordedByServiceIds: coalesce(g.recordedByServiceIds, []),
+    standingUntil: g.standingUntil"""
 
 _PROJECTION: LiteralString = (
     """

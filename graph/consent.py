@@ -11,6 +11,15 @@ lock serialises consent changes per child, so a decision is never taken on facts
 concurrent withdrawal is about to change. Reads go through the driver's bookmark
 manager like every other query, so the next request sees the write (R10: withdrawal
 takes effect on the very next request, wherever it is routed).
+
+What R6b and R10 need later is fixed on the grant when it is written, as properties:
+`recordedByServiceIds` (the services the recorder worked for then: only the service the
+child confided in may pass on consent to share it) and, when the recorder's only
+standing was an access override, `standingUntil` and `recordedUnderOverrideId` (the
+grant lasts no longer than that override). Properties rather than relationships to the
+services: they are a snapshot of who recorded it, which must not change if the
+practitioner later moves service; they cost no traversal on every read of a child; and
+a busy service does not collect one relationship per consent its staff ever recorded.
 """
 
 from __future__ import annotations
@@ -121,24 +130,30 @@ _LOCK_BY_CHILD: LiteralString = (
     _VIEWER_SERVICES + _BY_CHILD + "WITH c, viewerServices\n" + LOCK_CHILD + _CONTEXT
 )
 
-_WRITE_FACTS: LiteralString = """
+_WRITE_FACTS: LiteralString = (
+    """
 OPTIONAL MATCH (c:Child {id: $childId})
 RETURN
   $carerId IS NOT NULL AND EXISTS { (:Carer {id: $carerId}) } AS carerKnown,
   [(k:Carer {id: $carerId})-[r:CARES_FOR]->(c) | coalesce(r.parentalResponsibility, false)][0]
     AS carerLink,
-  [sid IN $serviceIds WHERE NOT EXISTS { (:Service {id: sid}) }] AS unknownServiceIds,
+  COLLECT { MATCH (s:Service) WHERE s.id IN $serviceIds RETURN s """
+    + _SERVICE_FIELDS
+    + """ } AS namedServices,
   [pid IN $practitionerIds WHERE NOT EXISTS { (:Practitioner {id: pid}) }]
     AS unknownPractitionerIds,
   $assessmentId IS NOT NULL
     AND EXISTS { (:Assessment {id: $assessmentId})-[:ABOUT]->(c) } AS assessmentAboutChild
 """
+)
 
 _CREATE: LiteralString = """
 MATCH (c:Child {id: $childId})
 CREATE (g:ConsentGrant {id: $id, purpose: $purpose, state: $state, method: $method,
   givenByChild: $givenByChild, competenceAssessed: $competenceAssessed, recordedOn: $now,
-  expiresOn: $expiresOn, recordedBy: $subject, recordedByPractitionerId: $practitionerId})
+  expiresOn: $expiresOn, recordedBy: $subject, recordedByPractitionerId: $practitionerId,
+  recordedByServiceIds: $recordedByServiceIds, standingUntil: $standingUntil,
+  recordedUnderOverrideId: $overrideId})
 CREATE (g)-[:ABOUT]->(c)
 WITH g, c
 CALL (g, c) {
@@ -215,7 +230,9 @@ class ConsentWriteFacts:
     carer_known: bool
     #: None: the carer does not care for this child; else their parental responsibility.
     carer_parental_responsibility: bool | None
-    unknown_service_ids: tuple[str, ...]
+    #: The services named (covered or granted to) that exist, by id; R6 decides which of
+    #: them the recorder may name (policies.consent.service_naming).
+    services: dict[str, ServiceFact]
     unknown_practitioner_ids: tuple[str, ...]
     assessment_about_child: bool
 
@@ -242,6 +259,9 @@ class ConsentDraft:
     granted_to_service_ids: tuple[str, ...]
     method: str
     expires_on: date | None
+    #: R10: set by the decision when the recorder's only standing is an access override.
+    standing_until: datetime | None = None
+    standing_override_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -371,9 +391,10 @@ async def record_consent(
     *,
     recorder: Recorder,
     claim: IdempotencyClaim | None,
-    decide: Callable[[ConsentWriteFacts | None], None],
+    decide: Callable[[ConsentWriteFacts | None], ConsentDraft],
 ) -> tuple[ChildContext, ConsentRecord]:
-    """Record a grant or a refusal. `decide` gets None when the child is not found."""
+    """Record a grant or a refusal. `decide` gets None when the child is not found; it
+    refuses by raising, or returns the draft to write (with the terms R10 fixed)."""
 
     async def write(tx: AsyncManagedTransaction) -> str:
         context = await locked_context(tx, draft.child_id, recorder)
@@ -389,12 +410,17 @@ async def record_consent(
             assessmentId=draft.covers_assessment_id,
         )
         row = await result.single(strict=True)
-        decide(
+        services = {}
+        for m in row["namedServices"] or ():
+            service = service_from(m)
+            if service is not None:
+                services[service.id] = service
+        final = decide(
             ConsentWriteFacts(
                 context=context,
                 carer_known=bool(row["carerKnown"]),
                 carer_parental_responsibility=row["carerLink"],
-                unknown_service_ids=tuple(row["unknownServiceIds"] or ()),
+                services=services,
                 unknown_practitioner_ids=tuple(row["unknownPractitionerIds"] or ()),
                 assessment_about_child=bool(row["assessmentAboutChild"]),
             )
@@ -403,18 +429,23 @@ async def record_consent(
         created = await tx.run(
             _CREATE,
             id=grant_id,
-            childId=draft.child_id,
-            purpose=draft.purpose,
-            state="REFUSED" if draft.refusal else "ACTIVE",
-            method=draft.method,
-            givenByChild=draft.given_by_child,
-            competenceAssessed=draft.competence_assessed,
-            expiresOn=draft.expires_on,
-            carerId=draft.carer_id,
-            coversServiceIds=sorted(set(draft.covers_service_ids)),
-            coversAssessmentId=draft.covers_assessment_id,
-            grantedToPractitionerIds=sorted(set(draft.granted_to_practitioner_ids)),
-            grantedToServiceIds=sorted(set(draft.granted_to_service_ids)),
+            childId=final.child_id,
+            purpose=final.purpose,
+            state="REFUSED" if final.refusal else "ACTIVE",
+            method=final.method,
+            givenByChild=final.given_by_child,
+            competenceAssessed=final.competence_assessed,
+            expiresOn=final.expires_on,
+            carerId=final.carer_id,
+            coversServiceIds=sorted(set(final.covers_service_ids)),
+            coversAssessmentId=final.covers_assessment_id,
+            grantedToPractitionerIds=sorted(set(final.granted_to_practitioner_ids)),
+            grantedToServiceIds=sorted(set(final.granted_to_service_ids)),
+            # R6b: the recorder's services as read under the child's lock, the same facts
+            # the decision was taken on.
+            recordedByServiceIds=sorted(context.viewer_service_ids),
+            standingUntil=final.standing_until,
+            overrideId=final.standing_override_id,
             **recorder.params(),
         )
         await created.single(strict=True)

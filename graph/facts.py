@@ -115,6 +115,8 @@ def consent_from(m: dict[str, Any]) -> ConsentFact:
         covers_assessment_id=m.get("coversAssessmentId"),
         granted_to_practitioner_ids=frozenset(m.get("grantedToPractitionerIds") or ()),
         granted_to_service_ids=frozenset(m.get("grantedToServiceIds") or ()),
+        recorded_by_service_ids=frozenset(m.get("recordedByServiceIds") or ()),
+        standing_until=native_datetime(m.get("standingUntil")),
     )
 
 

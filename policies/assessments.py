@@ -119,6 +119,7 @@ def may_read_assessment(viewer: Viewer, facts: AssessmentAccessFacts, now: datet
             date_of_birth=facts.date_of_birth,
             today=now.date(),
             assessment_id=facts.assessment_id,
+            now=now,
         )
         if path:
             return allow(f"R7: team member covered by consent ({path.reason})")

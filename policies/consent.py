@@ -1,15 +1,27 @@
-"""R10: who can consent, and whether a consent record counts today.
+"""R10 and R6b: who can consent, who may record it, and whether a consent record counts.
 
 CAF guide 4.11-4.24: a competent child's decision stands over a parent's; one
 parent's consent is enough; consent is for a stated purpose, may expire, and can be
 withdrawn at any time. Nothing here is cached between requests: withdrawal takes
 effect on the very next request because every request decides afresh.
+
+R6b: the child confided in a sensitive service, so only that service can pass on the
+child's consent to share that involvement. A grant covering a sensitive service counts
+only when a practitioner of that service recorded it (`ConsentFact.recorded_by_service_ids`,
+fixed at write time), and nobody may record a consent naming a sensitive service they
+may not see (`service_naming`): otherwise anyone involved with the child could open the
+clinic to themselves by writing the consent.
+
+R10: a consent recorded by someone whose only standing with the child is an access
+override (R9) lasts no longer than that override (`recording_terms`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
 
 from policies.ages import age_on
 from policies.decision import Decision, allow, deny
@@ -20,6 +32,8 @@ from policies.viewer import Role, Viewer
 __all__ = [
     "MAX_SCOPE",
     "PURPOSES",
+    "RecordingTerms",
+    "ServiceNaming",
     "carer_may_consent",
     "check_scope",
     "child_may_decide",
@@ -32,6 +46,8 @@ __all__ = [
     "may_withdraw",
     "outweighing_refusal",
     "record_visible",
+    "recording_terms",
+    "service_naming",
 ]
 
 #: At most this many services, practitioners or services granted to, in one record.
@@ -65,9 +81,19 @@ def entitled_giver(record: ConsentFact, date_of_birth: date) -> Decision:
     return deny("R10: the carer does not hold parental responsibility for this child")
 
 
-def effective_state(record: ConsentFact, today: date) -> str:
-    """The state as of today: an ACTIVE grant past its expiry date is EXPIRED."""
-    if record.state == "ACTIVE" and record.expires_on is not None and record.expires_on < today:
+def effective_state(record: ConsentFact, today: date, now: datetime | None = None) -> str:
+    """The state as of today: an ACTIVE grant past its expiry date is EXPIRED.
+
+    R10: a grant recorded on the strength of an access override alone is EXPIRED from the
+    moment the override ends. Its `expires_on` was clamped to that day when it was
+    recorded, so a caller that knows only the date still stops counting it after that
+    day; one that passes `now` stops at the very hour.
+    """
+    if record.state != "ACTIVE":
+        return record.state
+    if record.expires_on is not None and record.expires_on < today:
+        return "EXPIRED"
+    if record.standing_until is not None and now is not None and now >= record.standing_until:
         return "EXPIRED"
     return record.state
 
@@ -92,8 +118,10 @@ def _granted_to(record: ConsentFact, viewer: Viewer, practitioner_id: str | None
     return bool(record.granted_to_service_ids & viewer.service_ids)
 
 
-def grant_counts(record: ConsentFact, date_of_birth: date, today: date) -> Decision:
-    state = effective_state(record, today)
+def grant_counts(
+    record: ConsentFact, date_of_birth: date, today: date, now: datetime | None = None
+) -> Decision:
+    state = effective_state(record, today, now)
     if state != "ACTIVE":
         return deny(f"R10: consent {record.id} is {state}")
     entitled = entitled_giver(record, date_of_birth)
@@ -148,12 +176,22 @@ def consent_path(
     service_id: str | None = None,
     assessment_id: str | None = None,
     practitioner_id: str | None = None,
+    sensitive: bool = True,
+    now: datetime | None = None,
 ) -> Decision:
     """Is there an ACTIVE, entitled grant of `purpose` covering the scope and naming the viewer
     (or their service), with no later refusal by the competent child for the same scope?
 
     `practitioner_id` asks on behalf of another practitioner (addTeamMember: "does a
     grant cover the new member?"); by default the viewer is asked about.
+
+    R6b: when asked about a sensitive service, a grant counts only if a practitioner of
+    that service recorded it. `sensitive` says whether the service asked about is; it
+    defaults to True because R6 only ever asks about sensitive services (R5 shows the
+    others without consent), so forgetting it fails closed.
+
+    R10: `now`, when given, stops a grant recorded under an override alone at the very
+    moment the override ended; without it the clamped expiry date does, a day later.
     """
     records = list(records)
     refusals = competent_refusals(
@@ -171,15 +209,33 @@ def consent_path(
         and _covers(record, service_id, assessment_id)
         and _granted_to(record, viewer, practitioner_id)
     ]
+    not_by_the_service = None
     for grant in grants:
-        if not grant_counts(grant, date_of_birth, today):
+        if not grant_counts(grant, date_of_birth, today, now):
+            continue
+        if not _recorded_by_covered_service(grant, service_id, sensitive):
+            not_by_the_service = grant
             continue
         if outweighing_refusal(grant, refusals) is not None:
             continue
         return allow(f"R6b/R10: consent {grant.id} covers this")
     if refusals:
         return deny("R10: the competent child refused; a refusal outweighs a carer's grant")
+    if not_by_the_service is not None:
+        return deny(
+            f"R6b: consent {not_by_the_service.id} was not recorded by a practitioner of the "
+            "service it covers"
+        )
     return deny(f"R10: no active {purpose} consent covers this viewer")
+
+
+def _recorded_by_covered_service(
+    record: ConsentFact, service_id: str | None, sensitive: bool
+) -> bool:
+    """R6b: only the sensitive service the child confided in passes on consent to share it."""
+    if service_id is None or not sensitive:
+        return True
+    return service_id in record.recorded_by_service_ids
 
 
 # --- Recording consent (R9, R10) -------------------------------------------------------
@@ -276,3 +332,116 @@ def record_visible(
         if not decision:
             return deny(f"R6: the record names a sensitive service ({decision.reason})")
     return allow("R6: the record names no sensitive service hidden from the viewer")
+
+
+# --- What a recorder may name (R6, R6b) -----------------------------------------------
+
+
+class ServiceNaming(Enum):
+    """How a service named in a consent being recorded fares (R6, R6b).
+
+    NOT_FOUND is the one answer for a service id that does not exist *and* for a
+    sensitive service R6 hides from the recorder: the two must be indistinguishable, or
+    naming ids one at a time would tell the recorder which sensitive services exist and,
+    worse, confirm an involvement R6 hides (no fishing).
+    """
+
+    ALLOWED = "ALLOWED"
+    NOT_FOUND = "NOT_FOUND"
+    #: R6b: the recorder may see this sensitive involvement (consent path, override) but
+    #: does not work for the service, so may not pass on consent to share it.
+    NOT_THE_RECORDERS_SERVICE = "NOT_THE_RECORDERS_SERVICE"
+
+
+def service_naming(
+    viewer: Viewer,
+    child: ChildFacts,
+    service: ServiceFact | None,
+    *,
+    covered: bool,
+    today: date,
+    now: datetime,
+) -> tuple[ServiceNaming, Decision]:
+    """May the recorder name this service in a consent (or refusal) about this child?
+
+    `service` is None when no service has the id named. `covered` is true for
+    `coversServiceIds`, false for `grantedToServiceIds`. `child` must carry every consent
+    record about the child and the recorder's own overrides, as R6 reads them.
+
+    - A service that is not sensitive may always be named (R5: it is visible anyway).
+    - Covering a sensitive service: only its own practitioners record consent to share
+      it (R6b); anyone else is refused, and if R6 hides the service from them the refusal
+      is NOT_FOUND, exactly as for an id that does not exist. This also covers refusals:
+      a refusal naming the clinic says Hannah goes there as plainly as a grant.
+    - Granting to a sensitive service: allowed only when R6 lets the recorder see that
+      service for this child (their own, a consent path, an override); otherwise
+      NOT_FOUND. A record granted to the clinic names the clinic (`record_visible`), so a
+      recorder who may not see the clinic may not write one, nor learn that it exists.
+    """
+    if service is None:
+        return ServiceNaming.NOT_FOUND, deny("no such service")
+    if not service.is_sensitive:
+        return ServiceNaming.ALLOWED, allow("R5: not a sensitive service")
+    if covered and service.id in viewer.service_ids:
+        return ServiceNaming.ALLOWED, allow("R6b: the recorder works for the service covered")
+    # Imported here: visibility builds on this module (consent paths), not the reverse.
+    from policies.visibility import sensitive_service_visible
+
+    seen = sensitive_service_visible(viewer, child, service, today, now)
+    if not seen:
+        return ServiceNaming.NOT_FOUND, deny(
+            f"R6: names a sensitive service hidden from the recorder ({seen.reason})"
+        )
+    if covered:
+        return ServiceNaming.NOT_THE_RECORDERS_SERVICE, deny(
+            "R6b: only a practitioner of a sensitive service records consent to share it"
+        )
+    return ServiceNaming.ALLOWED, allow(f"R6: the recorder may see this service ({seen.reason})")
+
+
+# --- The terms a consent is recorded on (R10) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingTerms:
+    """What R10 fixes about a consent at the moment it is recorded."""
+
+    expires_on: date | None
+    #: The end of the override that was the recorder's only standing, if it was.
+    standing_until: datetime | None = None
+    override_id: str | None = None
+
+
+def _utc_date(moment: datetime) -> date:
+    # Dates in this system are UTC dates (the request's `today` is `now.date()` in UTC).
+    return moment.astimezone(UTC).date() if moment.tzinfo is not None else moment.date()
+
+
+def recording_terms(
+    viewer: Viewer,
+    *,
+    involved: bool,
+    overrides: Iterable[OverrideFact],
+    now: datetime,
+    expires_on: date | None,
+    refusal: bool,
+) -> RecordingTerms:
+    """R10: a consent recorded by someone whose only standing with the child is an access
+    override (R9) expires no later than that override.
+
+    The expiry date is clamped to the override's last day (shown as `expiresOn`), and the
+    exact end is kept (`standing_until`) so that `consent_path`, given `now`, stops
+    counting the grant the moment the override ends, not at the end of that day. An
+    involved recorder's own choice stands. A refusal is never clamped: it only ever
+    narrows sharing, and letting it lapse with the override would re-open what the
+    child refused.
+    """
+    if involved or refusal:
+        return RecordingTerms(expires_on)
+    override = active_override(viewer, overrides, now)
+    if override is None:
+        # may_record_consent refuses this recorder; nothing to clamp to.
+        return RecordingTerms(expires_on)
+    last_day = _utc_date(override.expires_at)
+    clamped = last_day if expires_on is None else min(expires_on, last_day)
+    return RecordingTerms(clamped, override.expires_at, override.id)

@@ -116,6 +116,13 @@ class ConsentFact:
     covers_assessment_id: str | None = None
     granted_to_practitioner_ids: frozenset[str] = frozenset()
     granted_to_service_ids: frozenset[str] = frozenset()
+    #: R6b: the services the recorder worked for when they recorded it. Only the service
+    #: the child confided in can pass on consent to share that involvement, so a grant
+    #: covering a sensitive service counts only when that service is one of these.
+    recorded_by_service_ids: frozenset[str] = frozenset()
+    #: R10: when the recorder's only standing with the child was an access override (R9),
+    #: the moment that override ended; the grant counts no longer than it.
+    standing_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

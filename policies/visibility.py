@@ -78,6 +78,7 @@ def sensitive_service_visible(
         date_of_birth=child.date_of_birth,
         today=today,
         service_id=service.id,
+        now=now,
     )
     if path:
         return allow(path.reason, Rule.R6B)

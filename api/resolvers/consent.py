@@ -1,9 +1,16 @@
 """Query.consents, recordConsent, recordConsentRefusal, withdrawConsent (R9, R10, R6).
 
 Thin: validate the input, fetch facts (inside the write transaction for mutations),
-ask policies.consent, shape the answer. Nothing about consent is cached between
-requests: every decision is taken on the facts read by this request, so a
-withdrawal or refusal takes effect on the very next one.
+ask policies.consent, shape the answer. What a recorder may name follows R6 and R6b
+(policies.consent.service_naming): consent to share a sensitive service is recorded by
+that service, and a sensitive service hidden from the recorder is answered exactly like
+an id that does not exist, in grants and refusals alike; a listed or withdrawn record
+naming one is, for that viewer, a record that does not exist (`record_visible`). A
+consent recorded on the strength of an override alone is clamped to it (R10).
+
+Nothing about consent is cached between requests: every decision is taken on the
+facts read by this request, so a withdrawal or refusal takes effect on the very next
+one.
 """
 
 from __future__ import annotations
@@ -50,6 +57,14 @@ _MAX_REASON = 1000
 
 CHILD_NOT_FOUND = "no child with that id is visible to you"
 RECORD_NOT_FOUND = "no consent record with that id is visible to you"
+#: The one answer for a service id that does not exist and for a sensitive service R6
+#: hides from the recorder (no fishing): it names no id, so the two are byte-identical.
+SERVICE_NOT_FOUND = "no service with that id is visible to you"
+#: R6b: a sensitive service the recorder may see but does not work for.
+NOT_THE_RECORDERS_SERVICE = (
+    "consent to share a sensitive service's involvement is recorded by a practitioner of "
+    "that service, who passes on what the child told them (R6b)"
+)
 
 
 def shape_consent(
@@ -227,13 +242,45 @@ def _draft(
     return draft
 
 
+def _check_services(
+    ctx: RequestContext, viewer: Viewer, draft: ConsentDraft, facts: ConsentWriteFacts, action: str
+) -> None:
+    """R6, R6b: every service named must be one the recorder may name (policies.consent).
+
+    A sensitive service hidden from the recorder gets exactly the answer an unknown id
+    gets (same code, message and field, and the same place in the order of checks), so
+    naming ids cannot tell anyone which exist. The audit event records the refusal
+    without the service id: the trail is read by others (R14), and the id is the secret.
+    """
+    named = [(sid, "input.coversServiceIds", True) for sid in draft.covers_service_ids] + [
+        (sid, "input.grantedToServiceIds", False) for sid in draft.granted_to_service_ids
+    ]
+    for service_id, field, covered in named:
+        outcome, decision = consent_policy.service_naming(
+            viewer,
+            facts.context.child,
+            facts.services.get(service_id),
+            covered=covered,
+            today=ctx.today,
+            now=ctx.now,
+        )
+        if outcome is consent_policy.ServiceNaming.ALLOWED:
+            continue
+        if outcome is consent_policy.ServiceNaming.NOT_THE_RECORDERS_SERVICE:
+            ctx.audit.deny(f"{action}: {field}: {decision.reason}")
+            raise BadUserInput(NOT_THE_RECORDERS_SERVICE, field=field)
+        if service_id in facts.services:
+            ctx.audit.deny(f"{action}: {field}: R6: a sensitive service hidden from the recorder")
+        raise BadUserInput(SERVICE_NOT_FOUND, field=field)
+
+
 def _decide_recording(
     ctx: RequestContext, draft: ConsentDraft, child_field: str, carer_field: str, action: str
 ) -> Any:
-    def decide(facts: ConsentWriteFacts | None) -> None:
+    def decide(facts: ConsentWriteFacts | None) -> ConsentDraft:
         if facts is None:
             raise NotFound(CHILD_NOT_FOUND)
-        authorise(ctx, facts.context, action)
+        viewer = authorise(ctx, facts.context, action)
         if draft.given_by_child:
             decision = consent_policy.child_may_decide(
                 facts.context.child.date_of_birth, ctx.today, draft.competence_assessed
@@ -255,13 +302,7 @@ def _decide_recording(
                     f"this carer cannot decide for the child: {decision.reason} (R10)",
                     field=carer_field,
                 )
-        for unknown in facts.unknown_service_ids:
-            where = (
-                "input.coversServiceIds"
-                if unknown in draft.covers_service_ids
-                else "input.grantedToServiceIds"
-            )
-            raise BadUserInput(f"no service with id {unknown!r}", field=where)
+        _check_services(ctx, viewer, draft, facts, action)
         for unknown in facts.unknown_practitioner_ids:
             raise BadUserInput(
                 f"no practitioner with id {unknown!r}", field="input.grantedToPractitionerIds"
@@ -270,6 +311,21 @@ def _decide_recording(
             raise BadUserInput(
                 "no assessment with that id for this child", field="input.coversAssessmentId"
             )
+        # R10: recorded on the strength of an override alone, it lasts no longer than it.
+        terms = consent_policy.recording_terms(
+            viewer,
+            involved=facts.context.involved,
+            overrides=facts.context.child.overrides,
+            now=ctx.now,
+            expires_on=draft.expires_on,
+            refusal=draft.refusal,
+        )
+        return dataclasses.replace(
+            draft,
+            expires_on=terms.expires_on,
+            standing_until=terms.standing_until,
+            standing_override_id=terms.override_id,
+        )
 
     return decide
 

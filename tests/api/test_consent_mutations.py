@@ -38,7 +38,13 @@ pytestmark = pytest.mark.usefixtures("fresh_family")
 CLINIC = "s-nbr-sexual-health"
 
 
+def _school_grant(**overrides: Any) -> dict[str, Any]:
+    """A SHARE_CONTACT_DETAILS grant Melanie may record: it covers her own school."""
+    return _clinic_grant(coversServiceIds=["s-oakfield-school"], **overrides)
+
+
 def _clinic_grant(**overrides: Any) -> dict[str, Any]:
+    """Hannah's consent to share the clinic with Melanie: only the clinic records it (R6b)."""
     return {
         "purpose": "SHARE_CONTACT_DETAILS",
         "coversServiceIds": [CLINIC],
@@ -162,8 +168,11 @@ async def test_a_carer_without_parental_responsibility_cannot_consent(
             "input.coversAssessmentId",
         ),
         (_clinic_grant(coversServiceIds=["s-no-such-service"]), "input.coversServiceIds"),
-        (_clinic_grant(grantedToPractitionerIds=["p-nobody"]), "input.grantedToPractitionerIds"),
-        (_clinic_grant(grantedToServiceIds=["s-nowhere"]), "input.grantedToServiceIds"),
+        # R6, R6b: Melanie may not name the clinic she cannot see (tests/api/test_consent_r6b.py).
+        (_clinic_grant(), "input.coversServiceIds"),
+        (_school_grant(grantedToPractitionerIds=["p-nobody"]), "input.grantedToPractitionerIds"),
+        (_school_grant(grantedToServiceIds=["s-nowhere"]), "input.grantedToServiceIds"),
+        (_school_grant(grantedToServiceIds=[CLINIC]), "input.grantedToServiceIds"),
         ({"coversAssessmentId": "caf-not-hannahs"}, "input.coversAssessmentId"),
         ({"expiresOn": "2001-01-01"}, "input.expiresOn"),
         ({"childId": "  "}, "input.childId"),
@@ -280,10 +289,12 @@ async def test_a_refusal_cannot_be_withdrawn_and_unknown_ids_are_not_found(as_vi
 
 async def test_a_competent_childs_refusal_outweighs_her_mothers_grant(as_viewer) -> None:
     melanie = as_viewer(practitioner_id="p-melanie")
-    await grant(melanie, **_clinic_grant(givenByChild=False, givenByCarerId="k-karen"))
+    # The clinic passes on what Hannah and her mother told it (R6b).
+    nurse = as_viewer(practitioner_id="p-nurse")
+    await grant(nurse, **_clinic_grant(givenByChild=False, givenByCarerId="k-karen"))
     assert await _sees_clinic(melanie)
     ok(
-        await melanie.post(
+        await nurse.post(
             RECORD_REFUSAL,
             {
                 "input": {
@@ -299,13 +310,14 @@ async def test_a_competent_childs_refusal_outweighs_her_mothers_grant(as_viewer)
     )
     assert not await _sees_clinic(melanie)
     # Hannah's own later grant supersedes her own earlier refusal (R10).
-    await grant(melanie, **_clinic_grant())
+    await grant(nurse, **_clinic_grant())
     assert await _sees_clinic(melanie)
 
 
 async def test_an_expired_grant_counts_no_more(as_viewer, sync_driver, today) -> None:
     melanie = as_viewer(practitioner_id="p-melanie")
-    record = await grant(melanie, **_clinic_grant(expiresOn=today.isoformat()))
+    nurse = as_viewer(practitioner_id="p-nurse")
+    record = await grant(nurse, **_clinic_grant(expiresOn=today.isoformat()))
     assert record["expiresOn"] == today.isoformat() and record["state"] == "ACTIVE"
     assert await _sees_clinic(melanie)
     sync_driver.execute_query(
@@ -318,7 +330,6 @@ async def test_an_expired_grant_counts_no_more(as_viewer, sync_driver, today) ->
     # clinic's nurse sees it, as EXPIRED: worked out today, never stored.
     listed = ok(await melanie.post(CONSENTS, {"childId": "c-hannah"}), "consents")
     assert record["id"] not in {g["id"] for g in listed}
-    nurse = as_viewer(practitioner_id="p-nurse")
     listed = ok(await nurse.post(CONSENTS, {"childId": "c-hannah"}), "consents")
     assert [g["state"] for g in listed if g["id"] == record["id"]] == ["EXPIRED"]
     stored = sync_driver.execute_query(
@@ -333,7 +344,7 @@ async def test_an_expired_grant_counts_no_more(as_viewer, sync_driver, today) ->
 async def test_records_naming_a_hidden_sensitive_service_are_not_listed(as_viewer) -> None:
     melanie = as_viewer(practitioner_id="p-melanie")
     await grant(melanie, purpose="UNDERTAKE_ASSESSMENT")
-    clinic = await grant(melanie, **_clinic_grant())
+    clinic = await grant(as_viewer(practitioner_id="p-nurse"), **_clinic_grant())
     # A SHARE_ASSESSMENT grant naming the nurse would say where Hannah goes just as plainly.
     await grant(
         melanie,

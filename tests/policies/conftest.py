@@ -53,7 +53,10 @@ def grant(
     expires: date | None = None,
     recorded: datetime = NOW - timedelta(days=10),
     covers_assessment: str | None = None,
+    recorded_by: frozenset[str] | None = None,
+    standing_until: datetime | None = None,
 ) -> ConsentFact:
+    """A grant; by default recorded by a practitioner of the services it covers (R6b)."""
     return ConsentFact(
         id,
         purpose,
@@ -67,6 +70,8 @@ def grant(
         covers_assessment,
         to_practitioners,
         to_services,
+        recorded_by_service_ids=covers if recorded_by is None else recorded_by,
+        standing_until=standing_until,
     )
 
 

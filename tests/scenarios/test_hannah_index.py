@@ -63,13 +63,15 @@ async def test_clinic_invisible_to_lee_visible_to_the_nurse(as_viewer) -> None:
 
 
 def _grant(driver: neo4j.Driver, **props: Any) -> str:
+    """A grant written as the clinic's nurse would record it (R6b: the clinic passes it on)."""
     grant_id = f"g-test-{uuid.uuid4().hex[:8]}"
     driver.execute_query(
         """
         MATCH (c:Child {id: $child}), (s:Service {id: $service}), (p:Practitioner {id: $to})
         CREATE (g:ConsentGrant {id: $id, purpose: 'SHARE_CONTACT_DETAILS', state: $state,
                 method: 'WRITTEN', givenByChild: true, competenceAssessed: true,
-                recordedOn: datetime() - duration('PT1M'), expiresOn: $expires, recordedBy: 'test'})
+                recordedOn: datetime() - duration('PT1M'), expiresOn: $expires, recordedBy: 'test',
+                recordedByServiceIds: $recordedBy})
         CREATE (g)-[:ABOUT]->(c), (g)-[:COVERS]->(s), (g)-[:GRANTED_TO]->(p)
         """,
         id=grant_id,
@@ -78,6 +80,7 @@ def _grant(driver: neo4j.Driver, **props: Any) -> str:
         to=props.get("to", "p-melanie"),
         state=props.get("state", "ACTIVE"),
         expires=props.get("expires"),
+        recordedBy=props.get("recorded_by", ["s-nbr-sexual-health"]),
     )
     return grant_id
 
@@ -106,6 +109,19 @@ async def test_consent_naming_melanie_reveals_the_clinic_to_her_only(
         assert "i-hannah-clinic" not in _involvements(again["data"]["child"])
     finally:
         _delete(sync_driver, grant_id)
+
+
+async def test_consent_the_clinic_did_not_record_does_not_reveal(as_viewer, sync_driver) -> None:
+    """R6b: a grant recorded by the school (or by nobody known) cannot open the clinic."""
+    for recorded_by in (["s-oakfield-school"], []):
+        grant_id = _grant(sync_driver, recorded_by=recorded_by)
+        try:
+            body = await as_viewer(practitioner_id="p-melanie").post(
+                CHILD_PROFILE, {"id": "c-hannah"}
+            )
+            assert "i-hannah-clinic" not in _involvements(body["data"]["child"])
+        finally:
+            _delete(sync_driver, grant_id)
 
 
 @pytest.mark.parametrize(

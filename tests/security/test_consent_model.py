@@ -6,7 +6,12 @@ overrides for Hannah. Each step goes through the public mutations where they acc
 it; where R10 makes a mutation refuse (a 9-year-old's own consent, a carer without
 parental responsibility, the father of another child), the test checks the refusal
 and then writes the same record straight into the graph, as a legacy system might
-have, so the read side has to ignore it by itself. After every step, what Melanie
+have, so the read side has to ignore it by itself. Consent to share the clinic is
+recorded by the clinic's nurse (R6b: only the service the child confided in passes it
+on); consent about the CAF by Melanie, who holds it. A "smuggle" step is finding 4:
+Melanie records consent to share the clinic herself; the mutation must refuse it, and
+the same grant written straight into the graph (as one recorded before R6b was revised,
+stamped by the migration with her school) must never open the clinic to anyone. After every step, what Melanie
 (holder of the CAF, at the school), Lee (youth worker, in the CAF's team) and the
 sexual health nurse (in the team too) see of Hannah's clinic involvement and of the
 CAF must equal what the model below says, and the nurse's list of consent records
@@ -66,6 +71,11 @@ OVERRIDE = "mutation($i: RecordOverrideInput!) { recordAccessOverride(input: $i)
 # --- The reference model ------------------------------------------------------------------
 
 
+# R6b: who records what. The clinic passes on consent to share the clinic; Melanie, who
+# holds the CAF, records consent about it.
+RECORDERS = {"SHARE_CONTACT_DETAILS": "p-nurse", "SHARE_ASSESSMENT": "p-melanie"}
+
+
 @dataclass
 class Record:
     id: str
@@ -73,6 +83,7 @@ class Record:
     giver: str
     refusal: bool
     seq: int
+    recorder: str = "p-melanie"
     recipient: str | None = None  # a grant's one practitioner or service
     scope: str = "relevant"  # a refusal's: "relevant", "none" (outright) or "other"
     withdrawn: bool = False
@@ -118,6 +129,9 @@ class Model:
             if g.refusal or g.purpose != purpose or self.state(g) != "ACTIVE":
                 continue
             if g.recipient not in (viewer, VIEWERS[viewer]) or not self.may_decide(g.giver):
+                continue
+            # R6b: a grant to share the clinic counts only if the clinic recorded it.
+            if purpose == "SHARE_CONTACT_DETAILS" and VIEWERS[g.recorder] != CLINIC:
                 continue
             by_child = g.giver in ("child", "child_untested")
             if any(not by_child or r.seq > g.seq for r in refusals):
@@ -170,6 +184,14 @@ class Refuse:
 
 
 @dataclass(frozen=True)
+class Smuggle:
+    """Finding 4: Melanie records consent to share the clinic with someone, herself."""
+
+    giver: str
+    recipient: str
+
+
+@dataclass(frozen=True)
 class Withdraw:
     pick: int
 
@@ -206,6 +228,7 @@ steps = st.one_of(
         givers,
         st.sampled_from(("relevant", "none", "other")),
     ),
+    st.builds(Smuggle, givers, st.sampled_from(RECIPIENTS)),
     st.builds(Withdraw, st.integers(0, 20)),
     st.builds(Expire, st.integers(0, 20)),
     st.builds(Birthday, st.sampled_from(AGES)),
@@ -235,7 +258,8 @@ _INSERT = """
 MATCH (c:Child {id: 'c-hannah'})
 CREATE (g:ConsentGrant {id: $id, purpose: $purpose, state: $state, method: 'WRITTEN',
   givenByChild: $byChild, competenceAssessed: $competence, recordedOn: $now,
-  expiresOn: $expiresOn, recordedBy: 'legacy-system'})-[:ABOUT]->(c)
+  expiresOn: $expiresOn, recordedBy: 'legacy-system', recordedByPractitionerId: $recorder,
+  recordedByServiceIds: [$recorderService]})-[:ABOUT]->(c)
 WITH g
 CALL (g) { MATCH (k:Carer {id: $carer}) CREATE (g)-[:GIVEN_BY]->(k) }
 CALL (g) { UNWIND $services AS s MATCH (x:Service {id: s}) CREATE (g)-[:COVERS]->(x) }
@@ -272,13 +296,50 @@ class History:
             services=scope.get("coversServiceIds", []),
             assessment=scope.get("coversAssessmentId"),
             recipient=record.recipient,
+            recorder=record.recorder,
+            recorderService=VIEWERS[record.recorder],
             **giver,
         )
 
     async def play(self, step: object) -> None:
         melanie, nurse = self.callers["p-melanie"], self.callers["p-nurse"]
         self.seq += 1
-        if isinstance(step, (Grant, Refuse)):
+        if isinstance(step, Smuggle):
+            giver = _giver(step.giver)
+            body = {
+                "childId": "c-hannah",
+                "purpose": "SHARE_CONTACT_DETAILS",
+                "childCompetenceAssessed": giver["competence"],
+                "givenByChild": giver["byChild"],
+                "givenByCarerId": giver["carer"],
+                "method": "WRITTEN",
+                "coversServiceIds": [CLINIC],
+                (
+                    "grantedToServiceIds"
+                    if step.recipient.startswith("s-")
+                    else "grantedToPractitionerIds"
+                ): [step.recipient],
+            }
+            answer = await melanie.post(RECORD, {"i": body})
+            error = answer["errors"][0]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", answer
+            # The giver is judged first (R10), then what the recorder may name (R6b).
+            expected = (
+                "input.coversServiceIds" if self.model.may_decide(step.giver) else "input.given"
+            )
+            assert error["extensions"]["field"].startswith(expected), answer
+            record = Record(
+                f"legacy-{uuid.uuid4().hex[:12]}",
+                "SHARE_CONTACT_DETAILS",
+                step.giver,
+                False,
+                self.seq,
+                recorder="p-melanie",
+                recipient=step.recipient,
+            )
+            self._insert(record, {"coversServiceIds": [CLINIC]}, None)
+            self.model.records.append(record)
+        elif isinstance(step, (Grant, Refuse)):
             refusal = isinstance(step, Refuse)
             scope = _scope(step.purpose, "relevant" if isinstance(step, Grant) else step.scope)
             giver = _giver(step.giver)
@@ -288,7 +349,8 @@ class History:
                 "childCompetenceAssessed": giver["competence"],
                 **scope,
             }
-            record = Record("", step.purpose, step.giver, refusal, self.seq)
+            recorder = RECORDERS[step.purpose]
+            record = Record("", step.purpose, step.giver, refusal, self.seq, recorder=recorder)
             expires_on = None
             if isinstance(step, Grant):
                 expires_on = self._expiry(step.expires)
@@ -308,17 +370,22 @@ class History:
             else:
                 record.scope = step.scope
                 body |= {"refusedByChild": giver["byChild"], "refusedByCarerId": giver["carer"]}
-            answer = await melanie.post(REFUSE if refusal else RECORD, {"i": body})
-            if self.model.may_decide(step.giver):
+            answer = await self.callers[recorder].post(REFUSE if refusal else RECORD, {"i": body})
+            # R6, R6b: nobody involved with Hannah may name CAMHS, which none of them can
+            # see, so a refusal about it can only have come from elsewhere.
+            names_hidden = record.purpose == "SHARE_CONTACT_DETAILS" and record.scope == "other"
+            if self.model.may_decide(step.giver) and not names_hidden:
                 assert "errors" not in answer, answer
                 result = answer["data"]["recordConsentRefusal" if refusal else "recordConsent"]
                 record.id = result["id"]
             else:
                 error = answer["errors"][0]
                 assert error["extensions"]["code"] == "BAD_USER_INPUT", answer
-                assert error["extensions"]["field"].startswith(
-                    "input.given" if not refusal else "input.refused"
-                )
+                if not self.model.may_decide(step.giver):
+                    expected = "input.given" if not refusal else "input.refused"
+                else:
+                    expected = "input.coversServiceIds"
+                assert error["extensions"]["field"].startswith(expected), answer
                 record.id = f"legacy-{uuid.uuid4().hex[:12]}"
                 self._insert(record, scope, expires_on)
             self.model.records.append(record)
@@ -470,6 +537,20 @@ def _reset(driver: neo4j.Driver, today: date, age: int) -> None:
         Grant("SHARE_CONTACT_DETAILS", "child", "p-melanie", "never"),
         Withdraw(1),
         Withdraw(1),
+    ],
+)
+# ...and finding 4: Melanie cannot pass on the clinic, before or after she may see it,
+# and a grant she wrote straight into the graph opens it to nobody, herself included.
+@example(
+    age=15,
+    history=[
+        Smuggle("child", "p-melanie"),
+        Smuggle("karen", "s-nbr-youth"),
+        Grant("SHARE_CONTACT_DETAILS", "child", "p-melanie", "never"),
+        Smuggle("child", "p-lee"),
+        Withdraw(2),
+        Override("p-lee"),
+        Withdraw(0),
     ],
 )
 async def test_what_each_practitioner_sees_matches_the_model(
