@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from policies import shielding, visibility
+from policies import consent, shielding, visibility
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -49,6 +49,7 @@ __all__ = [
     "AuditEntry",
     "CarerContact",
     "Carers",
+    "ConsentRecord",
     "HomeAddress",
     "Involvement",
     "Item",
@@ -136,6 +137,16 @@ class AssessmentExists:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """A consent record, by whom and what it names (R4, R6): the services it covers or is
+    granted to (with the services of the practitioners it is granted to), and those
+    practitioners."""
+
+    services: tuple[ServiceFact, ...]
+    practitioner_ids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class AuditActor:
     """Who made an audit event, by the services they work for (R14 with R6)."""
 
@@ -161,6 +172,7 @@ Item = (
     | LeadProfessional
     | AssessmentSummary
     | AssessmentExists
+    | ConsentRecord
     | AuditActor
     | AuditEntry
 )
@@ -200,6 +212,8 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             )
         case AssessmentExists(summary):
             return _assessment_there(viewer, child, summary, now)
+        case ConsentRecord(services, practitioner_ids):
+            return _consent_record(viewer, child, services, practitioner_ids, now)
         case AuditActor(services):
             return _audit_actor(viewer, child, services, now)
         case AuditEntry(entry):
@@ -226,6 +240,28 @@ def _assessment_there(
     if not seen:
         return deny(f"R7: the CAF's holder works for a sensitive service ({seen.reason})", Rule.R7)
     return seen
+
+
+def _consent_record(
+    viewer: Viewer,
+    child: ChildFacts,
+    services: tuple[ServiceFact, ...],
+    practitioner_ids: frozenset[str],
+    now: datetime,
+) -> Decision:
+    """A consent record says who works with the child as plainly as an involvement does.
+
+    R4: for a shielded child whose whereabouts are withheld, a record naming anyone but
+    the viewer and their own services says who else works with him, so it is not there.
+    R6: a record naming a sensitive service the viewer may not see is not there either.
+    """
+    if not shielding.whereabouts(viewer, child, now):
+        other_services = any(s.id not in viewer.service_ids for s in services)
+        other_people = any(p != viewer.practitioner_id for p in practitioner_ids)
+        if other_services or other_people:
+            return deny("R4: the record names who else works with a shielded child", Rule.R4)
+    seen = consent.record_visible(viewer, child, services, now.date(), now)
+    return Decision(seen.allowed, seen.reason, Rule.R6)
 
 
 def available(practitioner: PractitionerFact, today: date) -> Decision:

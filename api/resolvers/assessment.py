@@ -20,7 +20,7 @@ from api.context import RequestContext
 from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
-from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise
+from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise, record_seen
 from api.schema.enums import AssessmentStatus
 from graph import assessments as assessment_graph
 from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
@@ -238,9 +238,7 @@ async def start_assessment(info: Info[Any, Any], input: StartAssessmentInput) ->
         viewer = authorise(ctx, context, "startAssessment")
         for consent_id in consent_ids:
             record = context.record(consent_id)
-            if record is None or not consent_policy.record_visible(
-                viewer, context.child, record.named_services, ctx.today, ctx.now
-            ):
+            if record is None or not record_seen(ctx, viewer, context.child, record):
                 raise BadUserInput(
                     f"{consent_id!r} is not a consent record of this child",
                     field="input.consentIds",

@@ -38,6 +38,7 @@ from graph import consent as consent_graph
 from graph.consent import ChildContext, ConsentDraft, ConsentRecord, ConsentWriteFacts
 from graph.idempotency import IdempotencyConflict
 from policies import consent as consent_policy
+from policies import disclosure
 from policies.facts import ChildFacts
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
@@ -47,6 +48,7 @@ __all__ = [
     "authorise",
     "record_consent",
     "record_consent_refusal",
+    "record_seen",
     "resolve_consents",
     "shape_consent",
     "withdraw_consent",
@@ -76,7 +78,7 @@ def shape_consent(
         id=strawberry.ID(fact.id),
         child_id=strawberry.ID(record.child_id),
         purpose=ConsentPurpose(fact.purpose),
-        state=ConsentState(consent_policy.effective_state(fact, ctx.today)),
+        state=ConsentState(consent_policy.effective_state(fact, ctx.today, ctx.now)),
         given_by_child=fact.given_by_child,
         competence_assessed=fact.competence_assessed,
         covers_service_ids=[strawberry.ID(s) for s in sorted(fact.covers_service_ids)],
@@ -145,12 +147,18 @@ def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer
     return viewer
 
 
+def record_seen(
+    ctx: RequestContext, viewer: Viewer, child: ChildFacts, record: ConsentRecord
+) -> bool:
+    """R4, R6 (policies.disclosure): may the viewer know this record exists?"""
+    item = disclosure.ConsentRecord(record.named_services, record.fact.granted_to_practitioner_ids)
+    return disclosure.decide(viewer, item, child, ctx.now).allowed
+
+
 def _visible(
     ctx: RequestContext, viewer: Viewer, context: ChildContext, record: ConsentRecord
 ) -> bool:
-    seen = consent_policy.record_visible(
-        viewer, context.child, record.named_services, ctx.today, ctx.now
-    )
+    seen = record_seen(ctx, viewer, context.child, record)
     if not seen:
         ctx.audit.deny(f"ConsentGrant:{record.fact.id}")
         return False
@@ -427,11 +435,10 @@ async def withdraw_consent(info: Info[Any, Any], grant_id: str, reason: str | No
             raise NotFound(RECORD_NOT_FOUND)
         ctx.audit.child(facts.context.child.id)
         viewer = authorise(ctx, facts.context, "withdrawConsent")
-        # R6: a record naming a sensitive service the viewer may not see is not theirs
-        # to know about, let alone withdraw.
-        if not consent_policy.record_visible(
-            viewer, facts.context.child, facts.record.named_services, ctx.today, ctx.now
-        ):
+        # R4, R6: a record that would say who works with a shielded child, or name a
+        # sensitive service the viewer may not see, is not theirs to know of, let alone
+        # withdraw.
+        if not record_seen(ctx, viewer, facts.context.child, facts.record):
             ctx.audit.deny(f"ConsentGrant:{grant_id}")
             raise NotFound(RECORD_NOT_FOUND)
         decision = consent_policy.may_withdraw(facts.record.fact, ctx.today)

@@ -128,6 +128,13 @@ ROWS = [
     ("unavailable until today: back", MELANIE, d.PractitionerContact(BACK), kid(), True, Rule.R17),
     ("R4 before R17", MELANIE, d.PractitionerContact(LEFT), SHIELDED, False, Rule.R4),
     ("the service is still reachable", MELANIE, d.ServiceContact(SCHOOL), kid(), True, Rule.R4),
+    # R4, R6: a consent record says who works with the child.
+    ("a shielded child's consent naming his school", ADMIN_NBR, d.ConsentRecord((SCHOOL,), frozenset()), SHIELDED, False, Rule.R4),
+    ("...naming his teacher", MELANIE, d.ConsentRecord((), frozenset({"p-teacher"})), SHIELDED, False, Rule.R4),
+    ("...naming only the viewer's own service", MELANIE, d.ConsentRecord((service("s-school", "SCHOOL", False),), frozenset({"p-me"})), SHIELDED, True, Rule.R6),
+    ("...to his own index team", ADMIN_EVL, d.ConsentRecord((SCHOOL,), frozenset()), SHIELDED, True, Rule.R6),
+    ("a consent naming the clinic", MELANIE, d.ConsentRecord((CLINIC,), frozenset()), kid(), False, Rule.R6),
+    ("a consent naming the school", MELANIE, d.ConsentRecord((SCHOOL,), frozenset()), kid(), True, Rule.R6),
     # R14: the audit trail, for readers other than AUDITOR.
     ("an event made from the clinic", ADMIN_EVL, d.AuditActor((CLINIC,)), kid(), False, Rule.R6),
     ("an event made from the school", ADMIN_EVL, d.AuditActor((SCHOOL,)), kid(), True, Rule.R14),
