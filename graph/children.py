@@ -79,6 +79,7 @@ CONSENT_FACT_FIELDS: LiteralString = """
     grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
     grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id],
     recordedByServiceIds: coalesce(g.recordedByServiceIds, []),
+    recordedByPractitionerId: g.recordedByPractitionerId,
     standingUntil: g.standingUntil"""
 
 _PROJECTION: LiteralString = (

@@ -117,6 +117,7 @@ def consent_from(m: dict[str, Any]) -> ConsentFact:
         granted_to_service_ids=frozenset(m.get("grantedToServiceIds") or ()),
         recorded_by_service_ids=frozenset(m.get("recordedByServiceIds") or ()),
         standing_until=native_datetime(m.get("standingUntil")),
+        recorded_by_practitioner_id=m.get("recordedByPractitionerId"),
     )
 
 

@@ -139,11 +139,12 @@ class AssessmentExists:
 @dataclass(frozen=True, slots=True)
 class ConsentRecord:
     """A consent record, by whom and what it names (R4, R6): the services it covers or is
-    granted to (with the services of the practitioners it is granted to), and those
-    practitioners."""
+    granted to (with the services of the practitioners it is granted to), those
+    practitioners, and who recorded it."""
 
     services: tuple[ServiceFact, ...]
     practitioner_ids: frozenset[str]
+    recorded_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +213,9 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             )
         case AssessmentExists(summary):
             return _assessment_there(viewer, child, summary, now)
-        case ConsentRecord(services, practitioner_ids):
-            return _consent_record(viewer, child, services, practitioner_ids, now)
+        case ConsentRecord(services, practitioner_ids, recorded_by):
+            mine = recorded_by is not None and recorded_by == viewer.practitioner_id
+            return _consent_record(viewer, child, services, practitioner_ids, mine, now)
         case AuditActor(services):
             return _audit_actor(viewer, child, services, now)
         case AuditEntry(entry):
@@ -247,15 +249,17 @@ def _consent_record(
     child: ChildFacts,
     services: tuple[ServiceFact, ...],
     practitioner_ids: frozenset[str],
+    mine: bool,
     now: datetime,
 ) -> Decision:
     """A consent record says who works with the child as plainly as an involvement does.
 
     R4: for a shielded child whose whereabouts are withheld, a record naming anyone but
-    the viewer and their own services says who else works with him, so it is not there.
+    the viewer and their own services says who else works with him, so it is not there,
+    unless the viewer recorded it (it tells them nothing they did not say).
     R6: a record naming a sensitive service the viewer may not see is not there either.
     """
-    if not shielding.whereabouts(viewer, child, now):
+    if not mine and not shielding.whereabouts(viewer, child, now):
         other_services = any(s.id not in viewer.service_ids for s in services)
         other_people = any(p != viewer.practitioner_id for p in practitioner_ids)
         if other_services or other_people:

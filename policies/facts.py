@@ -123,6 +123,8 @@ class ConsentFact:
     #: R10: when the recorder's only standing with the child was an access override (R9),
     #: the moment that override ended; the grant counts no longer than it.
     standing_until: datetime | None = None
+    #: Who recorded it: they know everything it names (R4 asks no more of them).
+    recorded_by_practitioner_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,10 @@ def record_seen(
     ctx: RequestContext, viewer: Viewer, child: ChildFacts, record: ConsentRecord
 ) -> bool:
     """R4, R6 (policies.disclosure): may the viewer know this record exists?"""
-    item = disclosure.ConsentRecord(record.named_services, record.fact.granted_to_practitioner_ids)
+    fact = record.fact
+    item = disclosure.ConsentRecord(
+        record.named_services, fact.granted_to_practitioner_ids, fact.recorded_by_practitioner_id
+    )
     return disclosure.decide(viewer, item, child, ctx.now).allowed
 
 

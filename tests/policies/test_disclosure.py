@@ -132,6 +132,7 @@ ROWS = [
     ("a shielded child's consent naming his school", ADMIN_NBR, d.ConsentRecord((SCHOOL,), frozenset()), SHIELDED, False, Rule.R4),
     ("...naming his teacher", MELANIE, d.ConsentRecord((), frozenset({"p-teacher"})), SHIELDED, False, Rule.R4),
     ("...naming only the viewer's own service", MELANIE, d.ConsentRecord((service("s-school", "SCHOOL", False),), frozenset({"p-me"})), SHIELDED, True, Rule.R6),
+    ("...to whoever recorded it", MELANIE, d.ConsentRecord((SCHOOL,), frozenset({"p-teacher"}), "p-me"), SHIELDED, True, Rule.R6),
     ("...to his own index team", ADMIN_EVL, d.ConsentRecord((SCHOOL,), frozenset()), SHIELDED, True, Rule.R6),
     ("a consent naming the clinic", MELANIE, d.ConsentRecord((CLINIC,), frozenset()), kid(), False, Rule.R6),
     ("a consent naming the school", MELANIE, d.ConsentRecord((SCHOOL,), frozenset()), kid(), True, Rule.R6),

@@ -21,9 +21,12 @@ import pytest
 import strawberry
 
 from policies.viewer import Role
+from tests.api.consent_support import fresh_family
 from tests.network.conftest import NETWORK, REASON
 from tests.queries import CHILD_PROFILE, SEARCH
 from tests.shielded import assert_nothing_of_where
+
+__all__ = ["fresh_family"]  # a fixture, used by name
 
 SAMS_SCHOOL = ["Eastvale High", "s-eastvale-school", "Omar Khan", "p-eastvale", "i-sam-school"]
 
@@ -130,9 +133,7 @@ query($id: ID!) {
 
 
 async def test_another_authoritys_index_team_cannot_read_the_trail(as_viewer: Any) -> None:
-    body = await as_viewer(Role.INDEX_ADMIN, local_authority="EVL").post(
-        TRAIL, {"id": "c-hannah"}
-    )
+    body = await as_viewer(Role.INDEX_ADMIN, local_authority="EVL").post(TRAIL, {"id": "c-hannah"})
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     missing = await as_viewer(Role.INDEX_ADMIN, local_authority="EVL").post(
@@ -165,9 +166,7 @@ async def test_the_trail_shows_an_index_team_nothing_r6_withholds(as_viewer: Any
     nurse = await as_viewer(practitioner_id="p-nurse").post(CHILD_PROFILE, {"id": "c-hannah"})
     assert "i-hannah-clinic" in str(nurse)
     await as_viewer(practitioner_id="p-melanie").post(CHILD_PROFILE, {"id": "c-hannah"})
-    admin = await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(
-        TRAIL, {"id": "c-hannah"}
-    )
+    admin = await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(TRAIL, {"id": "c-hannah"})
     assert "errors" not in admin, admin
     events = admin["data"]["auditTrail"]
     assert events, "Melanie's read is in the trail"
@@ -330,3 +329,41 @@ async def test_a_path_that_reads_a_child_without_auditing_fails_closed(
         "MATCH (a:AuditEvent {requestId: $rid}) RETURN a.childIds AS ids", rid=rid
     )
     assert [r["ids"] for r in records] == [["c-sam"]]
+
+
+# --- R4 for consent records --------------------------------------------------------------
+
+
+async def test_a_shielded_childs_consents_do_not_say_who_works_with_him(
+    as_viewer: Any, sync_driver: neo4j.Driver, fresh_family: Any
+) -> None:
+    """A consent record naming his school and GP says who works with Sam as plainly as his
+    involvements would: only whoever recorded it, and his own index team's whole view,
+    may know of it. A practitioner holding an override for him sees his core record and
+    no such record."""
+    from tests.api.consent_support import CONSENTS, RECORD_CONSENT
+
+    teacher = as_viewer(practitioner_id="p-eastvale", local_authority="EVL")
+    recorded = await teacher.post(
+        RECORD_CONSENT,
+        {
+            "input": {
+                "childId": "c-sam",
+                "purpose": "SHARE_CONTACT_DETAILS",
+                "givenByChild": False,
+                "givenByCarerId": "k-sam-father",
+                "coversServiceIds": ["s-eastvale-school"],
+                "grantedToPractitionerIds": ["p-gp"],
+                "method": "WRITTEN",
+            }
+        },
+    )
+    assert "errors" not in recorded, recorded
+    grant = recorded["data"]["recordConsent"]["id"]
+    own = await teacher.post(CONSENTS, {"childId": "c-sam"})
+    assert [g["id"] for g in own["data"]["consents"]] == [grant]
+    with _override(sync_driver, "c-sam", subject="p-melanie", lifts=False):
+        other = await as_viewer(practitioner_id="p-melanie").post(CONSENTS, {"childId": "c-sam"})
+    assert "errors" not in other, other
+    assert other["data"]["consents"] == []
+    _nothing_of_sams_school(other)
