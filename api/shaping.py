@@ -301,15 +301,10 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
     )
 
     item = f"Assessment:{content.id}.contacts"
-    if content.child is None:  # built without its child: nothing to decide on, so withhold
+    ask = _Asker(ctx, viewer, content.child)
 
-        def person(fact: PractitionerFact) -> Practitioner:
-            return _practitioner(fact, Guard(False, item), None)
-    else:
-        ask = _Asker(ctx, viewer, content.child)
-
-        def person(fact: PractitionerFact) -> Practitioner:
-            return ask.practitioner(fact, item)
+    def person(fact: PractitionerFact) -> Practitioner:
+        return ask.practitioner(fact, item)
 
     return Assessment(
         id=strawberry.ID(content.id),

@@ -82,12 +82,12 @@ class AssessmentContent:
     strengths: tuple[str, ...]
     actions: tuple[ActionFact, ...]
     access: AssessmentAccessFacts
+    #: The child as far as the CAF needs it (R4 for the CAF and its contacts, R17): core
+    #: record, shielding, the viewer's overrides. It carries no SHARE_CONTACT_DETAILS
+    #: consents, so any R6 question asked of it is answered no: fail closed.
+    child: ChildFacts
     viewer_service_ids: frozenset[str] = frozenset()
     close_reason: str | None = None
-    #: The child as far as the CAF's own fields need it (R4 and R17 for its contacts):
-    #: core record, shielding, the viewer's overrides. It carries no SHARE_CONTACT_DETAILS
-    #: consents, so any R6 question asked of it is answered no: fail closed.
-    child: ChildFacts | None = None
 
     def action(self, action_id: str) -> ActionFact | None:
         return next((a for a in self.actions if a.id == action_id), None)

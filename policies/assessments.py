@@ -110,7 +110,7 @@ class AssessmentAccessFacts:
 def may_read_assessment(viewer: Viewer, facts: AssessmentAccessFacts, now: datetime) -> Decision:
     me = viewer.practitioner_id
     if me is not None and me == facts.holder_id:
-        return allow("R7: the viewer holds this CAF")
+        return allow("R7: the viewer holds this CAF", Rule.R7)
     if me is not None and me in facts.team_ids:
         path = consent_path(
             viewer,
@@ -122,11 +122,11 @@ def may_read_assessment(viewer: Viewer, facts: AssessmentAccessFacts, now: datet
             now=now,
         )
         if path:
-            return allow(f"R7: team member covered by consent ({path.reason})")
+            return allow(f"R7: team member covered by consent ({path.reason})", Rule.R7)
     override = active_override(viewer, facts.overrides, now)
     if override is not None:
         return allow(f"R7/R9: access override {override.id}", Rule.R9, override.id)
-    return deny("R7: not the holder, not a consented team member, no override")
+    return deny("R7: not the holder, not a consented team member, no override", Rule.R7)
 
 
 def may_store_assessment(

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from policies import consent, shielding, visibility
+from policies import assessments, consent, shielding, visibility
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -43,6 +43,7 @@ from policies.facts import (
 from policies.viewer import Role, Viewer
 
 __all__ = [
+    "AssessmentContent",
     "AssessmentExists",
     "AssessmentSummary",
     "AuditActor",
@@ -137,6 +138,13 @@ class AssessmentExists:
 
 
 @dataclass(frozen=True, slots=True)
+class AssessmentContent:
+    """The CAF itself: needs, strengths, actions, the team around the child (R7; R4)."""
+
+    access: assessments.AssessmentAccessFacts
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentRecord:
     """A consent record, by whom and what it names (R4, R6): the services it covers or is
     granted to (with the services of the practitioners it is granted to), those
@@ -173,6 +181,7 @@ Item = (
     | LeadProfessional
     | AssessmentSummary
     | AssessmentExists
+    | AssessmentContent
     | ConsentRecord
     | AuditActor
     | AuditEntry
@@ -213,6 +222,13 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             )
         case AssessmentExists(summary):
             return _assessment_there(viewer, child, summary, now)
+        case AssessmentContent(access):
+            # R4 lists what a shielded child shows, and the CAF is not on it: its team
+            # is who works with him. R7 then says who may read it at all.
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now),
+                assessments.may_read_assessment(viewer, access, now),
+            )
         case ConsentRecord(services, practitioner_ids, recorded_by):
             mine = recorded_by is not None and recorded_by == viewer.practitioner_id
             return _consent_record(viewer, child, services, practitioner_ids, mine, now)

@@ -84,7 +84,9 @@ async def resolve_child_assessment(
     if content is None:
         ctx.audit.deny(f"Assessment:{assessment_id}: not found")
         return None
-    decision = assessment_policy.may_read_assessment(_viewer(ctx, content), content.access, ctx.now)
+    decision = disclosure.decide(
+        _viewer(ctx, content), disclosure.AssessmentContent(content.access), content.child, ctx.now
+    )
     if not decision:
         ctx.audit.deny(f"Assessment:{assessment_id}")
         return None

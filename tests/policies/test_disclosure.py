@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from policies import disclosure as d
+from policies.assessments import AssessmentAccessFacts
 from policies.decision import Rule
 from policies.facts import (
     AddressFact,
@@ -74,6 +75,7 @@ STALE_LIFT = override(hours_ago=2, lifts=True)
 PLAIN_OVERRIDE = override(hours_ago=2)
 
 SHIELDED = kid(shielded=True)
+HELD_BY_ME = AssessmentAccessFacts("a-1", "p-me", frozenset(), TODAY, (), ())
 WHEREABOUTS_ITEMS = [
     d.Whereabouts(),
     d.HomeAddress(),
@@ -128,6 +130,11 @@ ROWS = [
     ("unavailable until today: back", MELANIE, d.PractitionerContact(BACK), kid(), True, Rule.R17),
     ("R4 before R17", MELANIE, d.PractitionerContact(LEFT), SHIELDED, False, Rule.R4),
     ("the service is still reachable", MELANIE, d.ServiceContact(SCHOOL), kid(), True, Rule.R4),
+    # R7, and R4 for the CAF itself: its team is who works with the child.
+    ("the CAF, to its holder", MELANIE, d.AssessmentContent(HELD_BY_ME), kid(), True, Rule.R7),
+    ("the CAF, to someone else", NURSE_VIEWER, d.AssessmentContent(HELD_BY_ME), kid(), False, Rule.R7),
+    ("a shielded child's CAF, even to its holder", MELANIE, d.AssessmentContent(HELD_BY_ME), SHIELDED, False, Rule.R4),
+    ("a shielded child's CAF, in a shield lift", LEAD, d.AssessmentContent(HELD_BY_ME), kid(True, overrides=(LIFT,)), True, Rule.R9),
     # R4, R6: a consent record says who works with the child.
     ("a shielded child's consent naming his school", ADMIN_NBR, d.ConsentRecord((SCHOOL,), frozenset()), SHIELDED, False, Rule.R4),
     ("...naming his teacher", MELANIE, d.ConsentRecord((), frozenset({"p-teacher"})), SHIELDED, False, Rule.R4),

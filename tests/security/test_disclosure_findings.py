@@ -278,12 +278,18 @@ async def test_the_cafs_contacts_follow_a_safeguarding_leads_shield_lift(
         )
     assert "errors" not in lifted, lifted
     assert lifted["data"]["child"]["assessment"]["holder"]["contact"]["phone"]
-    # A practitioner's override opens the CAF (R7, R9) but never the shield (R4).
+    # A practitioner's override opens a CAF (R7, R9) but never the shield (R4): a
+    # shielded child's CAF, whose team is who works with him, is not there for her; nor
+    # for its own holder, who sees him as everyone outside his index team does.
     with _override(sync_driver, "c-sam", subject="p-melanie", lifts=False):
         plain = await as_viewer(practitioner_id="p-melanie").post(
             CAF_CONTACTS, {"id": "c-sam", "caf": sams_caf}
         )
-    assert plain["data"]["child"]["assessment"]["holder"]["contact"] is None
+    assert plain["data"]["child"]["assessment"] is None
+    holder = await as_viewer(practitioner_id="p-eastvale", local_authority="EVL").post(
+        CAF_CONTACTS, {"id": "c-sam", "caf": sams_caf}
+    )
+    assert holder["data"]["child"]["assessment"] is None
 
 
 # --- Audit you cannot forget -----------------------------------------------------------
