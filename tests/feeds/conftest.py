@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import random
 import string
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -21,6 +23,11 @@ import pytest
 
 from graph.nhs_number import with_check_digit
 from policies.viewer import Role
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-m", "api.cli")
+"""The command line of this checkout, run with cwd=REPO: the `contactgraph` console script
+imports whichever checkout installed it, which is not always the one under test."""
 
 INGEST = """
 mutation Ingest($source: String!, $records: [IngestRecord!]!) {
