@@ -41,6 +41,7 @@ from typing import Any
 
 import neo4j.exceptions
 
+from graph.alerts import Actor, HouseholdAlert
 from graph.audit import AuditRecord
 from graph.database import Graph
 from graph.feed_records import (
@@ -165,6 +166,17 @@ class ChunkOutcome:
     held: list[str] = field(default_factory=list)
     child_ids: dict[str, None] = field(default_factory=dict)  # ordered set, for the audit
     written: ChunkFacts | None = field(default=None, repr=False)  # for planning the next
+    #: R4: household alerts the chunk's write raised; set when it commits, for the audit
+    #: event only (the report never shows them: no oracle).
+    alerts: list[HouseholdAlert] = field(default_factory=list)
+
+    def audited_child_ids(self) -> list[str]:
+        """R4/R14: the children the chunk's audit event names: those it wrote, and every
+        child a household alert it raised names, the shielded ones included."""
+        named = dict(self.child_ids)
+        for alert in self.alerts:
+            named.update(dict.fromkeys(alert.child_ids))
+        return list(named)
 
 
 @dataclass
@@ -572,7 +584,11 @@ class ChunkPlanner:
             before = self.children.by_id[child_id]
             protect = decision.protect_whereabouts
             self.writes.children_update.append(
-                {"id": child_id, "props": child_properties(p, protect_whereabouts=protect)}
+                {
+                    "id": child_id,
+                    "props": child_properties(p, protect_whereabouts=protect),
+                    "sourceRef": record.source_ref,  # for a household alert (R4)
+                }
             )
             row = ChildRow(
                 child_id,
@@ -797,11 +813,13 @@ class Ingestor:
         today: date,
         now: datetime,
         max_errors: int | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self.graph = graph
         self.source = source
         self.today = today
         self.now = now
+        self.actor = actor  # who R4 household alerts name as the writer (graph/alerts.py)
         self.report = IngestReport(max_errors=max_errors)
         self.planned_ahead = 0  # chunks written with the plan made while the last was written
         self.replanned = 0  # chunks planned ahead whose plan went stale: planned again
@@ -879,7 +897,8 @@ class Ingestor:
                     planned=planned,
                     on_planned=base.settle if base is not None else None,
                     on_written=base.written.set if base is not None else None,
-                    audit=audit,
+                    audit=_with_alerts(audit),
+                    actor=self.actor,
                 )
             except (ChunkConflict, neo4j.exceptions.ClientError) as exc:
                 # The graph changed between lookup and write (another writer; rows
@@ -927,6 +946,21 @@ class Ingestor:
         writes, outcome = planner(merge_facts(facts, written))
         early, late = split_writes(writes, written)
         return Planned(late, outcome, generation + 1, early if early.rows() else None)
+
+
+def _with_alerts(
+    audit: Callable[[ChunkOutcome], list[AuditRecord]] | None,
+) -> Callable[[ChunkOutcome, list[HouseholdAlert]], list[AuditRecord]]:
+    """Puts the household alerts a chunk's write raised on its outcome before `audit`
+    sees it, inside the chunk's transaction: the event that commits with the write names
+    the shielded children (R4: "the write is audited"). Assigned, not appended: the
+    managed transaction may run the write again."""
+
+    def events(outcome: ChunkOutcome, alerts: list[HouseholdAlert]) -> list[AuditRecord]:
+        outcome.alerts = alerts
+        return audit(outcome) if audit is not None else []
+
+    return events
 
 
 async def _written_or_done(base: _Base, writing: asyncio.Future[Any]) -> None:
