@@ -530,6 +530,9 @@ class ChunkPlanner:
             "jobTitle": p.job_title,
             "source": self.source,
             **contact_properties(p.contact),
+            # R17, read by the index view (policies): null availableFrom unless UNAVAILABLE.
+            "availability": p.availability,
+            "availableFrom": p.available_from,
         }
         self.writes.practitioners.append({"id": p.id, "serviceId": p.service_id, "props": props})
         self.practitioners[p.id] = (self.source, p.service_id)
@@ -740,10 +743,18 @@ class ChunkPlanner:
 
     def _assessment(self, record: IncomingRecord, p: AssessmentPayload, prior: _Ref | None) -> None:
         child_id = self._child_id(p.child)
-        if p.holder_id not in self.practitioners:
+        # R6/R7: a CAF held from a sensitive service is invisible to whoever R6 hides that
+        # service from; a source naming another service's practitioner as holder would put
+        # a CAF there and learn from its answers that the practitioner exists. So a holder
+        # must work for a service this source maintains, and a practitioner that does not
+        # and one that does not exist get one answer.
+        holder = self.practitioners.get(p.holder_id)
+        service_id = holder[1] if holder is not None else None
+        if service_id is None or self.services.get(service_id, _MISSING) != self.source:
             raise _Reject(
-                Code.UNKNOWN_PRACTITIONER,
-                "payload.holderPractitionerId names no practitioner on the index",
+                Code.SOURCE_CONFLICT,
+                "payload.holderPractitionerId names no practitioner of a service this source "
+                "maintains",
             )
         assessment_id = derived_id("a-", self.source, record.source_ref)
         self.writes.assessments.append(

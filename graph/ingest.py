@@ -310,7 +310,8 @@ CALL () {
 CALL () {
   UNWIND $practitionerIds AS id
   MATCH (p:Practitioner {id: id})
-  RETURN collect([p.id, p.source, [(p)-[:WORKS_FOR]->(s:Service) | s.id][0]]) AS practitioners
+  WITH p, [(p)-[:WORKS_FOR]->(s:Service) | [s.id, s.source]][0] AS service
+  RETURN collect([p.id, p.source, service[0], service[1]]) AS practitioners
 }
 CALL () {
   UNWIND $localAuthorities AS code
@@ -570,11 +571,15 @@ def _facts(record: Any) -> ChunkFacts:
             ended_on=_iso_date(m.get("endedOn")),
         )
     children = [c for c in map(_child_row, [*record["byNhs"], *record["byName"]]) if c]
+    # A practitioner's service comes with its maintaining source: a CAF's holder must work
+    # for a service the feed maintains (api/ingest.py).
+    services = {sid: owner for _, _, sid, owner in record["practitioners"] if sid is not None}
+    services.update((sid, owner) for sid, owner in record["services"])
     return ChunkFacts(
         records=known,
         children=children,
-        services={sid: owner for sid, owner in record["services"]},
-        practitioners={pid: (owner, sid) for pid, owner, sid in record["practitioners"]},
+        services=services,
+        practitioners={pid: (owner, sid) for pid, owner, sid, _ in record["practitioners"]},
         local_authorities=set(record["localAuthorities"]),
     )
 
