@@ -38,7 +38,7 @@ mutation Ingest($source: String!, $records: [IngestRecord!]!) {
 }
 """
 
-_CLEAN = [
+CLEAN = [
     # Children created by the source, and what hangs on them.
     """
     MATCH (c:Child) WHERE c.source = $source
@@ -50,6 +50,8 @@ _CLEAN = [
     "MATCH (n:Service) WHERE n.source = $source DETACH DELETE n",
     "MATCH (r:MatchReview) WHERE r.source = $source DETACH DELETE r",
     "MATCH (f:FeedRecord) WHERE f.source = $source DELETE f",
+    # R4 household alerts its writes raised (graph/alerts.py: the detail names the source).
+    "MATCH (a:AccessAlert) WHERE a.detail CONTAINS ' from source ' + $source + ' (' DELETE a",
 ]
 
 
@@ -116,7 +118,7 @@ def clean_source(sync_driver: neo4j.Driver) -> Iterator[Callable[[str], None]]:
     sources: list[str] = []
     yield sources.append
     for source in sources:
-        for cypher in _CLEAN:
+        for cypher in CLEAN:
             sync_driver.execute_query(cypher, source=source)
 
 
