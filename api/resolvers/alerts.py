@@ -131,12 +131,12 @@ async def resolve_access_alert(info: Info[Any, Any], alert_id: str, outcome: str
     refused = Forbidden(
         "only INDEX_ADMIN of the alert's local authority, or an AUDITOR, resolves it"
     )
-    if not (viewer.has(Role.INDEX_ADMIN) or viewer.has(Role.AUDITOR)):
-        ctx.audit.deny("resolveAccessAlert: role")
-        raise refused
     alert_id = alert_id.strip()
     if not alert_id or len(alert_id) > MAX_ID:
         raise BadUserInput("id must be an access alert id", field="id")
+    if not (viewer.has(Role.INDEX_ADMIN) or viewer.has(Role.AUDITOR)):
+        ctx.audit.deny(f"AccessAlert:{alert_id}: only INDEX_ADMIN and AUDITOR resolve alerts")
+        raise refused
     checked = alert_policy.check_outcome(outcome)
     if not checked:
         raise BadUserInput(checked.reason, field="outcome")
