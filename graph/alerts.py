@@ -33,6 +33,7 @@ from graph.idempotency import IdempotencyClaim, write_once
 __all__ = [
     "HOUSEHOLD_BY_ADDRESS",
     "HOUSEHOLD_BY_CARER",
+    "HOUSEHOLD_FOR_CHILD",
     "Actor",
     "AlertCursor",
     "AlertPage",
@@ -155,6 +156,15 @@ HOUSEHOLD_BY_CARER: LiteralString = (
     + $actor.source + ' (request ' + $actor.requestId + ') made carer ' + row.id
     + ', who lives with a shielded child, the carer of another child' AS detail"""
     + _RAISE
+)
+
+
+# The same check for one child written outside a feed chunk (a match review resolved by
+# an index team writes the held record's address): `$rows` holds that one row.
+HOUSEHOLD_FOR_CHILD: LiteralString = (
+    "CALL () {"
+    + HOUSEHOLD_BY_ADDRESS.replace("$newChildren + $updatedChildren", "$rows")
+    + "}\nRETURN alerts"
 )
 
 

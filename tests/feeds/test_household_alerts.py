@@ -258,3 +258,52 @@ async def test_the_command_line_raises_and_audits_the_same(
         p=probe_id,
     )
     assert len(events) == 1 and events[0]["subject"].startswith("cli:")
+
+
+RESOLVE_REVIEW = """
+mutation Resolve($id: ID!) {
+  resolveMatchReview(id: $id, createNew: true) { id status resolvedChildId }
+}
+"""
+
+
+async def test_an_index_team_creating_a_held_record_at_sams_address_alerts_too(
+    feed: Feed, as_viewer, cypher, sync_driver, sams_authority
+) -> None:
+    """The held record's address is written when a review is resolved: a write like a feed's."""
+    namesake = f"c-test-{uuid.uuid4().hex[:12]}"
+    sync_driver.execute_query(
+        "CREATE (c:Child {id: $id, givenName: 'Robin', familyName: $family, givenNameKey: 'robin',"
+        " familyNameKey: toLower($family), dateOfBirth: date('2016-04-04'), gender: 'FEMALE',"
+        " addressLine1: '2 Ash Way', postcode: 'NB4 4AA', postcodeKey: 'NB44AA',"
+        " addressKey: '2ashway|NB44AA', localAuthority: 'NBR', shielded: false,"
+        " source: 'index-team'})",
+        id=namesake,
+        family=feed.family,
+    )
+    try:
+        held = await feed.send(
+            record("held", "UPSERT_CHILD",
+                   feed.child(nhsNumber=None, dateOfBirth="2016-04-04", address=SAMS_HOME))
+        )  # fmt: skip
+        assert held["pendingMatchReview"] == 1, held
+        assert _alerts_of(cypher, feed.source) == []  # nothing written yet
+        (review,) = cypher("MATCH (r:MatchReview {source: $s}) RETURN r.id AS id", s=feed.source)
+        admin = as_viewer(
+            Role.INDEX_ADMIN, local_authority="NBR", subject="index-admin-2", purpose="queue"
+        )
+        done = await admin.post(RESOLVE_REVIEW, {"id": review["id"]})
+        assert done["data"]["resolveMatchReview"]["status"] == "RESOLVED", done
+        created = done["data"]["resolveMatchReview"]["resolvedChildId"]
+        (alert,) = [r["a"] for r in _alerts_of(cypher, feed.source)]
+        assert alert["childIds"] == ["c-sam", created]
+        assert alert["localAuthority"] == sams_authority
+        assert (alert["subject"], alert["role"]) == ("index-admin-2", "INDEX_ADMIN")
+        events = cypher(
+            "MATCH (e:AuditEvent {action: 'resolveMatchReview', subject: 'index-admin-2'}) "
+            "WHERE $c IN e.childIds AND 'c-sam' IN e.childIds RETURN count(e) AS n",
+            c=created,
+        )
+        assert events == [{"n": 1}]
+    finally:
+        sync_driver.execute_query("MATCH (c:Child {id: $id}) DETACH DELETE c", id=namesake)
