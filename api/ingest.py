@@ -25,6 +25,13 @@ lines up) and in earlier chunks and calls (through this source's FeedRecords):
 
 A record that fails is rejected alone, with a code and a message naming the field;
 the others in its chunk are still written.
+
+R4 (no oracle): nothing in a report depends on a shielded child's whereabouts. Matching
+never compares a shielded child's postcode (policies/matching.py), and the household
+rule, which must depend on them, is checked in the chunk's write itself
+(graph/ingest.py): an alert for the shielded child's index team and the shielded child
+named in the chunk's audit event (`ChunkOutcome.audited_child_ids`), never anything in
+the report.
 """
 
 from __future__ import annotations
