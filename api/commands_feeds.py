@@ -93,7 +93,7 @@ def _audit_record(subject: str, run_id: str, source: str, outcome: ChunkOutcome)
         role="FEED",
         action="ingest",
         purpose=None,
-        child_ids=list(outcome.child_ids),
+        child_ids=outcome.audited_child_ids(),  # R4: with any household alert's children
         disclosed=[],
         denied=[],
         request_id=run_id,
@@ -111,6 +111,7 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
 
     from api.cli import with_graph
     from api.ingest import Chunk, Ingestor
+    from graph.alerts import Actor
     from graph.database import Graph
 
     today = date.today()
@@ -129,7 +130,12 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
 
     async def _stream(graph: Graph, errors_out: IO[str] | None) -> Any:
         ingestor = Ingestor(
-            graph, source, today=today, now=datetime.now(UTC), max_errors=_SHOWN_ERRORS
+            graph,
+            source,
+            today=today,
+            now=datetime.now(UTC),
+            max_errors=_SHOWN_ERRORS,
+            actor=Actor(subject, "FEED", run_id),
         )
         handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()

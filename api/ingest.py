@@ -25,6 +25,13 @@ lines up) and in earlier chunks and calls (through this source's FeedRecords):
 
 A record that fails is rejected alone, with a code and a message naming the field;
 the others in its chunk are still written.
+
+R4 (no oracle): nothing in a report depends on a shielded child's whereabouts. Matching
+never compares a shielded child's postcode (policies/matching.py), and the household
+rule, which must depend on them, is checked in the chunk's write itself
+(graph/ingest.py): an alert for the shielded child's index team and the shielded child
+named in the chunk's audit event (`ChunkOutcome.audited_child_ids`), never anything in
+the report.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from typing import Any
 
 import neo4j.exceptions
 
+from graph.alerts import Actor, HouseholdAlert
 from graph.audit import AuditRecord
 from graph.database import Graph
 from graph.feed_records import (
@@ -165,6 +173,17 @@ class ChunkOutcome:
     held: list[str] = field(default_factory=list)
     child_ids: dict[str, None] = field(default_factory=dict)  # ordered set, for the audit
     written: ChunkFacts | None = field(default=None, repr=False)  # for planning the next
+    #: R4: household alerts the chunk's write raised; set when it commits, for the audit
+    #: event only (the report never shows them: no oracle).
+    alerts: list[HouseholdAlert] = field(default_factory=list)
+
+    def audited_child_ids(self) -> list[str]:
+        """R4/R14: the children the chunk's audit event names: those it wrote, and every
+        child a household alert it raised names, the shielded ones included."""
+        named = dict(self.child_ids)
+        for alert in self.alerts:
+            named.update(dict.fromkeys(alert.child_ids))
+        return list(named)
 
 
 @dataclass
@@ -518,6 +537,9 @@ class ChunkPlanner:
             "jobTitle": p.job_title,
             "source": self.source,
             **contact_properties(p.contact),
+            # R17, read by the index view (policies): null availableFrom unless UNAVAILABLE.
+            "availability": p.availability,
+            "availableFrom": p.available_from,
         }
         self.writes.practitioners.append({"id": p.id, "serviceId": p.service_id, "props": props})
         self.practitioners[p.id] = (self.source, p.service_id)
@@ -572,7 +594,11 @@ class ChunkPlanner:
             before = self.children.by_id[child_id]
             protect = decision.protect_whereabouts
             self.writes.children_update.append(
-                {"id": child_id, "props": child_properties(p, protect_whereabouts=protect)}
+                {
+                    "id": child_id,
+                    "props": child_properties(p, protect_whereabouts=protect),
+                    "sourceRef": record.source_ref,  # for a household alert (R4)
+                }
             )
             row = ChildRow(
                 child_id,
@@ -724,10 +750,18 @@ class ChunkPlanner:
 
     def _assessment(self, record: IncomingRecord, p: AssessmentPayload, prior: _Ref | None) -> None:
         child_id = self._child_id(p.child)
-        if p.holder_id not in self.practitioners:
+        # R6/R7: a CAF held from a sensitive service is invisible to whoever R6 hides that
+        # service from; a source naming another service's practitioner as holder would put
+        # a CAF there and learn from its answers that the practitioner exists. So a holder
+        # must work for a service this source maintains, and a practitioner that does not
+        # and one that does not exist get one answer.
+        holder = self.practitioners.get(p.holder_id)
+        service_id = holder[1] if holder is not None else None
+        if service_id is None or self.services.get(service_id, _MISSING) != self.source:
             raise _Reject(
-                Code.UNKNOWN_PRACTITIONER,
-                "payload.holderPractitionerId names no practitioner on the index",
+                Code.SOURCE_CONFLICT,
+                "payload.holderPractitionerId names no practitioner of a service this source "
+                "maintains",
             )
         assessment_id = derived_id("a-", self.source, record.source_ref)
         self.writes.assessments.append(
@@ -797,11 +831,13 @@ class Ingestor:
         today: date,
         now: datetime,
         max_errors: int | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self.graph = graph
         self.source = source
         self.today = today
         self.now = now
+        self.actor = actor  # who R4 household alerts name as the writer (graph/alerts.py)
         self.report = IngestReport(max_errors=max_errors)
         self.planned_ahead = 0  # chunks written with the plan made while the last was written
         self.replanned = 0  # chunks planned ahead whose plan went stale: planned again
@@ -879,7 +915,8 @@ class Ingestor:
                     planned=planned,
                     on_planned=base.settle if base is not None else None,
                     on_written=base.written.set if base is not None else None,
-                    audit=audit,
+                    audit=_with_alerts(audit),
+                    actor=self.actor,
                 )
             except (ChunkConflict, neo4j.exceptions.ClientError) as exc:
                 # The graph changed between lookup and write (another writer; rows
@@ -927,6 +964,21 @@ class Ingestor:
         writes, outcome = planner(merge_facts(facts, written))
         early, late = split_writes(writes, written)
         return Planned(late, outcome, generation + 1, early if early.rows() else None)
+
+
+def _with_alerts(
+    audit: Callable[[ChunkOutcome], list[AuditRecord]] | None,
+) -> Callable[[ChunkOutcome, list[HouseholdAlert]], list[AuditRecord]]:
+    """Puts the household alerts a chunk's write raised on its outcome before `audit`
+    sees it, inside the chunk's transaction: the event that commits with the write names
+    the shielded children (R4: "the write is audited"). Assigned, not appended: the
+    managed transaction may run the write again."""
+
+    def events(outcome: ChunkOutcome, alerts: list[HouseholdAlert]) -> list[AuditRecord]:
+        outcome.alerts = alerts
+        return audit(outcome) if audit is not None else []
+
+    return events
 
 
 async def _written_or_done(base: _Base, writing: asyncio.Future[Any]) -> None:

@@ -30,6 +30,7 @@ from policies.facts import SENSITIVE_KINDS
 
 __all__ = [
     "ASSESSMENT_STATUSES",
+    "AVAILABILITY_STATUSES",
     "GENDERS",
     "MAX_LINE_BYTES",
     "OPS",
@@ -75,6 +76,8 @@ SERVICE_KINDS = frozenset(
     }
 )  # fmt: skip
 ASSESSMENT_STATUSES = frozenset({"OPEN", "CLOSED", "TRANSFERRED_TO_SOCIAL_CARE"})
+AVAILABILITY_STATUSES = frozenset({"AVAILABLE", "UNAVAILABLE", "LEFT"})
+"""R17: whether a practitioner can be reached directly; absent means AVAILABLE."""
 
 MAX_LINE_BYTES = 64 * 1024
 """One record; a longer line is rejected unread, so a broken file cannot exhaust memory."""
@@ -166,6 +169,10 @@ class PractitionerPayload:
     job_title: str | None
     service_id: str
     contact: ContactPayload | None
+    #: R17: AVAILABLE (also when the feed sends none), UNAVAILABLE until `available_from`,
+    #: or LEFT the service.
+    availability: str = "AVAILABLE"
+    available_from: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,14 +441,40 @@ def _service(p: dict[str, Any], today: date) -> ServicePayload:
     )
 
 
+_AVAILABILITY_KEYS = frozenset({"status", "until"})
+
+
+def _availability(p: dict[str, Any]) -> tuple[str, date | None]:
+    """R17: `{"status": AVAILABLE | UNAVAILABLE | LEFT, "until": date}`, `until` required
+    for UNAVAILABLE and only there (a date that has passed is kept: the read side compares
+    it with today, so a practitioner back from leave needs no second record)."""
+    availability = _object(p, "availability", _P, required=False)
+    if availability is None:
+        return "AVAILABLE", None
+    at = f"{_P}.availability"
+    _check_keys(availability, _AVAILABILITY_KEYS, at)
+    status = _enum(availability, "status", at, AVAILABILITY_STATUSES)
+    until = _date(availability, "until", at, required=False)
+    if status == "UNAVAILABLE" and until is None:
+        raise _Invalid(Code.MISSING_FIELD, f"{at}.until is required when status is UNAVAILABLE")
+    if status != "UNAVAILABLE" and until is not None:
+        raise _Invalid(Code.INVALID_FIELD, f"{at}.until is only for status UNAVAILABLE")
+    return status, until
+
+
 def _practitioner(p: dict[str, Any], today: date) -> PractitionerPayload:
-    _check_keys(p, frozenset({"id", "name", "jobTitle", "serviceId", "contact"}), _P)
+    _check_keys(
+        p, frozenset({"id", "name", "jobTitle", "serviceId", "contact", "availability"}), _P
+    )
+    status, until = _availability(p)
     return PractitionerPayload(
         id=_identifier(p, "id", _P) or "",
         name=_required(p, "name", _P),
         job_title=_text(p, "jobTitle", _P, required=False),
         service_id=_identifier(p, "serviceId", _P) or "",
         contact=_contact(p, _P),
+        availability=status,
+        available_from=until,
     )
 
 

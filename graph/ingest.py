@@ -18,6 +18,15 @@ A chunk of validated records is written in one managed write transaction:
    audit) or nothing, so a re-run after kill -9 reports the first part as
    `unchanged` and writes the rest, with no duplicates and no gaps.
 
+The same write query ends with R4's household check (graph/alerts.py): each child row
+that puts an unshielded child at a shielded child's address, and each carer row that
+leaves a carer living with a shielded child caring for another child, raises an
+`:AccessAlert` for the shielded child's index team, in the same transaction, and the
+query returns them for the chunk's audit event. It costs one index seek per child row
+and one expansion per carer row, and no extra round trip. What the feed is told does
+not change with it (R4, no oracle): the alerts go to the index team and the audit
+trail, never into the report.
+
 Steps 2 and 3 may also be done ahead, outside the transaction (`lookup` and a
 `Planned`), while the previous chunk of the same feed is still being written: a feed
 file's chunks then keep both the Neo4j server and the Python process busy. Such a plan
@@ -45,6 +54,13 @@ from typing import Any, Generic, LiteralString, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
+from graph.alerts import (
+    HOUSEHOLD_BY_ADDRESS,
+    HOUSEHOLD_BY_CARER,
+    Actor,
+    HouseholdAlert,
+    household_alerts,
+)
 from graph.audit import AuditRecord, append_in_transaction
 from graph.database import Graph
 from graph.ingest_lock import take_ingest_lock
@@ -294,7 +310,8 @@ CALL () {
 CALL () {
   UNWIND $practitionerIds AS id
   MATCH (p:Practitioner {id: id})
-  RETURN collect([p.id, p.source, [(p)-[:WORKS_FOR]->(s:Service) | s.id][0]]) AS practitioners
+  WITH p, [(p)-[:WORKS_FOR]->(s:Service) | [s.id, s.source]][0] AS service
+  RETURN collect([p.id, p.source, service[0], service[1]]) AS practitioners
 }
 CALL () {
   UNWIND $localAuthorities AS code
@@ -482,13 +499,31 @@ _STATEMENTS: tuple[tuple[LiteralString, LiteralString], ...] = (
 
 _BATCH: tuple[LiteralString, ...] = tuple(f"$batches[{i}]" for i in range(len(_STATEMENTS)))  # type: ignore[misc]
 
+_ROWS_OF: dict[str, LiteralString] = {
+    name: batch for (name, _), batch in zip(_STATEMENTS, _BATCH, strict=True)
+}
+_HOUSEHOLD_CHECKS: tuple[tuple[LiteralString, LiteralString], ...] = tuple(
+    (
+        name,
+        cypher.replace("$newChildren", _ROWS_OF["children_new"])
+        .replace("$updatedChildren", _ROWS_OF["children_update"])
+        .replace("$carers", _ROWS_OF["carers"])
+        .replace("AS alerts", "AS " + name),
+    )
+    for name, cypher in (
+        ("addressAlerts", HOUSEHOLD_BY_ADDRESS),
+        ("carerAlerts", HOUSEHOLD_BY_CARER),
+    )
+)
+
 WRITE: LiteralString = (
     "".join(
         "CALL () {\n" + cypher.replace("$rows", batch).replace("AS written", "AS " + name) + "}\n"
         for (name, cypher), batch in zip(_STATEMENTS, _BATCH, strict=True)
     )
+    + "".join("CALL () {" + cypher + "}\n" for _, cypher in _HOUSEHOLD_CHECKS)
     + "RETURN "
-    + ", ".join(name for name, _ in _STATEMENTS)
+    + ", ".join(name for name, _ in (*_STATEMENTS, *_HOUSEHOLD_CHECKS))
 )
 """Every statement of a chunk in one query, a subquery each, in order: the server
 writes the whole chunk without waiting on this process between statements, and each
@@ -496,7 +531,8 @@ subquery returns how many rows it wrote. One text and one parameter, a list of r
 lists, whatever kinds of rows a chunk has: Neo4j plans a query again for every new
 combination of parameter types, and an empty list is a type of its own (planning this
 query takes half a second; it showed as a tenth of the server's time when each chunk
-sent only the statements it had rows for)."""
+sent only the statements it had rows for). The household checks come last, over the
+rows of the statements they follow, and return the alerts they raised."""
 
 
 def _iso_date(value: str | None) -> date | None:
@@ -535,11 +571,15 @@ def _facts(record: Any) -> ChunkFacts:
             ended_on=_iso_date(m.get("endedOn")),
         )
     children = [c for c in map(_child_row, [*record["byNhs"], *record["byName"]]) if c]
+    # A practitioner's service comes with its maintaining source: a CAF's holder must work
+    # for a service the feed maintains (api/ingest.py).
+    services = {sid: owner for _, _, sid, owner in record["practitioners"] if sid is not None}
+    services.update((sid, owner) for sid, owner in record["services"])
     return ChunkFacts(
         records=known,
         children=children,
-        services={sid: owner for sid, owner in record["services"]},
-        practitioners={pid: (owner, sid) for pid, owner, sid in record["practitioners"]},
+        services=services,
+        practitioners={pid: (owner, sid) for pid, owner, sid, _ in record["practitioners"]},
         local_authorities=set(record["localAuthorities"]),
     )
 
@@ -562,15 +602,19 @@ async def lookup(graph: Graph, source: str, keys: ChunkKeys) -> ChunkFacts:
     return _facts(record)
 
 
-async def _write_rows(tx: AsyncManagedTransaction, writes: ChunkWrites, now: datetime) -> None:
+async def _write_rows(
+    tx: AsyncManagedTransaction, writes: ChunkWrites, now: datetime, actor: dict[str, str]
+) -> list[HouseholdAlert]:
+    """Write the rows; returns the household alerts (R4) the write raised."""
     if not writes.rows():
-        return
+        return []
     batches = writes.batches()
     # `now` travels once: the driver packs a datetime slowly.
-    written = await (await tx.run(WRITE, batches=batches, now=now)).single(strict=True)
+    written = await (await tx.run(WRITE, batches=batches, now=now, actor=actor)).single(strict=True)
     for (name, _), rows in zip(_STATEMENTS, batches, strict=True):
         if written[name] != len(rows):
             raise ChunkConflict(f"{name}: wrote {written[name]} of {len(rows)}")
+    return household_alerts([a for name, _ in _HOUSEHOLD_CHECKS for a in written[name]])
 
 
 async def apply_chunk(
@@ -583,7 +627,8 @@ async def apply_chunk(
     planned: Planned[P] | None = None,
     on_planned: Callable[[int, P], None] | None = None,
     on_written: Callable[[], None] | None = None,
-    audit: Callable[[P], list[AuditRecord]] | None = None,
+    audit: Callable[[P, list[HouseholdAlert]], list[AuditRecord]] | None = None,
+    actor: Actor | None = None,
 ) -> tuple[P, int]:
     """Look up, plan and write one chunk in one transaction; returns the plan's outcome
     and the lock generation it committed under.
@@ -593,15 +638,19 @@ async def apply_chunk(
     turns out stale the transaction is rolled back with `StalePlan`. `on_planned
     (generation, outcome)` is told which plan this attempt writes (the next chunk can be
     planned on top of it), `on_written()` that all is written and the commit follows;
-    `audit(outcome)` gives the events to commit with the chunk. The managed transaction
+    `audit(outcome, alerts)` gives the events to commit with the chunk, told which
+    household alerts (R4) its write raised; `actor` is who they name as having
+    written (by default the source itself). The managed transaction
     may run `work` more than once (transient errors): an attempt under the same
     generation writes the same plan again, so what the next chunk was planned on holds.
     """
     plans: dict[int, tuple[ChunkWrites, P]] = {}
+    who = (actor or Actor(f"source:{source}", "FEED", "-")).params(source)
 
     async def work(tx: AsyncManagedTransaction) -> tuple[P, int]:
+        alerts: list[HouseholdAlert] = []
         if planned is not None and planned.early is not None:
-            await _write_rows(tx, planned.early, now)
+            alerts += await _write_rows(tx, planned.early, now, who)
         generation = await take_ingest_lock(tx)
         if planned is not None and planned.generation == generation:
             writes, outcome = planned.writes, planned.outcome
@@ -615,8 +664,8 @@ async def apply_chunk(
             writes, outcome = plans[generation] = plan(facts)
         if on_planned is not None:
             on_planned(generation, outcome)
-        await _write_rows(tx, writes, now)
-        if audit is not None and (events := audit(outcome)):
+        alerts += await _write_rows(tx, writes, now, who)
+        if audit is not None and (events := audit(outcome, alerts)):
             await append_in_transaction(tx, events)
         if on_written is not None:
             on_written()

@@ -6,7 +6,9 @@ what an INDEX_ADMIN may see of each candidate (R4). Resolving writes the child (
 matched one updated, or a new one) and turns the source's FeedRecord from
 PENDING_REVIEW into ACCEPTED, in one transaction under the ingest lock, so the source's
 later records that refer to it (`child.ref`) resolve, and a re-send of the same payload
-is `unchanged`.
+is `unchanged`. Writing the held record's address is a write like a feed's: if it puts
+the child at a shielded child's address, the same transaction raises R4's household
+alert for that child's index team (graph/alerts.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph.alerts import HOUSEHOLD_FOR_CHILD, Actor, HouseholdAlert, household_alerts
 from graph.database import Graph, reached
 from graph.facts import address_from, native_date, native_datetime
 from graph.ingest_lock import take_ingest_lock
@@ -24,6 +27,7 @@ from policies.facts import ChildFacts
 
 __all__ = [
     "CandidateFacts",
+    "Resolved",
     "ReviewFacts",
     "create_child_for_review",
     "fetch_review",
@@ -116,6 +120,14 @@ RETURN count(f) AS n
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The child a review was resolved to, and any household alert (R4) the write raised."""
+
+    child_id: str
+    alerts: tuple[HouseholdAlert, ...] = ()
+
+
 def _candidate(m: dict[str, Any]) -> CandidateFacts:
     reached(m["id"])
     return CandidateFacts(
@@ -176,12 +188,13 @@ async def _resolve(
     payload_hash: str,
     write_child: tuple[LiteralString, dict[str, Any]],
     outcome: str,
-    subject: str,
+    actor: Actor,
     now: datetime,
-) -> str | None:
+) -> Resolved | None:
     cypher, params = write_child
+    address_key = params["props"].get("addressKey")
 
-    async def work(tx: AsyncManagedTransaction) -> str | None:
+    async def work(tx: AsyncManagedTransaction) -> Resolved | None:
         await take_ingest_lock(tx)
         claim = await (await tx.run(_CLAIM, id=review_id)).single()
         # Resolved meanwhile, or the source sent a corrected record since it was read.
@@ -193,10 +206,22 @@ async def _resolve(
         child_id = str(written["id"])
         await (
             await tx.run(
-                _CLOSE, id=review_id, childId=child_id, now=now, subject=subject, outcome=outcome
+                _CLOSE,
+                id=review_id,
+                childId=child_id,
+                now=now,
+                subject=actor.subject,
+                outcome=outcome,
             )
         ).consume()
-        return child_id
+        alerts: list[HouseholdAlert] = []
+        if address_key is not None:  # a shielded child's update leaves the address alone
+            row = {"id": child_id, "addressKey": address_key, "sourceRef": claim["sourceRef"]}
+            raised = await tx.run(
+                HOUSEHOLD_FOR_CHILD, rows=[row], now=now, actor=actor.params(claim["source"])
+            )
+            alerts = household_alerts((await raised.single(strict=True))["alerts"])
+        return Resolved(child_id, tuple(alerts))
 
     return await graph.write_transaction(work)
 
@@ -208,9 +233,9 @@ async def match_review_to_child(
     child_id: str,
     props: dict[str, Any],
     *,
-    subject: str,
+    actor: Actor,
     now: datetime,
-) -> str | None:
+) -> Resolved | None:
     """Update `child_id` from the held record and resolve the review; None if it moved on."""
     return await _resolve(
         graph,
@@ -218,7 +243,7 @@ async def match_review_to_child(
         payload_hash,
         (_UPDATE_CHILD, {"childId": child_id, "props": props}),
         "MATCHED",
-        subject,
+        actor,
         now,
     )
 
@@ -229,10 +254,10 @@ async def create_child_for_review(
     payload_hash: str,
     props: dict[str, Any],
     *,
-    subject: str,
+    actor: Actor,
     now: datetime,
-) -> str | None:
+) -> Resolved | None:
     """Create a new child from the held record and resolve the review."""
     return await _resolve(
-        graph, review_id, payload_hash, (_CREATE_CHILD, {"props": props}), "CREATED", subject, now
+        graph, review_id, payload_hash, (_CREATE_CHILD, {"props": props}), "CREATED", actor, now
     )

@@ -28,10 +28,32 @@ Shielded children (R4). A shielded child has usually moved somewhere a person wh
 means them harm must not find. Source systems that are not in the secret still hold
 the old address, so an exact four-key match would fail and rule 4 would quietly
 create a second, *unshielded* record of the child at the old address: the worst
-outcome there is. Rule 3's possible-match clause is what prevents it, and it is
-applied to every child alike, shielded or not, so that the outcome a feed sees
-(`accepted` or `pendingMatchReview`) never differs because a child is shielded: the
-report cannot be used to learn that a shielded child of that name exists.
+outcome there is. And R4's no-oracle rule: nothing a feed observes may change with
+whether the postcode or address it sent is a shielded child's. Were rule 3 applied
+to a shielded child as to any other, a feed holding the child's names and date of
+birth could try postcodes until one came back `accepted` instead of
+`pendingMatchReview`. So for a shielded child rule 3 is replaced by:
+
+3s. A shielded child with the same family name, given name and date of birth is a
+    candidate for review, *whatever the postcode* and whatever NHS number the record
+    carries (a different one may be a mistyping that passed the check digit, and then
+    rule 4 would create the unshielded duplicate). The shielded child's postcode is
+    never compared at all, so no outcome can depend on it. Only rule 1 (this source's
+    own record of the child) and rule 2 (its NHS number) place a record on a shielded
+    child without a person: both decide on identifiers, never on where the child is.
+
+Every variant then answers the same whether or not the address is the shielded
+child's: names and date of birth alike, with or without an NHS number, goes to
+review; a given name that differs is another child (rule 4, created, as beside any
+child; put at a shielded child's address, that write alerts the index team under
+R4's household rule, see api/ingest.py); with an unshielded candidate as well, it
+goes to review (ambiguous) whichever of them the postcode fits. The review's reason
+and candidates, which an index team of another authority may see, do not depend on
+the shielded child's postcode either. What the feed can still learn is what the
+identifiers say: that a child with those names and date of birth exists whom a
+person must place, which is also the answer for any child who has moved, and, with
+an NHS number, whether it is that child's (rule 2, as for every child); never where
+that child lives.
 
 A record that matches a shielded child updates only what does not say where the
 child is: names, date of birth, gender, NHS number and date of death. Address,
@@ -80,7 +102,9 @@ class ReviewReason(StrEnum):
 
     AMBIGUOUS = "AMBIGUOUS"  # two or more children fit equally well
     NHS_NUMBER_CONFLICT = "NHS_NUMBER_CONFLICT"  # the NHS number contradicts the index
-    POSSIBLE_MATCH = "POSSIBLE_MATCH"  # same names and birth date, another postcode
+    # Same names and birth date, and the address does not settle it: another postcode,
+    # or a shielded child's, which is never compared (R4).
+    POSSIBLE_MATCH = "POSSIBLE_MATCH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +179,8 @@ def match_child(
     record has none). `by_name_and_birth` are the children with the incoming family
     name key and date of birth (callers may pass only those with the same given name
     too), whatever their postcode: this function does the finer comparison, so that the
-    possible-match rule sees every child at another postcode.
+    possible-match rule sees every child at another postcode, and so that a shielded
+    child's postcode is never compared at all (rule 3s).
     """
     if known is not None:
         others = [c for c in by_nhs_number if c.child_id != known.child_id]
@@ -188,7 +213,18 @@ def match_child(
         return _update(child, "R15: same NHS number")
 
     same_names = [c for c in by_name_and_birth if _same_person_keys(incoming, c)]
-    exact = [c for c in same_names if c.postcode_key == incoming.postcode_key]
+    shielded = [c for c in same_names if c.shielded]
+    open_ = [c for c in same_names if not c.shielded]
+    exact = [c for c in open_ if c.postcode_key == incoming.postcode_key]
+    # Another postcode: a possible match, unless both NHS numbers say two children.
+    possible = [
+        c
+        for c in open_
+        if c.postcode_key != incoming.postcode_key
+        and not _different_numbers(c.nhs_number, incoming.nhs_number)
+    ]
+    if shielded:
+        return _shielded_review(incoming, shielded, [*exact, *possible])
     conflicting = [c for c in exact if _different_numbers(c.nhs_number, incoming.nhs_number)]
     if conflicting:
         return _review(
@@ -196,13 +232,6 @@ def match_child(
             "R15: same names, date of birth and postcode but a different NHS number",
             exact,
         )
-    # Another postcode: a possible match, unless both NHS numbers say two children.
-    possible = [
-        c
-        for c in same_names
-        if c.postcode_key != incoming.postcode_key
-        and not _different_numbers(c.nhs_number, incoming.nhs_number)
-    ]
     if len(exact) == 1 and not possible:
         return _update(exact[0], "R15: same names, date of birth and postcode")
     if len(exact) > 1 or (exact and possible):
@@ -218,6 +247,36 @@ def match_child(
             possible,
         )
     return MatchOutcome(MatchKind.CREATE, "R15: no child on the index matches")
+
+
+def _shielded_review(
+    incoming: Incoming, shielded: Sequence[Candidate], others: Sequence[Candidate]
+) -> MatchOutcome:
+    """Rule 3s: names and date of birth of a shielded child go to a person, always.
+
+    Nothing here reads a shielded candidate's postcode, so neither the outcome nor the
+    reason or candidates (which another authority's index team may see) can tell
+    whether the record's address is the shielded child's (R4, no oracle). The
+    unshielded `others` are compared as rule 3 compares any child.
+    """
+    if others or len(shielded) > 1:
+        return _review(
+            ReviewReason.AMBIGUOUS,
+            "R4/R15: more than one child, one of them shielded, fits names and date of birth",
+            [*shielded, *others],
+        )
+    (child,) = shielded
+    if _different_numbers(child.nhs_number, incoming.nhs_number):
+        return _review(
+            ReviewReason.NHS_NUMBER_CONFLICT,
+            "R4/R15: names and date of birth of a shielded child, another NHS number",
+            shielded,
+        )
+    return _review(
+        ReviewReason.POSSIBLE_MATCH,
+        "R4/R15: names and date of birth of a shielded child, whose address is never compared",
+        shielded,
+    )
 
 
 # --- Who may push, and who decides (R15, with R4 for shielded candidates) ----------------

@@ -34,6 +34,7 @@ from api.schema.ingest import (
     MatchReviewStatus,
 )
 from graph import match_review as reviews
+from graph.alerts import Actor
 from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
 from policies import disclosure, matching
 from policies.facts import AddressFact
@@ -79,14 +80,17 @@ async def resolve_ingest(
         )
         for n, r in enumerate(records, start=1)
     ]
-    ingestor = Ingestor(ctx.graph, source, today=ctx.today, now=ctx.now)
+    actor = Actor(ctx.viewer.subject, ctx.viewer.primary_role.value, ctx.request_id)
+    ingestor = Ingestor(ctx.graph, source, today=ctx.today, now=ctx.now, actor=actor)
 
     async def chunks() -> AsyncIterator[Chunk]:
         for chunk in chunked(items, CHUNK_RECORDS):
             yield chunk
 
     async for _, outcome in ingestor.ingest_chunks(chunks()):
-        for child_id in outcome.child_ids:
+        # R4: a write that brought the household rule into play raised an alert with it;
+        # this request's event names the shielded children too. The report does not.
+        for child_id in outcome.audited_child_ids():
             ctx.audit.child(child_id)
     report = ingestor.report
     return IngestReport(
@@ -235,7 +239,8 @@ async def resolve_match_review(
     payload = _incoming(review, ctx.today)
     if payload is None:
         raise BadUserInput("the held record can no longer be read; ask the source to resend it")
-    subject, now = ctx.viewer.subject, ctx.now
+    actor = Actor(ctx.viewer.subject, ctx.viewer.primary_role.value, ctx.request_id)
+    now = ctx.now
     if match_to_child_id is not None:
         if len(match_to_child_id) > MAX_ID:
             raise BadUserInput("matchToChildId is too long", field="matchToChildId")
@@ -250,13 +255,13 @@ async def resolve_match_review(
                 "only the index team of the child's local authority may match a record to it"
             )
         props = child_properties(payload, protect_whereabouts=target.child.shielded)
-        child_id = await reviews.match_review_to_child(
+        resolved = await reviews.match_review_to_child(
             ctx.graph,
             review.id,
             review.payload_hash,
             target.child.id,
             props,
-            subject=subject,
+            actor=actor,
             now=now,
         )
     else:
@@ -278,12 +283,15 @@ async def resolve_match_review(
             source=review.source,
             sourceRef=review.source_ref,
         )
-        child_id = await reviews.create_child_for_review(
-            ctx.graph, review.id, review.payload_hash, props, subject=subject, now=now
+        resolved = await reviews.create_child_for_review(
+            ctx.graph, review.id, review.payload_hash, props, actor=actor, now=now
         )
-    if child_id is None:
+    if resolved is None:
         raise hidden
-    ctx.audit.child(child_id)
-    resolved = await reviews.fetch_review(ctx.graph, review.id)
-    assert resolved is not None
-    return _shape_review(ctx, resolved)
+    ctx.audit.child(resolved.child_id)
+    for alert in resolved.alerts:  # R4: the write is audited with the shielded children
+        for child_id in alert.child_ids:
+            ctx.audit.child(child_id)
+    after = await reviews.fetch_review(ctx.graph, review.id)
+    assert after is not None
+    return _shape_review(ctx, after)

@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from api.resolvers.audit import resolve_audit_trail
 from api.resolvers.child import resolve_child, resolve_search_children
 from api.resolvers.viewer import resolve_me
+from api.schema.alerts import AlertMutation, AlertQuery
 from api.schema.assessment import Assessment, AssessmentMutation, AssessmentQuery
 from api.schema.audit import AuditEvent
 from api.schema.child import Child, ChildSearchResult
@@ -63,12 +64,14 @@ QUERY_TYPES: tuple[type, ...] = (
     IngestQuery,
     StatisticsQuery,
     NetworkQuery,
+    AlertQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
     AssessmentMutation,
     OverrideMutation,
     IngestMutation,
+    AlertMutation,
 )
 
 

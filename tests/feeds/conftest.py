@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import random
 import string
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -21,6 +23,11 @@ import pytest
 
 from graph.nhs_number import with_check_digit
 from policies.viewer import Role
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-m", "api.cli")
+"""The command line of this checkout, run with cwd=REPO: the `contactgraph` console script
+imports whichever checkout installed it, which is not always the one under test."""
 
 INGEST = """
 mutation Ingest($source: String!, $records: [IngestRecord!]!) {
@@ -31,7 +38,7 @@ mutation Ingest($source: String!, $records: [IngestRecord!]!) {
 }
 """
 
-_CLEAN = [
+CLEAN = [
     # Children created by the source, and what hangs on them.
     """
     MATCH (c:Child) WHERE c.source = $source
@@ -43,6 +50,8 @@ _CLEAN = [
     "MATCH (n:Service) WHERE n.source = $source DETACH DELETE n",
     "MATCH (r:MatchReview) WHERE r.source = $source DETACH DELETE r",
     "MATCH (f:FeedRecord) WHERE f.source = $source DELETE f",
+    # R4 household alerts its writes raised (graph/alerts.py: the detail names the source).
+    "MATCH (a:AccessAlert) WHERE a.detail CONTAINS ' from source ' + $source + ' (' DELETE a",
 ]
 
 
@@ -109,7 +118,7 @@ def clean_source(sync_driver: neo4j.Driver) -> Iterator[Callable[[str], None]]:
     sources: list[str] = []
     yield sources.append
     for source in sources:
-        for cypher in _CLEAN:
+        for cypher in CLEAN:
             sync_driver.execute_query(cypher, source=source)
 
 

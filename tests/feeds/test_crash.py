@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from graph.audit import verify_chain
 from graph.nhs_number import with_check_digit
+from tests.feeds.conftest import CLI, REPO
 
 CHILDREN = 1500
 BATCH = 100
@@ -82,7 +82,7 @@ def _write_feed(path: Path, family: str) -> int:
 
 def _command(path: Path, source: str) -> list[str]:
     return [
-        str(Path(sys.executable).with_name("contactgraph")),
+        *CLI,
         "ingest",
         str(path),
         "--source",
@@ -134,7 +134,11 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
     env = dict(os.environ)
 
     process = subprocess.Popen(
-        _command(path, feed_source), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        _command(path, feed_source),
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     try:
@@ -162,7 +166,7 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
     assert _audited_children(cypher, feed_source) == children_before
 
     rerun = subprocess.run(
-        _command(path, feed_source), env=env, capture_output=True, text=True, timeout=240
+        _command(path, feed_source), env=env, cwd=REPO, capture_output=True, text=True, timeout=240
     )
     assert rerun.returncode == 0, rerun.stderr
     report = {

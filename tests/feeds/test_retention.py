@@ -8,11 +8,9 @@ ones. Then the job runs again and changes nothing.
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -20,6 +18,7 @@ import pytest
 
 from api.retention import run_retention
 from policies.ages import birthday_in_year
+from tests.feeds.conftest import CLI, REPO
 
 TODAY = date.today()
 
@@ -243,13 +242,14 @@ async def test_retention_command_dry_run_prints_and_changes_nothing(
     population.child("cliadult", years_ago(19))
     result = subprocess.run(
         [
-            str(Path(sys.executable).with_name("contactgraph")),
+            *CLI,
             "retention",
             "run",
             "--dry-run",
             "--as-of",
             TODAY.isoformat(),
         ],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
@@ -260,12 +260,13 @@ async def test_retention_command_dry_run_prints_and_changes_nothing(
     assert population.state()["cliadult"] == "live"
     bad = subprocess.run(
         [
-            str(Path(sys.executable).with_name("contactgraph")),
+            *CLI,
             "retention",
             "run",
             "--as-of",
             "31/12/2025",
         ],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,

@@ -276,7 +276,21 @@ RECORD_CASES = [
                 "status": "OPEN",
             }
         ),
-        "UNKNOWN_PRACTITIONER",
+        "SOURCE_CONFLICT",
+        "payload.holderPractitionerId",
+    ),
+    (
+        "assessment holder of a service the source does not maintain",
+        "REGISTER_ASSESSMENT",
+        json.dumps(
+            {
+                "child": {"nhsNumber": "9990001014"},
+                "holderPractitionerId": "p-melanie",
+                "startedOn": "2025-01-01",
+                "status": "OPEN",
+            }
+        ),
+        "SOURCE_CONFLICT",
         "payload.holderPractitionerId",
     ),
     (

@@ -1,0 +1,179 @@
+"""Access alerts for index teams: `accessAlerts` and `resolveAccessAlert` (R4, R14).
+
+When someone's use of the index brings a protective rule into play (R4's household
+rule first: a write that puts a child at a shielded child's address), the index team of
+the local authority that must act is alerted. An alert stays OPEN until that team, or
+an auditor, records what was done about it. Instances are built by
+api/resolvers/alerts.py after policies/alerts.py has decided.
+
+Lists are cursor-paginated the Relay way: ask for `edges { cursor node { ... } }` (or
+`nodes` when you need no cursor per item) and `pageInfo { hasNextPage endCursor }`,
+then pass `endCursor` as `after` for the next page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from policies.alerts import MAX_OUTCOME
+
+
+@strawberry.enum(description="What brought an access alert about, by the rule it guards.")
+class AccessAlertKind(Enum):
+    HOUSEHOLD_RULE_TRIGGERED = strawberry.enum_value(
+        "HOUSEHOLD_RULE_TRIGGERED",
+        description=(
+            "R4: a write put a child at the address of a shielded child, or made a carer who "
+            "lives with a shielded child the carer of another child. The index then withholds "
+            "that other child's address or carer too, and so whoever made the write may be "
+            "probing where the shielded child lives. childIds lists the shielded children "
+            "first, then the others; detail names the record and source."
+        ),
+    )
+    BUDGET_EXCEEDED = strawberry.enum_value(
+        "BUDGET_EXCEEDED",
+        description="R2: someone went past their daily budget of distinct children read.",
+    )
+    SHIELDED_READ_OUT_OF_AREA = strawberry.enum_value(
+        "SHIELDED_READ_OUT_OF_AREA",
+        description="R4: a shielded child was read by someone outside its local authority.",
+    )
+    SHIELD_LIFTED = strawberry.enum_value(
+        "SHIELD_LIFTED",
+        description="R4/R9: a safeguarding lead's override lifted a child's shield.",
+    )
+    REPEATED_REFUSALS = strawberry.enum_value(
+        "REPEATED_REFUSALS",
+        description="Someone was refused again and again, as when probing the index.",
+    )
+
+
+@strawberry.enum(description="Whether an access alert still needs the index team.")
+class AccessAlertState(Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Nobody has acted on it yet.")
+    RESOLVED = strawberry.enum_value(
+        "RESOLVED", description="Someone recorded what was done (resolvedBy, outcome)."
+    )
+
+
+@strawberry.type(
+    description=(
+        "Something an index team must look at: a use of the index that brought a protective "
+        "rule into play. Shown only to INDEX_ADMIN of its local authority and to AUDITOR."
+    )
+)
+class AccessAlert:
+    id: strawberry.ID
+    kind: AccessAlertKind
+    state: AccessAlertState
+    raised_at: datetime = strawberry.field(description="When the alert was raised.")
+    local_authority: str | None = strawberry.field(
+        description="The local authority whose index team the alert is for."
+    )
+    subject: str = strawberry.field(
+        description=(
+            "Who made the request that raised it: the token's subject (for a feed, the feed's "
+            "subject; for the command line, cli:<user>)."
+        )
+    )
+    role: str = strawberry.field(
+        description="The role they acted in (a Role name, e.g. FEED or PRACTITIONER)."
+    )
+    child_ids: list[strawberry.ID] = strawberry.field(
+        description=(
+            "The children the alert is about. Open each with `child` (as INDEX_ADMIN of its "
+            "own local authority you see a shielded child's whole record)."
+        )
+    )
+    detail: str = strawberry.field(
+        description=(
+            "What happened, for a person: the operation, the source's record reference, the "
+            "source and the request id (to find the request's event in the audit trail)."
+        )
+    )
+    resolved_at: datetime | None = strawberry.field(description="Null while OPEN.")
+    resolved_by: str | None = strawberry.field(
+        description="The subject who resolved it. Null while OPEN."
+    )
+    outcome: str | None = strawberry.field(
+        description="What was done about it, as recorded by resolveAccessAlert. Null while OPEN."
+    )
+
+
+@strawberry.type(description="One alert in a page, with the cursor that points just after it.")
+class AccessAlertEdge:
+    cursor: str = strawberry.field(
+        description="Opaque: pass it as `after` to continue after this alert."
+    )
+    node: AccessAlert
+
+
+@strawberry.type(description="Where a page of a paginated list ends.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="True when another page follows.")
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor: pass it as `after`. Null for an empty page."
+    )
+
+
+@strawberry.type(
+    description=(
+        "A page of access alerts, newest first. Use `edges` when you need each item's "
+        "cursor, or `nodes` for the alerts alone; both hold the same alerts in the same order."
+    )
+)
+class AccessAlertConnection:
+    edges: list[AccessAlertEdge]
+    nodes: list[AccessAlert]
+    page_info: PageInfo
+
+
+@strawberry.type
+class AlertQuery:
+    @strawberry.field(
+        description=(
+            "A local authority's access alerts, newest first (ties broken by id), optionally "
+            "only OPEN or only RESOLVED ones. INDEX_ADMIN of that local authority and AUDITOR "
+            "only (FORBIDDEN otherwise, also for INDEX_ADMIN of another authority). Needs "
+            "X-Purpose. `first` is 1 to 100 (default 50); pass the previous page's "
+            "pageInfo.endCursor as `after` for the next (BAD_USER_INPUT field after when it "
+            "is not a cursor of this list). Audited: every child an alert names is recorded."
+        )
+    )
+    async def access_alerts(
+        self,
+        info: Info[Any, Any],
+        local_authority: str,
+        state: AccessAlertState | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> AccessAlertConnection:
+        from api.resolvers.alerts import resolve_access_alerts
+
+        return await resolve_access_alerts(info, local_authority, state, first, after)
+
+
+@strawberry.type
+class AlertMutation:
+    @strawberry.mutation(
+        description=(
+            "Record what was done about an access alert, and close it (state RESOLVED). "
+            "INDEX_ADMIN of the alert's local authority and AUDITOR only (FORBIDDEN "
+            "otherwise). Needs X-Purpose. `outcome` says what was done, 1 to "
+            f"{MAX_OUTCOME} characters (BAD_USER_INPUT field outcome). An alert is resolved "
+            "once: a second attempt gives BAD_USER_INPUT (field id); an unknown id gives "
+            "NOT_FOUND. Send an Idempotency-Key to make a retry return the first result. "
+            "Audited, with the outcome and every child the alert names."
+        )
+    )
+    async def resolve_access_alert(
+        self, info: Info[Any, Any], id: strawberry.ID, outcome: str
+    ) -> AccessAlert:
+        from api.resolvers.alerts import resolve_access_alert
+
+        return await resolve_access_alert(info, str(id), outcome)
