@@ -322,6 +322,7 @@ class ChunkPlanner:
         # Record rows first: `children` is the fresher list (see graph.ingest.merge_facts).
         self.children = _Children([*known_children, *facts.children])
         self.services: dict[str, str | None] = dict(facts.services)
+        self.sensitive_services = facts.sensitive_services
         self.practitioners = dict(facts.practitioners)
         self.local_authorities = facts.local_authorities
         self._refs_written: set[str] = set()
@@ -678,6 +679,16 @@ class ChunkPlanner:
     def _start(self, record: IncomingRecord, p: StartPayload, prior: _Ref | None) -> None:
         child_id = self._child_id(p.child)
         self._service_usable(p.service_id, "payload.serviceId")
+        if (
+            p.service_id in self.sensitive_services
+            and self.services.get(p.service_id) != self.source
+        ):
+            # R6: who attends a sexual-health clinic is for the clinic's own system to say.
+            # Another source naming it could plant a sensitive involvement on any child.
+            raise _Reject(
+                Code.SOURCE_CONFLICT,
+                "payload.serviceId names a sensitive service this source does not maintain",
+            )
         if p.practitioner_id is not None:
             known = self.practitioners.get(p.practitioner_id)
             if known is None:

@@ -64,6 +64,7 @@ from graph.alerts import (
 from graph.audit import AuditRecord, append_in_transaction
 from graph.database import Graph
 from graph.ingest_lock import take_ingest_lock
+from policies.facts import SENSITIVE_KINDS
 
 __all__ = [
     "ChildRow",
@@ -137,6 +138,8 @@ class ChunkFacts:
     services: dict[str, str | None]  # id -> the source that maintains it (None: not a feed)
     practitioners: dict[str, tuple[str | None, str | None]]  # id -> (source, service id)
     local_authorities: set[str]
+    #: R6: the sensitive services named, whoever maintains them.
+    sensitive_services: frozenset[str] = frozenset()
 
 
 def merge_facts(older: ChunkFacts, newer: ChunkFacts) -> ChunkFacts:
@@ -153,6 +156,7 @@ def merge_facts(older: ChunkFacts, newer: ChunkFacts) -> ChunkFacts:
         services=older.services | newer.services,
         practitioners=older.practitioners | newer.practitioners,
         local_authorities=older.local_authorities | newer.local_authorities,
+        sensitive_services=older.sensitive_services | newer.sensitive_services,
     )
 
 
@@ -305,13 +309,14 @@ CALL () {
 CALL () {
   UNWIND $serviceIds AS id
   MATCH (s:Service {id: id})
-  RETURN collect([s.id, s.source]) AS services
+  RETURN collect([s.id, s.source, s.sensitive = true OR s.kind IN $sensitiveKinds]) AS services
 }
 CALL () {
   UNWIND $practitionerIds AS id
   MATCH (p:Practitioner {id: id})
-  WITH p, [(p)-[:WORKS_FOR]->(s:Service) | [s.id, s.source]][0] AS service
-  RETURN collect([p.id, p.source, service[0], service[1]]) AS practitioners
+  WITH p, [(p)-[:WORKS_FOR]->(s:Service) |
+    [s.id, s.source, s.sensitive = true OR s.kind IN $sensitiveKinds]][0] AS service
+  RETURN collect([p.id, p.source, service[0], service[1], service[2]]) AS practitioners
 }
 CALL () {
   UNWIND $localAuthorities AS code
@@ -573,14 +578,17 @@ def _facts(record: Any) -> ChunkFacts:
     children = [c for c in map(_child_row, [*record["byNhs"], *record["byName"]]) if c]
     # A practitioner's service comes with its maintaining source: a CAF's holder must work
     # for a service the feed maintains (api/ingest.py).
-    services = {sid: owner for _, _, sid, owner in record["practitioners"] if sid is not None}
-    services.update((sid, owner) for sid, owner in record["services"])
+    services = {sid: owner for _, _, sid, owner, _ in record["practitioners"] if sid is not None}
+    services.update((sid, owner) for sid, owner, _ in record["services"])
+    sensitive = {sid for _, _, sid, _, flag in record["practitioners"] if sid is not None and flag}
+    sensitive.update(sid for sid, _, flag in record["services"] if flag)
     return ChunkFacts(
         records=known,
         children=children,
         services=services,
-        practitioners={pid: (owner, sid) for pid, owner, sid, _ in record["practitioners"]},
+        practitioners={pid: (owner, sid) for pid, owner, sid, _, _ in record["practitioners"]},
         local_authorities=set(record["localAuthorities"]),
+        sensitive_services=frozenset(sensitive),
     )
 
 
@@ -593,6 +601,7 @@ def _lookup_params(source: str, keys: ChunkKeys) -> dict[str, Any]:
         "serviceIds": Rows(keys.service_ids),
         "practitionerIds": Rows(keys.practitioner_ids),
         "localAuthorities": Rows(keys.local_authorities),
+        "sensitiveKinds": sorted(SENSITIVE_KINDS),
     }
 
 
