@@ -34,17 +34,14 @@ The R4 decision: where a shielded child may appear
     - SHARES_ADDRESS to or from a child whose whereabouts are withheld is never
       followed or shown: "lives at the same address as Hannah" is Hannah's address.
       The address of a shielded root is not used to find anybody either.
-    - SHARES_CARER is followed to or from such a child only through a carer who does
-      not live with them (livesWithChild false, or unknown counts as true): Sam's
-      mother Karen, who does not live with him, links Sam to Hannah, and her address
-      (Hannah's home) says nothing of Sam's; Sam's father, with whom Sam lives, links
-      him to nobody, because the father's address on another child's record would be
-      Sam's home. CARES_FOR in carerNetwork follows the same rule, and LIVES_WITH
-      never reaches a child whose whereabouts are withheld.
-    - A shielded child reached this way is shown exactly as a direct lookup shows
-      them (no address, no carers, no contact details, the shieldingContact to ask
-      instead). The link tells the safeguarding lead that the child exists and how they
-      are related to this family, which R12 exists to tell them; it names no carer.
+    - SHARES_CARER and CARES_FOR never reach such a child either. R4 withholds who a
+      shielded child's carers are on every path, networks included: "Karen cares for
+      Sam" names one of his carers as plainly as his own `carers` field would, whether
+      or not she lives with him. LIVES_WITH never reaches him. So a safeguarding lead
+      tracing Hannah's family does not meet Sam through Karen; they meet him, if at
+      all, by looking him up, as his shieldingContact asks them to.
+    - A carer whose every tie is withheld is answered like a carer that does not exist,
+      so carerNetwork cannot test whether an id is a shielded child's carer.
     - A SAFEGUARDING_LEAD whose override lifts the shield (R4, R9: one hour) sees
       the child's whereabouts, so for them these links are followed as for any child.
 
@@ -139,11 +136,10 @@ def link_allowed(link: RawLink, whereabouts_withheld: frozenset[str]) -> Decisio
             return deny("R4: a shared address would say where a shielded child lives")
         return allow("R12: shared address")
     if link.kind == SHARES_CARER:
-        # Unknown residence counts as living together: the safe reading.
-        if a_hidden and link.carer_lives_with_a is not False:
-            return deny("R4: the shared carer lives with a shielded child")
-        if b_hidden and link.carer_lives_with_b is not False:
-            return deny("R4: the shared carer lives with a shielded child")
+        # R4: who a shielded child's carers are is withheld on every path, networks
+        # included, whether or not the carer lives with them.
+        if a_hidden or b_hidden:
+            return deny("R4: a shared carer would say who cares for a shielded child")
         return allow("R12: shared carer")
     return deny(f"R12: unknown link kind {link.kind}")
 
@@ -240,9 +236,7 @@ def carer_tie_allowed(tie: CarerTie, whereabouts_withheld: frozenset[str]) -> De
     if tie.kind == CARES_FOR:
         if tie.child_id not in whereabouts_withheld:
             return allow("R12: a child the carer cares for")
-        if tie.lives_with_child is False:
-            return allow("R12: cared for by a carer who does not live with the shielded child")
-        return deny("R4: the carer's home would say where a shielded child lives")
+        return deny("R4: who cares for a shielded child is withheld")
     if tie.kind == LIVES_WITH:
         if tie.via is None or tie.via in whereabouts_withheld:
             return deny("R4: a shielded child's address is not used to find a household")

@@ -29,14 +29,22 @@ def _index_team(viewer: Viewer, local_authority: str | None) -> bool:
 
 
 def whereabouts(viewer: Viewer, child: ChildFacts, now: datetime) -> Decision:
-    """May this viewer see where the child can be found: address, carers, contacts?"""
-    if not child.shielded:
+    """May this viewer see where the child can be found: address, carers, involvements?
+
+    A child who lives at a shielded child's address (a sibling in the same refuge, a
+    record a source keeps under another name) is where that child is: their carers'
+    contacts carry the address, their school and GP are his, so everything R4 withholds
+    for him is withheld for them too, not only their own address line.
+    """
+    if not child.shielded and not child.address_shared_with_shielded:
         return allow("R4: the child is not shielded", Rule.R4)
     if _index_team(viewer, child.local_authority):
         return allow("R4: INDEX_ADMIN of the child's own local authority", Rule.R4)
     lift = shield_lift(viewer, child.overrides, now)
     if lift is not None:
         return allow(f"R4/R9: shield lifted by safeguarding override {lift.id}", Rule.R9, lift.id)
+    if not child.shielded:
+        return deny("R4: a shielded child lives at this address", Rule.R4)
     return deny("R4: the child is shielded", Rule.R4)
 
 

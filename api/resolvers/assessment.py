@@ -20,7 +20,7 @@ from api.context import RequestContext
 from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
-from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise, record_seen
+from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise, record_seen, standing
 from api.schema.enums import AssessmentStatus
 from graph import assessments as assessment_graph
 from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
@@ -545,7 +545,7 @@ async def appoint_lead_professional(
         )
         decision = assessment_policy.may_appoint_lead(
             viewer,
-            involved=context.involved,
+            involved=standing(ctx, viewer, context),
             holds_open_caf=holds_open,
             overrides=context.child.overrides,
             now=ctx.now,

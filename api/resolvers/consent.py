@@ -51,6 +51,7 @@ __all__ = [
     "record_seen",
     "resolve_consents",
     "shape_consent",
+    "standing",
     "withdraw_consent",
 ]
 
@@ -127,12 +128,24 @@ def _ids(values: Iterable[strawberry.ID] | None, field: str) -> tuple[str, ...]:
     return ids
 
 
+def standing(ctx: RequestContext, viewer: Viewer, context: ChildContext) -> bool:
+    """Is the viewer's involvement with the child standing to act on it (consent, a lead
+    professional, a sharing decision)? Not for a shielded child whose whereabouts are
+    withheld from them (R4): whether a login's service works with him is where he is, so
+    it must change no answer. Such a child is acted on under an override (R9), or by his
+    own index team."""
+    return context.involved and bool(
+        disclosure.decide(viewer, disclosure.Whereabouts(), context.child, ctx.now)
+    )
+
+
 def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer:
     """R9/R10: involved with the child, or holding an override. Returns the viewer with
     their services filled in (consent may be granted to a service)."""
     viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+    involved = standing(ctx, viewer, context)
     decision = consent_policy.may_record_consent(
-        viewer, involved=context.involved, overrides=context.child.overrides, now=ctx.now
+        viewer, involved=involved, overrides=context.child.overrides, now=ctx.now
     )
     if not decision:
         ctx.audit.deny(f"{action}: {decision.reason}")
@@ -140,7 +153,7 @@ def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer
             "only a practitioner involved with this child, or holding an access override "
             "for them, may record or read their consent (R9, R10)"
         )
-    if not context.involved:
+    if not involved:
         override = active_override(viewer, context.child.overrides, ctx.now)
         if override is not None:
             ctx.audit.override(override.id)
@@ -304,6 +317,15 @@ def _decide_recording(
                     field=child_field,
                 )
         else:
+            # R4: who a shielded child's carers are is withheld from this recorder, so
+            # whether the named carer is one must change no answer: the index team, or a
+            # safeguarding lead in their shield lift, records a carer's decision for him.
+            if not disclosure.decide(viewer, disclosure.Carers(), facts.context.child, ctx.now):
+                raise BadUserInput(
+                    "a shielded child's carers are reached through the index team (R4): "
+                    "ask them to record a carer's decision",
+                    field=carer_field,
+                )
             link = facts.carer_parental_responsibility
             decision = consent_policy.carer_may_consent(
                 cares_for_child=link is not None, parental_responsibility=bool(link)
@@ -325,7 +347,7 @@ def _decide_recording(
         # R10: recorded on the strength of an override alone, it lasts no longer than it.
         terms = consent_policy.recording_terms(
             viewer,
-            involved=facts.context.involved,
+            involved=standing(ctx, viewer, facts.context),
             overrides=facts.context.child.overrides,
             now=ctx.now,
             expires_on=draft.expires_on,

@@ -147,7 +147,6 @@ async def resolve_carer_network(
     household = await network_graph.carer_household(ctx.graph, carer, network.MAX_NETWORK)
     if household is None:
         raise NotFound("no carer with that id")
-    ctx.audit.disclose(f"Carer:{carer}.network")
     ids = list(
         dict.fromkeys(
             [t.child_id for t in household.ties] + [t.via for t in household.ties if t.via]
@@ -177,6 +176,10 @@ async def resolve_carer_network(
             )
         )
     _unreached(ctx, facts, shown)
+    if not shown:
+        # A carer of shielded children only looks like no carer at all (R4: no oracle).
+        raise NotFound("no carer with that id")
+    ctx.audit.disclose(f"Carer:{carer}.network")
     children = [shaping.child(ctx, viewer, facts[c]) for c in shown]
     return InvolvementNetwork(
         children=children,

@@ -18,7 +18,7 @@ from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
-from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID
+from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, standing
 from api.schema.child import Child
 from api.schema.overrides import (
     AccessOverride,
@@ -185,7 +185,7 @@ async def record_sharing_decision(
         me = dataclasses.replace(viewer, service_ids=context.viewer_service_ids)
         decision = override_policy.may_record_sharing_decision(
             me,
-            involved=context.involved,
+            involved=standing(ctx, me, context),
             child_local_authority=context.child.local_authority,
             overrides=context.child.overrides,
             now=ctx.now,

@@ -373,19 +373,24 @@ async def test_records_naming_a_hidden_sensitive_service_are_not_listed(as_viewe
 
 
 async def test_a_shielded_childs_carer_is_never_shown(as_viewer) -> None:
-    omar = as_viewer(practitioner_id="p-eastvale", local_authority="EVL")
-    record = await grant(
-        omar,
-        childId="c-sam",
-        givenByChild=False,
-        givenByCarerId="k-sam-father",
-        purpose="UNDERTAKE_ASSESSMENT",
+    """R4: whether a login's service works with Sam must change no answer, so his own
+    teacher's involvement gives no standing to act on it; he is refused exactly as a
+    stranger is, and neither learns who Sam's carers are."""
+    variables = {
+        "input": consent_input(
+            childId="c-sam",
+            givenByChild=False,
+            givenByCarerId="k-sam-father",
+            purpose="UNDERTAKE_ASSESSMENT",
+        )
+    }
+    omar = await as_viewer(practitioner_id="p-eastvale", local_authority="EVL").post(
+        RECORD_CONSENT, variables
     )
-    listed = ok(await omar.post(CONSENTS, {"childId": "c-sam"}), "consents")
-    for shown in (record, *listed):
-        assert shown["givenByCarer"] is None and shown["givenByChild"] is False
-    assert "Daniel" not in json.dumps(listed) + json.dumps(record)
-    assert "07700 900456" not in json.dumps(listed)
+    stranger = await as_viewer(practitioner_id="p-melanie").post(RECORD_CONSENT, variables)
+    assert omar["errors"] == stranger["errors"]
+    assert omar["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "Daniel" not in json.dumps(omar) and "07700 900456" not in json.dumps(omar)
 
 
 # --- One transaction, audited, idempotent -----------------------------------------------

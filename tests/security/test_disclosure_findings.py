@@ -73,17 +73,17 @@ async def test_a_shielded_childs_school_is_withheld_on_every_path(
         assert_nothing_of_where(body, today)
 
 
-async def test_a_network_draws_no_involved_with_link_from_a_shielded_child(
-    as_viewer: Any, today: Any
-) -> None:
+async def test_a_network_draws_no_link_from_a_shielded_child(as_viewer: Any, today: Any) -> None:
+    """Traced from Sam himself: he is shown as a lookup shows him, with no INVOLVED_WITH
+    link (his involvements are withheld) and no carer link (who cares for him is too)."""
     body = await as_viewer(Role.SAFEGUARDING_LEAD).post(
-        NETWORK, {"id": "c-hannah", "depth": 1, "reason": REASON}
+        NETWORK, {"id": "c-sam", "depth": 2, "reason": REASON}
     )
     assert "errors" not in body, body
     net = body["data"]["involvementNetwork"]
-    sam = next(c for c in net["children"] if c["id"] == "c-sam")
+    (sam,) = net["children"]
     _sam_only_core(sam)
-    assert not [link for link in net["links"] if link["from"] == "c-sam"]
+    assert net["links"] == []
     _nothing_of_sams_school(body)
     assert_nothing_of_where(body, today)
 
@@ -349,25 +349,28 @@ async def test_a_shielded_childs_consents_do_not_say_who_works_with_him(
     no such record."""
     from tests.api.consent_support import CONSENTS, RECORD_CONSENT
 
-    teacher = as_viewer(practitioner_id="p-eastvale", local_authority="EVL")
-    recorded = await teacher.post(
-        RECORD_CONSENT,
-        {
-            "input": {
-                "childId": "c-sam",
-                "purpose": "SHARE_CONTACT_DETAILS",
-                "givenByChild": False,
-                "givenByCarerId": "k-sam-father",
-                "coversServiceIds": ["s-eastvale-school"],
-                "grantedToPractitionerIds": ["p-gp"],
-                "method": "WRITTEN",
-            }
-        },
-    )
-    assert "errors" not in recorded, recorded
-    grant = recorded["data"]["recordConsent"]["id"]
-    own = await teacher.post(CONSENTS, {"childId": "c-sam"})
-    assert [g["id"] for g in own["data"]["consents"]] == [grant]
+    # His teacher's involvement gives no standing (R4); a safeguarding lead in her shield
+    # lift records it on the family's behalf.
+    with _override(sync_driver, "c-sam", subject="p-john", lifts=True):
+        lead = as_viewer(Role.SAFEGUARDING_LEAD, practitioner_id="p-john")
+        recorded = await lead.post(
+            RECORD_CONSENT,
+            {
+                "input": {
+                    "childId": "c-sam",
+                    "purpose": "SHARE_CONTACT_DETAILS",
+                    "givenByChild": False,
+                    "givenByCarerId": "k-sam-father",
+                    "coversServiceIds": ["s-eastvale-school"],
+                    "grantedToPractitionerIds": ["p-gp"],
+                    "method": "WRITTEN",
+                }
+            },
+        )
+        assert "errors" not in recorded, recorded
+        grant = recorded["data"]["recordConsent"]["id"]
+        own = await lead.post(CONSENTS, {"childId": "c-sam"})
+        assert [g["id"] for g in own["data"]["consents"]] == [grant]
     with _override(sync_driver, "c-sam", subject="p-melanie", lifts=False):
         other = await as_viewer(practitioner_id="p-melanie").post(CONSENTS, {"childId": "c-sam"})
     assert "errors" not in other, other
