@@ -31,6 +31,7 @@ from policies.facts import PractitionerFact
 __all__ = [
     "OverrideDraft",
     "OverrideRecord",
+    "RecorderNotOnIndex",
     "SharingDecisionRecord",
     "SharingDraft",
     "fetch_overrides_for_review",
@@ -78,6 +79,16 @@ CREATE (o:AccessOverride {id: $id, ground: $ground, justification: $justificatio
   recordedAt: $now, expiresAt: $expiresAt, liftsShielding: $liftsShielding,
   recordedBySubject: $subject, practitionerId: $practitionerId})-[:FOR]->(c)
 CREATE (p)-[:RECORDED]->(o)
+WITH o, c
+// R4, R9: a lifted shield is reported to the child's own index team for immediate review,
+// in the transaction that lifts it (policies.alerts.AlertKind.SHIELD_LIFTED).
+CALL (o, c) {
+  WITH o, c WHERE c.shielded = true AND o.liftsShielding AND c.localAuthority IS NOT NULL
+  CREATE (:AccessAlert {id: 'alert-' + randomUUID(), kind: 'SHIELD_LIFTED', state: 'OPEN',
+    raisedAt: $now, localAuthority: c.localAuthority, subject: $subject,
+    role: 'SAFEGUARDING_LEAD', childIds: [c.id],
+    detail: 'R4/R9: a safeguarding lead lifted the shield with override ' + o.id})
+}
 RETURN o.id AS id
 """
 
@@ -153,6 +164,11 @@ class OverrideDraft:
     lifts_shielding: bool
 
 
+class RecorderNotOnIndex(Exception):
+    """The token names a practitioner the index does not hold: an override names its
+    recorder (R9), so none can be written."""
+
+
 async def record_access_override(
     graph: Graph,
     draft: OverrideDraft,
@@ -177,7 +193,8 @@ async def record_access_override(
             liftsShielding=draft.lifts_shielding,
             **recorder.params(),
         )
-        await result.single(strict=True)
+        if await result.single() is None:  # the token's practitioner is not on the index
+            raise RecorderNotOnIndex(recorder.practitioner_id or "")
         return override_id
 
     return await write_once(graph, claim, write, _load_override)

@@ -110,6 +110,10 @@ async def record_access_override(
         )
     except IdempotencyConflict as exc:
         raise mutation.conflict() from exc
+    except override_graph.RecorderNotOnIndex as exc:
+        raise Forbidden(
+            "your token's practitioner is not on the index: an override names its recorder (R9)"
+        ) from exc
     ctx.audit.override(record.id)
     ctx.audit.disclose(f"AccessOverride:{record.id}")
     return _override(ctx, record)

@@ -376,3 +376,64 @@ async def test_a_shielded_childs_consents_do_not_say_who_works_with_him(
     assert "errors" not in other, other
     assert other["data"]["consents"] == []
     _nothing_of_sams_school(other)
+
+
+# --- Overrides: the shield lift is reported, and a recorder must be on the index -------------
+
+OVERRIDE = """
+mutation($input: RecordOverrideInput!) { recordAccessOverride(input: $input) { id liftsShielding } }
+"""
+ALERTS = """
+query { accessAlerts(localAuthority: "NBR", state: OPEN, first: 100) { nodes { kind childIds detail } } }
+"""
+
+
+async def test_a_lifted_shield_alerts_the_childs_index_team(
+    as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    """R4, R9: a safeguarding lead's override on a shielded child is reported for
+    immediate review, in the same transaction as the lift."""
+    lead = as_viewer(Role.SAFEGUARDING_LEAD, practitioner_id="p-john")
+    body = await lead.post(
+        OVERRIDE,
+        {
+            "input": {
+                "childId": "c-sam",
+                "ground": "SIGNIFICANT_HARM_SUSPECTED",
+                "justification": "Strategy discussion needs to know where Sam is tonight",
+            }
+        },
+    )
+    try:
+        assert "errors" not in body, body
+        override = body["data"]["recordAccessOverride"]
+        assert override["liftsShielding"] is True
+        alerts = await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(ALERTS)
+        lifted = [
+            a
+            for a in alerts["data"]["accessAlerts"]["nodes"]
+            if a["kind"] == "SHIELD_LIFTED" and override["id"] in a["detail"]
+        ]
+        assert lifted and lifted[0]["childIds"] == ["c-sam"]
+    finally:
+        sync_driver.execute_query(
+            "MATCH (o:AccessOverride) WHERE o.practitionerId = 'p-john' DETACH DELETE o "
+            "WITH count(*) AS gone MATCH (a:AccessAlert {kind: 'SHIELD_LIFTED'}) DELETE a"
+        )
+
+
+async def test_an_override_by_a_practitioner_the_index_does_not_hold_is_refused(
+    as_viewer: Any,
+) -> None:
+    body = await as_viewer(Role.SAFEGUARDING_LEAD, practitioner_id="p-not-on-the-index").post(
+        OVERRIDE,
+        {
+            "input": {
+                "childId": "c-sam",
+                "ground": "SIGNIFICANT_HARM_SUSPECTED",
+                "justification": "Strategy discussion needs to know where Sam is tonight",
+            }
+        },
+    )
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
