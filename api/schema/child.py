@@ -180,7 +180,8 @@ class Child:
     involvements: list[Involvement] = strawberry.field(
         description=(
             "Active involvements and those ended within 365 days, oldest first. Sensitive "
-            "ones appear only as R6 allows. Empty for a shielded child (R4)."
+            "ones appear only as R6 allows. Empty for a shielded child, and for a child who "
+            "lives at a shielded child's address (R4)."
         )
     )
     lead_professional: Practitioner | None = strawberry.field(
@@ -207,11 +208,21 @@ class Child:
     _carers: strawberry.Private[list[Carer]] = strawberry.field(default_factory=list)
     _carers_guard: strawberry.Private[Guard] = OPEN
 
-    @strawberry.field(description="Home address. Null when the child is shielded (R4).")
+    @strawberry.field(
+        description=(
+            "Home address. Null when the child is shielded, or lives at a shielded child's "
+            "address (R4)."
+        )
+    )
     def address(self, info: Info[Any, Any]) -> Address | None:
         return self._address_guard.reveal(info, self._address)
 
-    @strawberry.field(description="Parents and carers. Empty when the child is shielded (R4).")
+    @strawberry.field(
+        description=(
+            "Parents and carers. Empty when the child is shielded, or lives at a shielded "
+            "child's address (R4)."
+        )
+    )
     def carers(self, info: Info[Any, Any]) -> list[Carer]:
         return self._guard_list(info)
 
