@@ -34,13 +34,15 @@ MATCH (c:Child) WHERE c.id IN $ids
 """
 
 # R4: a shielded child is found only on visible fields, so a postcode never narrows
-# (and so never confirms) a search that would find one.
+# (and so never confirms) a search that would find one; nor one that would find a child
+# living at a shielded child's address, whose postcode is his.
 _BY_NHS: LiteralString = """
 MATCH (c:Child) WHERE c.nhsNumber = $nhsNumber AND c.archivedOn IS NULL
   AND ($familyNameKey IS NULL OR c.familyNameKey = $familyNameKey)
   AND ($dateOfBirth IS NULL OR c.dateOfBirth = $dateOfBirth)
   AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
-  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey)
+  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR EXISTS {
+    MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id })
 WITH c, viewerServices ORDER BY c.id LIMIT $limit
 """
 
@@ -48,7 +50,8 @@ _BY_NAME_AND_BIRTH: LiteralString = """
 MATCH (c:Child) WHERE c.familyNameKey = $familyNameKey AND c.dateOfBirth = $dateOfBirth
   AND c.archivedOn IS NULL
   AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
-  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey)
+  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR EXISTS {
+    MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id })
 WITH c, viewerServices ORDER BY c.id LIMIT $limit
 """
 

@@ -43,7 +43,14 @@ from graph.facts import (
     service_from,
 )
 from graph.idempotency import IdempotencyClaim, write_once
-from policies.facts import CarerFact, ChildFacts, ConsentFact, ServiceFact
+from policies.facts import (
+    AssessmentSummaryFact,
+    CarerFact,
+    ChildFacts,
+    ConsentFact,
+    PractitionerFact,
+    ServiceFact,
+)
 
 __all__ = [
     "CONSENT_MAP",
@@ -107,6 +114,8 @@ RETURN viewerServices, c {
     .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }],
   assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status,
     holderId: [(h:Practitioner)-[:HOLDS]->(a) | h.id][0],
+    holderService: [(h:Practitioner)-[:HOLDS]->(a) | [(h)-[:WORKS_FOR]->(hs:Service) |
+      hs { .id, .name, .kind, .sensitive, .localAuthority }][0]][0],
     teamIds: [(t:Practitioner)-[:TEAM_MEMBER_OF]->(a) | t.id] }],
   consents: [(g:ConsentGrant)-[:ABOUT]->(c) | """
     + CONSENT_MAP
@@ -204,6 +213,13 @@ class AssessmentRef:
     status: str
     holder_id: str | None
     team_ids: frozenset[str]
+    #: R7: a CAF held from a sensitive service R6 hides from the viewer is not there.
+    holder_service: ServiceFact | None = None
+
+    def as_summary(self) -> AssessmentSummaryFact:
+        """The CAF as the decision point asks about it (policies.disclosure)."""
+        holder = PractitionerFact(self.holder_id or "", "", None, self.holder_service, None)
+        return AssessmentSummaryFact(self.id, self.status, date.min, holder)
 
 
 @dataclass(frozen=True)
@@ -340,6 +356,7 @@ def _context_from(viewer_services: list[str], m: dict[str, Any]) -> ChildContext
                 status=a.get("status") or "OPEN",
                 holder_id=a.get("holderId"),
                 team_ids=frozenset(a.get("teamIds") or ()),
+                holder_service=service_from(a.get("holderService")),
             )
             for a in m.get("assessments") or ()
         ),

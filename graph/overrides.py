@@ -258,7 +258,8 @@ async def record_sharing_decision(
             reason=draft.reason,
             **recorder.params(),
         )
-        await result.single(strict=True)
+        if await result.single() is None:  # the token's practitioner is not on the index
+            raise RecorderNotOnIndex(recorder.practitioner_id or "")
         return decision_id
 
     return await write_once(graph, claim, write, _load_decision)

@@ -20,7 +20,14 @@ from api.context import RequestContext
 from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
-from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, authorise, record_seen, standing
+from api.resolvers.consent import (
+    CHILD_NOT_FOUND,
+    MAX_ID,
+    authorise,
+    caf_there,
+    record_seen,
+    standing,
+)
 from api.schema.enums import AssessmentStatus
 from graph import assessments as assessment_graph
 from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
@@ -245,7 +252,13 @@ async def start_assessment(info: Info[Any, Any], input: StartAssessmentInput) ->
                     f"{consent_id!r} is not a consent record of this child",
                     field="input.consentIds",
                 )
-        open_cafs = [a.id for a in context.assessments if a.status == "OPEN"]
+        # R7: a CAF held from a sensitive service hidden from this practitioner is not
+        # there for them, so it neither blocks theirs nor is named to them.
+        open_cafs = [
+            a.id
+            for a in context.assessments
+            if a.status == "OPEN" and caf_there(ctx, viewer, context, a.id)
+        ]
         if open_cafs:
             raise BadUserInput(
                 f"this child already has an OPEN common assessment ({open_cafs[0]}): add to "
@@ -570,9 +583,17 @@ async def appoint_lead_professional(
                 )
             )
         )
+        # R6, R7: a team member from a sensitive service hidden from the appointer is
+        # answered like a practitioner who is not in any team: accepting them would say
+        # the child has a CAF there.
+        service_seen = facts.service is None or bool(
+            visibility.sensitive_service_visible(
+                viewer, context.child, facts.service, ctx.today, ctx.now
+            )
+        )
         lead = assessment_policy.may_be_lead(
             involvement_visible=facts.found and involvement_visible,
-            in_open_team=facts.found and facts.in_open_team,
+            in_open_team=facts.found and facts.in_open_team and service_seen,
         )
         if not lead:
             raise BadUserInput(lead.reason, field="practitionerId")

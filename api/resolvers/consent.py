@@ -46,6 +46,7 @@ from policies.viewer import Role, Viewer
 __all__ = [
     "MAX_ID",
     "authorise",
+    "caf_there",
     "record_consent",
     "record_consent_refusal",
     "record_seen",
@@ -137,6 +138,17 @@ def standing(ctx: RequestContext, viewer: Viewer, context: ChildContext) -> bool
     return context.involved and bool(
         disclosure.decide(viewer, disclosure.Whereabouts(), context.child, ctx.now)
     )
+
+
+def caf_there(ctx: RequestContext, viewer: Viewer, context: ChildContext, caf_id: str) -> bool:
+    """R7: is this CAF of the child there at all for the viewer? One held from a sensitive
+    service R6 hides from them is not: no answer (an "already open" refusal, a consent
+    that covers it) may say it exists."""
+    ref = next((a for a in context.assessments if a.id == caf_id), None)
+    if ref is None:
+        return False
+    item = disclosure.AssessmentExists(ref.as_summary())
+    return disclosure.decide(viewer, item, context.child, ctx.now).allowed
 
 
 def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer:
@@ -340,7 +352,10 @@ def _decide_recording(
             raise BadUserInput(
                 f"no practitioner with id {unknown!r}", field="input.grantedToPractitionerIds"
             )
-        if draft.covers_assessment_id is not None and not facts.assessment_about_child:
+        if draft.covers_assessment_id is not None and not (
+            facts.assessment_about_child
+            and caf_there(ctx, viewer, facts.context, draft.covers_assessment_id)
+        ):
             raise BadUserInput(
                 "no assessment with that id for this child", field="input.coversAssessmentId"
             )

@@ -211,6 +211,10 @@ async def record_sharing_decision(
         )
     except IdempotencyConflict as exc:
         raise mutation.conflict() from exc
+    except override_graph.RecorderNotOnIndex as exc:
+        raise Forbidden(
+            "your token's practitioner is not on the index: a decision names its recorder"
+        ) from exc
     if record.recorded_by is None:
         raise NotFound("that decision is not available")
     ctx.audit.disclose(f"SharingDecision:{record.id}")

@@ -437,3 +437,93 @@ async def test_an_override_by_a_practitioner_the_index_does_not_hold_is_refused(
     )
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# --- Second red-team pass ----------------------------------------------------------------
+
+
+async def test_a_postcode_never_narrows_a_search_for_a_child_at_a_shielded_address(
+    as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    """R4: a child living at Sam's address has his postcode; a search that narrows by it
+    would confirm the refuge's postcode, so it narrows nothing, as for Sam himself."""
+    sync_driver.execute_query(
+        """
+        MATCH (s:Child {id: 'c-sam'})
+        CREATE (m:Child {id: 'c-probe-mia', givenName: 'Mia', familyName: 'Pricetest',
+          givenNameKey: 'mia', familyNameKey: 'pricetest', dateOfBirth: date('2016-02-01'),
+          gender: 'FEMALE', shielded: false, localAuthority: 'EVL',
+          addressLine1: s.addressLine1, postcode: s.postcode, postcodeKey: s.postcodeKey,
+          addressKey: s.addressKey})
+        """
+    )
+    try:
+        caller = as_viewer(practitioner_id="p-lee")
+        found = {}
+        for postcode in ("EV2 5HD", "ZZ9 9ZZ"):
+            body = await caller.post(
+                SEARCH,
+                {
+                    "input": {
+                        "familyName": "Pricetest",
+                        "dateOfBirth": "2016-02-01",
+                        "postcode": postcode,
+                    }
+                },
+            )
+            found[postcode] = [m["id"] for m in body["data"]["searchChildren"]["matches"]]
+        assert found["EV2 5HD"] == found["ZZ9 9ZZ"] == ["c-probe-mia"]
+    finally:
+        sync_driver.execute_query("MATCH (m:Child {id: 'c-probe-mia'}) DETACH DELETE m")
+
+
+@pytest.fixture
+def jacks_camhs_caf(sync_driver: neo4j.Driver) -> Iterator[str]:
+    """A CAF about Jack held by the CAMHS practitioner: for anyone outside CAMHS without
+    consent or override, not there at all (R7)."""
+    yield from _caf(sync_driver, "a-jack-camhs", "c-jack", "p-camhs")
+
+
+async def test_no_answer_says_a_hidden_caf_exists(
+    as_viewer: Any, jacks_camhs_caf: str, fresh_family: Any
+) -> None:
+    from tests.api.consent_support import RECORD_CONSENT, START
+
+    melanie = as_viewer(practitioner_id="p-melanie")
+    started = await melanie.post(START, {"input": {"childId": "c-jack", "consentIds": []}})
+    assert started["errors"][0]["extensions"]["code"] == "CONSENT_REQUIRED", started
+    assert jacks_camhs_caf not in str(started)
+
+    def consent_to(caf: str) -> dict[str, Any]:
+        return {
+            "input": {
+                "childId": "c-jack",
+                "purpose": "SHARE_ASSESSMENT",
+                "givenByChild": False,
+                "givenByCarerId": "k-karen",
+                "coversAssessmentId": caf,
+                "grantedToPractitionerIds": ["p-melanie"],
+                "method": "WRITTEN",
+            }
+        }
+
+    hidden = await melanie.post(RECORD_CONSENT, consent_to(jacks_camhs_caf))
+    unknown = await melanie.post(RECORD_CONSENT, consent_to("a-no-such-caf"))
+    assert hidden["errors"] == unknown["errors"], (hidden, unknown)
+
+    appoint = "mutation($c: ID!, $p: ID!) { appointLeadProfessional(childId: $c, practitionerId: $p) { id } }"
+    camhs = await melanie.post(appoint, {"c": "c-jack", "p": "p-camhs"})
+    nobody = await melanie.post(appoint, {"c": "c-jack", "p": "p-nobody-at-all"})
+    assert camhs["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", camhs
+    assert camhs["errors"][0]["message"] == nobody["errors"][0]["message"]
+
+
+async def test_a_sharing_decision_by_a_practitioner_the_index_does_not_hold_is_refused(
+    as_viewer: Any,
+) -> None:
+    body = await as_viewer(Role.SAFEGUARDING_LEAD, practitioner_id="p-not-on-the-index").post(
+        """mutation { recordSharingDecision(childId: "c-hannah", shared: false,
+          withConsent: false, recipient: "Housing", reason: "Not proportionate today") { id } }"""
+    )
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
