@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         suggestions=not settings.production,
     )
     state: dict[str, object] = {}
+    documents = DocumentCache(schema._schema, limits)
+    fast_path = (
+        FastPath(schema._schema, schema.config.name_converter) if settings.fast_path else None
+    )
 
     def build(db: Graph) -> None:
         committer = GroupCommitter(
@@ -62,13 +66,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             schema=schema._schema,
             settings=settings,
             verifier=TokenVerifier(settings),
-            documents=DocumentCache(schema._schema, limits),
+            documents=documents,
             graph=db,
             audit=committer,
             graphiql_html=_graphiql_html() if settings.graphiql else None,
-            fast_path=FastPath(schema._schema, schema.config.name_converter)
-            if settings.fast_path
-            else None,
+            fast_path=fast_path,
             rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
         )
 
