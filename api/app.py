@@ -1,4 +1,4 @@
-"""Build the Starlette application: /graphql, /healthz, /readyz.
+"""Build the Starlette application: /graphql, /healthz, /readyz, /metrics (development).
 
 The lifespan opens the driver and the audit group committer once per process; the
 endpoint itself is in `endpoint.py`.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
+from prometheus_client import start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +22,7 @@ from api.auth import TokenVerifier
 from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
+from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter
 from api.schema.root import build_schema
 from api.settings import Settings, load_settings
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         suggestions=not settings.production,
     )
     state: dict[str, object] = {}
+    metrics = Metrics()
     documents = DocumentCache(schema._schema, limits)
     fast_path = (
         FastPath(schema._schema, schema.config.name_converter) if settings.fast_path else None
@@ -72,6 +76,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             graphiql_html=_graphiql_html() if settings.graphiql else None,
             fast_path=fast_path,
             rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
+            metrics=metrics,
+        )
+        metrics.watch(
+            audit_queue=lambda: float(committer.queued),
+            pool=lambda: pool_in_use(db.driver),
         )
 
     if graph is not None:
@@ -90,6 +99,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             acquire_timeout_s=settings.pool_acquire_timeout_s,
         )
         build(db)
+        if settings.metrics_port:
+            # Production's way to scrape: a port of its own, never the API's.
+            start_http_server(
+                settings.metrics_port, settings.metrics_host, registry=metrics.registry
+            )
         try:
             yield
         finally:
@@ -98,7 +112,18 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def graphql(request: Request) -> Response:
         endpoint = state["endpoint"]
         assert isinstance(endpoint, GraphQLEndpoint)
-        return await endpoint(request)
+        started = time.perf_counter()
+        response = await endpoint(request)
+        # Requests refused before they were read (401, 405, 413, 415, 429) have no outcome
+        # code from the endpoint: count them by their HTTP status.
+        operation, code = getattr(request.state, "outcome", (None, f"HTTP_{response.status_code}"))
+        metrics.observe(operation, code, time.perf_counter() - started)
+        return response
+
+    async def metrics_endpoint(request: Request) -> Response:
+        # R1: health and metrics are the only endpoints without the bearer token. Labels
+        # are operation names and codes only: nothing here names a child.
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -122,6 +147,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *(
+                [Route("/metrics", metrics_endpoint)]
+                if settings.metrics and not settings.production
+                else []
+            ),
         ],
         lifespan=lifespan,
     )

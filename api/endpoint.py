@@ -25,7 +25,14 @@ from typing import Any
 
 import neo4j.exceptions
 import orjson
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute,
+)
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -36,6 +43,7 @@ from api.errors import ContactGraphError
 from api.fastpath import FastPath
 from api.limits import DocumentCache
 from api.logs import get_logger, where
+from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from graph.database import ChildrenRead, Graph, children_read, round_trips
@@ -112,6 +120,12 @@ def _refuse(
     return _json({"errors": [_error(code, message)]}, status, headers, media_type)
 
 
+def _operation_name(document: DocumentNode) -> str | None:
+    """The name of a document's only operation, for metrics when the client sent none."""
+    names = [d.name for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return names[0].value if len(names) == 1 and names[0] is not None else None
+
+
 def _never_executed(result: ExecutionResult) -> bool:
     """Variable coercion failed: no data, and no error belongs to a field."""
     errors = result.errors or []
@@ -138,7 +152,9 @@ class GraphQLEndpoint:
         graphiql_html: str | None,
         fast_path: FastPath | None = None,
         rate_limiter: RateLimiter | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.fast_path = fast_path
         self.rate_limiter = rate_limiter
         self.schema = schema
@@ -283,8 +299,11 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 practitioner_id=viewer.practitioner_id,
             )
+            committing = time.perf_counter()
             try:
                 await self.audit.commit(record)
+                if self.metrics is not None:
+                    self.metrics.audit_commit.observe(time.perf_counter() - committing)
             except Exception:
                 log.error("audit_write_failed", request_id=request_id, **where(sys.exc_info()[1]))
                 # R14: fail closed. Nothing read may leave without its audit event.
@@ -297,6 +316,10 @@ class GraphQLEndpoint:
         if not self.settings.production:
             body_out.setdefault("extensions", {})["cypherRoundTrips"] = ctx.round_trips.count
         codes = [e["extensions"]["code"] for e in body_out.get("errors", ())]
+        request.state.outcome = (
+            operation or _operation_name(prepared.document),
+            codes[0] if codes else "OK",
+        )
         log.info(
             "graphql",
             request_id=request_id,
@@ -313,6 +336,8 @@ class GraphQLEndpoint:
         if self.fast_path is not None:
             compiled = self.fast_path.plan(document, operation)
             if compiled is not None:
+                if self.metrics is not None:
+                    self.metrics.fast_path.inc()
                 return await compiled.run(self.schema, ctx, variables)
         result = execute(
             self.schema,
