@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
+from graphql import OperationDefinitionNode
 from prometheus_client import start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,13 +20,14 @@ from starlette.routing import Route
 
 from api.audit import GroupCommitter
 from api.auth import TokenVerifier
+from api.documents import TrustedDocuments, load_manifest
 from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
 from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter
 from api.schema.root import build_schema
-from api.settings import Settings, load_settings
+from api.settings import Settings, SettingsError, load_settings
 from graph import audit as audit_store
 from graph import migrations
 from graph.connection import target_from_env
@@ -42,6 +44,26 @@ def _graphiql_html() -> str:
     return get_graphql_ide_html("graphiql")
 
 
+def warm_up(
+    trusted: TrustedDocuments, documents: DocumentCache, fast_path: FastPath | None
+) -> None:
+    """Parse, validate, price and compile every registered document once, at start-up.
+
+    A registered document that no longer validates against this schema stops the start:
+    a front end that ships it would fail on every request.
+    """
+    for document_hash, text in trusted.manifest.items():
+        prepared = documents.pin(text)
+        if prepared.document is None:
+            problem = "too complex" if prepared.too_complex else "; ".join(prepared.errors)
+            raise SettingsError(f"trusted document {document_hash[:12]} is invalid: {problem}")
+        if fast_path is not None:
+            for definition in prepared.document.definitions:
+                if isinstance(definition, OperationDefinitionNode) and definition.name:
+                    fast_path.plan(prepared.document, definition.name.value)
+            fast_path.plan(prepared.document, None)
+
+
 def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
     settings = settings or load_settings()
     settings.check()
@@ -56,10 +78,15 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     )
     state: dict[str, object] = {}
     metrics = Metrics()
+    trusted = TrustedDocuments(
+        load_manifest(settings.trusted_documents_file),
+        required=settings.trusted_documents == "required",
+    )
     documents = DocumentCache(schema._schema, limits)
     fast_path = (
         FastPath(schema._schema, schema.config.name_converter) if settings.fast_path else None
     )
+    warm_up(trusted, documents, fast_path)
 
     def build(db: Graph) -> None:
         committer = GroupCommitter(
@@ -77,6 +104,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             fast_path=fast_path,
             rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
             metrics=metrics,
+            trusted=trusted,
         )
         metrics.watch(
             audit_queue=lambda: float(committer.queued),

@@ -8,6 +8,7 @@ contactgraph token --role ROLE [--practitioner-id ID] [--local-authority LA] [--
 contactgraph serve [--host 127.0.0.1] [--port 8000]
 contactgraph audit verify
 contactgraph schema print [--output schema.graphql]
+contactgraph documents register FILE | documents list
 """
 
 from __future__ import annotations
@@ -270,6 +271,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_feeds",
     "api.commands_export",
     "api.commands_schema",
+    "api.commands_documents",
 )
 
 

@@ -39,7 +39,8 @@ from starlette.responses import HTMLResponse, Response
 from api.audit import GroupCommitter
 from api.auth import AuthError, TokenVerifier
 from api.context import RequestContext
-from api.errors import ContactGraphError
+from api.documents import TrustedDocuments
+from api.errors import BadUserInput, ContactGraphError
 from api.fastpath import FastPath
 from api.limits import DocumentCache
 from api.logs import get_logger, where
@@ -153,8 +154,10 @@ class GraphQLEndpoint:
         fast_path: FastPath | None = None,
         rate_limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
+        trusted: TrustedDocuments | None = None,
     ) -> None:
         self.metrics = metrics
+        self.trusted = trusted or TrustedDocuments({})
         self.fast_path = fast_path
         self.rate_limiter = rate_limiter
         self.schema = schema
@@ -196,7 +199,7 @@ class GraphQLEndpoint:
             return _refuse(400, "BAD_USER_INPUT", "the body is not valid JSON", None, media)
         if isinstance(payload, list):
             return _refuse(400, "BAD_USER_INPUT", "batched requests are not supported", None, media)
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        if not isinstance(payload, dict):
             return _refuse(
                 400,
                 "BAD_USER_INPUT",
@@ -221,7 +224,12 @@ class GraphQLEndpoint:
                 media,
             )
 
-        prepared = self.documents.prepare(payload["query"])
+        try:
+            query = self.trusted.query_for(payload)
+        except BadUserInput as exc:
+            refusal = _error(exc.code, exc.message, **({"field": exc.field} if exc.field else {}))
+            return _json({"errors": [refusal]}, 400, None, media)
+        prepared = self.documents.prepare(query)
         if prepared.too_complex:
             return _json(
                 {"errors": [_error("QUERY_TOO_COMPLEX", "the query is too complex")]},

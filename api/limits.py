@@ -203,11 +203,20 @@ class DocumentCache:
         self.limits = limits
         self.size = size
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._pinned: dict[str, PreparedDocument] = {}  # trusted documents, never evicted
         self._rules = list(specified_rules)
         if not limits.introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
 
+    def pin(self, query: str) -> PreparedDocument:
+        """Prepare a trusted document once and keep it for the life of the process."""
+        prepared = self._pinned[query] = self._prepare(query)
+        return prepared
+
     def prepare(self, query: str) -> PreparedDocument:
+        pinned = self._pinned.get(query)
+        if pinned is not None:
+            return pinned
         cached = self._cache.get(query)
         if cached is not None:
             self._cache.move_to_end(query)

@@ -62,6 +62,10 @@ class Settings:
     metrics: bool = True
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # Trusted documents (api/documents.py): "allowed" takes documentId as well as query;
+    # "required" refuses any document not in the manifest.
+    trusted_documents: str = "allowed"
+    trusted_documents_file: Path = ROOT / "trusted-documents.json"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -78,6 +82,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse unsafe production configurations before anything listens."""
+        if self.trusted_documents not in {"allowed", "required"}:
+            raise SettingsError("CONTACTGRAPH_TRUSTED_DOCUMENTS must be allowed or required")
         if not self.production:
             return
         problems = []
@@ -124,4 +130,10 @@ def load_settings() -> Settings:
         metrics=_flag("CONTACTGRAPH_METRICS", True),
         metrics_port=_int("CONTACTGRAPH_METRICS_PORT", 0) or None,
         metrics_host=os.environ.get("CONTACTGRAPH_METRICS_HOST", "127.0.0.1"),
+        trusted_documents=os.environ.get("CONTACTGRAPH_TRUSTED_DOCUMENTS", "allowed")
+        .strip()
+        .lower(),
+        trusted_documents_file=Path(
+            os.environ.get("CONTACTGRAPH_TRUSTED_DOCUMENTS_FILE", ROOT / "trusted-documents.json")
+        ),
     )
