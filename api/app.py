@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import graphiql as graphiql_page
 from api.audit import GroupCommitter
 from api.auth import TokenVerifier
 from api.documents import TrustedDocuments, load_manifest
@@ -36,12 +37,6 @@ from graph.database import Graph, open_graph
 __all__ = ["create_app"]
 
 log = logging.getLogger("contactgraph")
-
-
-def _graphiql_html() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html("graphiql")
 
 
 def warm_up(
@@ -100,7 +95,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             documents=documents,
             graph=db,
             audit=committer,
-            graphiql_html=_graphiql_html() if settings.graphiql else None,
+            graphiql=settings.graphiql,
             fast_path=fast_path,
             rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
             metrics=metrics,
@@ -173,6 +168,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            *(
+                [Route("/graphiql/assets/{name}", graphiql_page.asset_response)]
+                if settings.graphiql
+                else []
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *(

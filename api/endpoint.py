@@ -34,8 +34,9 @@ from graphql import (
     execute,
 )
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
+from api import graphiql as graphiql_page
 from api.audit import GroupCommitter
 from api.auth import AuthError, TokenVerifier
 from api.context import RequestContext
@@ -150,7 +151,7 @@ class GraphQLEndpoint:
         documents: DocumentCache,
         graph: Graph,
         audit: GroupCommitter,
-        graphiql_html: str | None,
+        graphiql: bool,
         fast_path: FastPath | None = None,
         rate_limiter: RateLimiter | None = None,
         metrics: Metrics | None = None,
@@ -166,15 +167,15 @@ class GraphQLEndpoint:
         self.documents = documents
         self.graph = graph
         self.audit = audit
-        self.graphiql_html = graphiql_html
+        self.graphiql = graphiql
 
     async def __call__(self, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"))
         # A request that never executed: 400 in the spec's media type, 200 in plain JSON.
         not_executed = 400 if media == GRAPHQL_RESPONSE else 200
         if request.method == "GET":
-            if self.graphiql_html is not None and "text/html" in request.headers.get("accept", ""):
-                return HTMLResponse(self.graphiql_html)
+            if self.graphiql and "text/html" in request.headers.get("accept", ""):
+                return graphiql_page.page()
             return _refuse(
                 405, "BAD_USER_INPUT", "send queries as POST application/json", None, media
             )
