@@ -18,10 +18,10 @@ function fetchWithToken(input, init = {}) {
   return fetch(input, { ...init, headers });
 }
 
-const counts = { ok: 0, warn: 0, error: 0 };
+const counts = { ok: 0, warn: 0, notice: 0, error: 0 };
 for (const audit of serverAudits({ url, fetchFn: fetchWithToken })) {
   const result = await audit.fn();
-  counts[result.status] += 1;
+  counts[result.status] = (counts[result.status] || 0) + 1;
   const line = { id: audit.id, status: result.status, name: audit.name };
   if (result.status !== 'ok') {
     line.reason = result.reason;
