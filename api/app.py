@@ -1,4 +1,4 @@
-"""Build the Starlette application: /graphql, /healthz, /readyz.
+"""Build the Starlette application: /graphql, /healthz, /readyz, /metrics (development).
 
 The lifespan opens the driver and the audit group committer once per process; the
 endpoint itself is in `endpoint.py`.
@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
+from graphql import OperationDefinitionNode
+from prometheus_client import start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import graphiql as graphiql_page
 from api.audit import GroupCommitter
 from api.auth import TokenVerifier
+from api.documents import TrustedDocuments, load_manifest
 from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
+from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter
 from api.schema.root import build_schema
-from api.settings import Settings, load_settings
+from api.settings import Settings, SettingsError, load_settings
 from graph import audit as audit_store
 from graph import migrations
 from graph.connection import target_from_env
@@ -33,10 +39,24 @@ __all__ = ["create_app"]
 log = logging.getLogger("contactgraph")
 
 
-def _graphiql_html() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
+def warm_up(
+    trusted: TrustedDocuments, documents: DocumentCache, fast_path: FastPath | None
+) -> None:
+    """Parse, validate, price and compile every registered document once, at start-up.
 
-    return get_graphql_ide_html("graphiql")
+    A registered document that no longer validates against this schema stops the start:
+    a front end that ships it would fail on every request.
+    """
+    for document_hash, text in trusted.manifest.items():
+        prepared = documents.pin(text)
+        if prepared.document is None:
+            problem = "too complex" if prepared.too_complex else "; ".join(prepared.errors)
+            raise SettingsError(f"trusted document {document_hash[:12]} is invalid: {problem}")
+        if fast_path is not None:
+            for definition in prepared.document.definitions:
+                if isinstance(definition, OperationDefinitionNode) and definition.name:
+                    fast_path.plan(prepared.document, definition.name.value)
+            fast_path.plan(prepared.document, None)
 
 
 def create_app(settings: Settings | None = None, graph: Graph | None = None) -> Starlette:
@@ -52,6 +72,16 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         suggestions=not settings.production,
     )
     state: dict[str, object] = {}
+    metrics = Metrics()
+    trusted = TrustedDocuments(
+        load_manifest(settings.trusted_documents_file),
+        required=settings.trusted_documents == "required",
+    )
+    documents = DocumentCache(schema._schema, limits)
+    fast_path = (
+        FastPath(schema._schema, schema.config.name_converter) if settings.fast_path else None
+    )
+    warm_up(trusted, documents, fast_path)
 
     def build(db: Graph) -> None:
         committer = GroupCommitter(
@@ -62,14 +92,18 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             schema=schema._schema,
             settings=settings,
             verifier=TokenVerifier(settings),
-            documents=DocumentCache(schema._schema, limits),
+            documents=documents,
             graph=db,
             audit=committer,
-            graphiql_html=_graphiql_html() if settings.graphiql else None,
-            fast_path=FastPath(schema._schema, schema.config.name_converter)
-            if settings.fast_path
-            else None,
+            graphiql=settings.graphiql,
+            fast_path=fast_path,
             rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
+            metrics=metrics,
+            trusted=trusted,
+        )
+        metrics.watch(
+            audit_queue=lambda: float(committer.queued),
+            pool=lambda: pool_in_use(db.driver),
         )
 
     if graph is not None:
@@ -88,6 +122,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             acquire_timeout_s=settings.pool_acquire_timeout_s,
         )
         build(db)
+        if settings.metrics_port:
+            # Production's way to scrape: a port of its own, never the API's.
+            start_http_server(
+                settings.metrics_port, settings.metrics_host, registry=metrics.registry
+            )
         try:
             yield
         finally:
@@ -96,7 +135,18 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def graphql(request: Request) -> Response:
         endpoint = state["endpoint"]
         assert isinstance(endpoint, GraphQLEndpoint)
-        return await endpoint(request)
+        started = time.perf_counter()
+        response = await endpoint(request)
+        # Requests refused before they were read (401, 405, 413, 415, 429) have no outcome
+        # code from the endpoint: count them by their HTTP status.
+        operation, code = getattr(request.state, "outcome", (None, f"HTTP_{response.status_code}"))
+        metrics.observe(operation, code, time.perf_counter() - started)
+        return response
+
+    async def metrics_endpoint(request: Request) -> Response:
+        # R1: health and metrics are the only endpoints without the bearer token. Labels
+        # are operation names and codes only: nothing here names a child.
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -118,8 +168,18 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            *(
+                [Route("/graphiql/assets/{name}", graphiql_page.asset_response)]
+                if settings.graphiql
+                else []
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *(
+                [Route("/metrics", metrics_endpoint)]
+                if settings.metrics and not settings.production
+                else []
+            ),
         ],
         lifespan=lifespan,
     )

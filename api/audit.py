@@ -108,6 +108,11 @@ class GroupCommitter:
         self._pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()  # held, so a running drain is never collected
 
+    @property
+    def queued(self) -> int:
+        """Events waiting for the next group commit (for /metrics)."""
+        return len(self._pending)
+
     async def commit(self, record: AuditRecord) -> None:
         """Return once the event is durable; raise if its group could not be written."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()

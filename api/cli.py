@@ -7,6 +7,8 @@ contactgraph seed [--children N] [--seed S] [--no-scenario]
 contactgraph token --role ROLE [--practitioner-id ID] [--local-authority LA] [--source S] [--ttl 1h]
 contactgraph serve [--host 127.0.0.1] [--port 8000]
 contactgraph audit verify
+contactgraph schema print [--output schema.graphql]
+contactgraph documents register FILE | documents list
 """
 
 from __future__ import annotations
@@ -265,7 +267,12 @@ def parser() -> argparse.ArgumentParser:
 
 # Domain commands (ingest, retention, export ...) live beside their domain; each module
 # has `register(subparsers)` adding its own subcommands.
-_COMMAND_MODULES: tuple[str, ...] = ("api.commands_feeds", "api.commands_export")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "api.commands_feeds",
+    "api.commands_export",
+    "api.commands_schema",
+    "api.commands_documents",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,13 @@ step is explicit: the token is verified before anything is parsed (R1); the docu
 comes from a cache of parsed, validated and priced documents; errors leave only as
 the contract's codes; and the audit event is durable before the response leaves
 (R14), or the response carries no data.
+
+GraphQL over HTTP: a client that accepts `application/graphql-response+json` is
+answered in it, with the spec's status codes (400 for a request that never executed:
+a parse, validation or variable-coercion failure, or a document refused as too
+complex). A client that accepts only `application/json`, or says nothing, gets 200 for
+those as it always has. GET is refused: it would put the query, its variables (a
+child's name and date of birth) and the purpose into URLs that proxies and logs keep.
 """
 
 from __future__ import annotations
@@ -18,17 +25,27 @@ from typing import Any
 
 import neo4j.exceptions
 import orjson
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute,
+)
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
+from api import graphiql as graphiql_page
 from api.audit import GroupCommitter
 from api.auth import AuthError, TokenVerifier
 from api.context import RequestContext
-from api.errors import ContactGraphError
+from api.documents import TrustedDocuments
+from api.errors import BadUserInput, ContactGraphError
 from api.fastpath import FastPath
 from api.limits import DocumentCache
 from api.logs import get_logger, where
+from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from graph.database import ChildrenRead, Graph, children_read, round_trips
@@ -51,14 +68,44 @@ _DB_DOWN = (
 _MAX_BODY = 256 * 1024
 # R15: an ingest call carries up to 1000 records, about 350 bytes each as JSON strings.
 _MAX_FEED_BODY = 4 * 1024 * 1024
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def _json(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+    body: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
 ) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+
+
+def negotiate(accept: str | None) -> str:
+    """The media type to answer in: the spec's when the client accepts it, else JSON.
+
+    Highest q wins; on a tie `application/graphql-response+json` is preferred. A client
+    that accepts neither still gets JSON rather than 406, as older clients always have.
+    """
+    best, best_q = JSON, -1.0
+    for part in (accept or "").split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE and q >= best_q:
+            best, best_q = GRAPHQL_RESPONSE, q
+        elif media in (JSON, "application/*", "*/*") and q > best_q:
+            best, best_q = JSON, q
+    return best
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -66,9 +113,25 @@ def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _refuse(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
 ) -> Response:
-    return _json({"errors": [_error(code, message)]}, status, headers)
+    return _json({"errors": [_error(code, message)]}, status, headers, media_type)
+
+
+def _operation_name(document: DocumentNode) -> str | None:
+    """The name of a document's only operation, for metrics when the client sent none."""
+    names = [d.name for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return names[0].value if len(names) == 1 and names[0] is not None else None
+
+
+def _never_executed(result: ExecutionResult) -> bool:
+    """Variable coercion failed: no data, and no error belongs to a field."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(not e.path for e in errors)
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -88,10 +151,14 @@ class GraphQLEndpoint:
         documents: DocumentCache,
         graph: Graph,
         audit: GroupCommitter,
-        graphiql_html: str | None,
+        graphiql: bool,
         fast_path: FastPath | None = None,
         rate_limiter: RateLimiter | None = None,
+        metrics: Metrics | None = None,
+        trusted: TrustedDocuments | None = None,
     ) -> None:
+        self.metrics = metrics
+        self.trusted = trusted or TrustedDocuments({})
         self.fast_path = fast_path
         self.rate_limiter = rate_limiter
         self.schema = schema
@@ -100,50 +167,84 @@ class GraphQLEndpoint:
         self.documents = documents
         self.graph = graph
         self.audit = audit
-        self.graphiql_html = graphiql_html
+        self.graphiql = graphiql
 
     async def __call__(self, request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"))
+        # A request that never executed: 400 in the spec's media type, 200 in plain JSON.
+        not_executed = 400 if media == GRAPHQL_RESPONSE else 200
         if request.method == "GET":
-            if self.graphiql_html is not None and "text/html" in request.headers.get("accept", ""):
-                return HTMLResponse(self.graphiql_html)
-            return _refuse(405, "BAD_USER_INPUT", "send queries as POST application/json")
+            if self.graphiql and "text/html" in request.headers.get("accept", ""):
+                return graphiql_page.page()
+            return _refuse(
+                405, "BAD_USER_INPUT", "send queries as POST application/json", None, media
+            )
         if request.method != "POST":
-            return _refuse(405, "BAD_USER_INPUT", "send queries as POST application/json")
+            return _refuse(
+                405, "BAD_USER_INPUT", "send queries as POST application/json", None, media
+            )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            return _refuse(415, "BAD_USER_INPUT", "the body must be application/json")
+            return _refuse(415, "BAD_USER_INPUT", "the body must be application/json", None, media)
         try:
             viewer = await self.verifier.verify(request.headers.get("authorization"))
         except AuthError as exc:
-            return _refuse(401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": "Bearer"})
+            return _refuse(401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": "Bearer"}, media)
 
         body = await request.body()
         if len(body) > (_MAX_FEED_BODY if viewer.has(Role.FEED) else _MAX_BODY):
-            return _refuse(413, "QUERY_TOO_COMPLEX", "the request is too large")
+            return _refuse(413, "QUERY_TOO_COMPLEX", "the request is too large", None, media)
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return _refuse(400, "BAD_USER_INPUT", "the body is not valid JSON")
+            return _refuse(400, "BAD_USER_INPUT", "the body is not valid JSON", None, media)
         if isinstance(payload, list):
-            return _refuse(400, "BAD_USER_INPUT", "batched requests are not supported")
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return _refuse(400, "BAD_USER_INPUT", "batched requests are not supported", None, media)
+        if not isinstance(payload, dict):
             return _refuse(
-                400, "BAD_USER_INPUT", "the body must be an object with a 'query' string"
+                400,
+                "BAD_USER_INPUT",
+                "the body must be an object with a 'query' string",
+                None,
+                media,
             )
-        variables = payload.get("variables") or {}
+        variables = payload.get("variables")
+        variables = {} if variables is None else variables
         operation = payload.get("operationName")
-        if not isinstance(variables, dict) or (
-            operation is not None and not isinstance(operation, str)
+        extensions = payload.get("extensions")
+        if (
+            not isinstance(variables, dict)
+            or (operation is not None and not isinstance(operation, str))
+            or (extensions is not None and not isinstance(extensions, dict))
         ):
             return _refuse(
-                400, "BAD_USER_INPUT", "variables must be an object, operationName a string"
+                400,
+                "BAD_USER_INPUT",
+                "variables and extensions must be objects, operationName a string",
+                None,
+                media,
             )
 
-        prepared = self.documents.prepare(payload["query"])
+        try:
+            query = self.trusted.query_for(payload)
+        except BadUserInput as exc:
+            refusal = _error(exc.code, exc.message, **({"field": exc.field} if exc.field else {}))
+            return _json({"errors": [refusal]}, 400, None, media)
+        prepared = self.documents.prepare(query)
         if prepared.too_complex:
-            return _json({"errors": [_error("QUERY_TOO_COMPLEX", "the query is too complex")]})
+            return _json(
+                {"errors": [_error("QUERY_TOO_COMPLEX", "the query is too complex")]},
+                not_executed,
+                None,
+                media,
+            )
         if prepared.document is None:
-            return _json({"errors": [_error("BAD_USER_INPUT", m) for m in prepared.errors]})
+            return _json(
+                {"errors": [_error("BAD_USER_INPUT", m) for m in prepared.errors]},
+                not_executed,
+                None,
+                media,
+            )
         wait = self.rate_limiter.take(viewer.subject, prepared.cost) if self.rate_limiter else 0.0
         if wait:
             return _refuse(
@@ -151,6 +252,7 @@ class GraphQLEndpoint:
                 "RATE_LIMITED",
                 "too many requests; slow down and retry later",
                 {"Retry-After": str(max(1, round(wait)))},
+                media,
             )
 
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -168,12 +270,17 @@ class GraphQLEndpoint:
         read = ChildrenRead(set())
         read_token = children_read.set(read)
         started = time.perf_counter()
+        status = 200
         try:
             result = await asyncio.wait_for(
                 self._execute(prepared.document, ctx, variables, operation),
                 self.settings.request_timeout_s,
             )
             body_out = self._shape(result)
+            if _never_executed(result):
+                status = not_executed
+                if media == GRAPHQL_RESPONSE:
+                    body_out.pop("data", None)  # the spec: a request error has no data entry
         except TimeoutError:
             body_out = {
                 "data": None,
@@ -201,8 +308,11 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 practitioner_id=viewer.practitioner_id,
             )
+            committing = time.perf_counter()
             try:
                 await self.audit.commit(record)
+                if self.metrics is not None:
+                    self.metrics.audit_commit.observe(time.perf_counter() - committing)
             except Exception:
                 log.error("audit_write_failed", request_id=request_id, **where(sys.exc_info()[1]))
                 # R14: fail closed. Nothing read may leave without its audit event.
@@ -214,15 +324,20 @@ class GraphQLEndpoint:
                 }
         if not self.settings.production:
             body_out.setdefault("extensions", {})["cypherRoundTrips"] = ctx.round_trips.count
+        codes = [e["extensions"]["code"] for e in body_out.get("errors", ())]
+        request.state.outcome = (
+            operation or _operation_name(prepared.document),
+            codes[0] if codes else "OK",
+        )
         log.info(
             "graphql",
             request_id=request_id,
             subject=viewer.subject,
             ms=round((time.perf_counter() - started) * 1000, 2),
             round_trips=ctx.round_trips.count,
-            codes=[e["extensions"]["code"] for e in body_out.get("errors", ())],
+            codes=codes,
         )
-        return _json(body_out, headers={"X-Request-Id": request_id})
+        return _json(body_out, status, {"X-Request-Id": request_id}, media)
 
     async def _execute(
         self, document: Any, ctx: RequestContext, variables: dict[str, Any], operation: str | None
@@ -230,6 +345,8 @@ class GraphQLEndpoint:
         if self.fast_path is not None:
             compiled = self.fast_path.plan(document, operation)
             if compiled is not None:
+                if self.metrics is not None:
+                    self.metrics.fast_path.inc()
                 return await compiled.run(self.schema, ctx, variables)
         result = execute(
             self.schema,

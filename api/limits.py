@@ -4,6 +4,13 @@ Depth, aliases (counted through fragments, each time a fragment is spread), toke
 and a cost estimate, with defaults at least as strict as GraphQL Armor's. A refusal
 says QUERY_TOO_COMPLEX and never the limit, so probing reveals nothing. Parsed and
 validated documents are cached by their text: front ends send the same few queries.
+
+While introspection is on (development), a document that asks only about the schema
+(`__schema`, `__type`, `__typename` at its root) is exempt from the depth, alias and cost
+limits, as GraphQL Armor exempts it: the standard introspection query nests `ofType`
+deeper than any data query may, and GraphiQL, graphql-codegen and Postman all send it.
+Such a document reads no child; the token limit still bounds its size. With
+introspection off (production) it is refused like any other.
 """
 
 from __future__ import annotations
@@ -33,12 +40,13 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-__all__ = ["DocumentCache", "Limits", "PreparedDocument"]
+__all__ = ["DocumentCache", "Limits", "PreparedDocument", "asks_only_about_the_schema"]
 
 # How many items a list field is assumed to return, for the cost estimate.
 _LIST_FACTOR = 3
 _FACTORS = {"matches": 20}  # R2: a search returns at most 20 children
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+_SCHEMA_FIELDS = frozenset({"__schema", "__type", "__typename"})
 
 
 @dataclass(frozen=True)
@@ -156,17 +164,59 @@ class _Walker:
         return cost
 
 
+def asks_only_about_the_schema(document: DocumentNode) -> bool:
+    """True when every operation is a query whose root fields are all introspection.
+
+    Fragments spread at the root are followed; below `__schema` and `__type` only
+    introspection types exist, so nothing there can reach the graph.
+    """
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def root_fields_are_meta(selection_set: SelectionSetNode, seen: frozenset[str]) -> bool:
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                if node.name.value not in _SCHEMA_FIELDS:
+                    return False
+            elif isinstance(node, InlineFragmentNode):
+                if not root_fields_are_meta(node.selection_set, seen):
+                    return False
+            elif isinstance(node, FragmentSpreadNode):
+                fragment = fragments.get(node.name.value)
+                if fragment is None or node.name.value in seen:
+                    return False
+                if not root_fields_are_meta(fragment.selection_set, seen | {node.name.value}):
+                    return False
+        return True
+
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(
+        op.operation.value == "query" and root_fields_are_meta(op.selection_set, frozenset())
+        for op in operations
+    )
+
+
 class DocumentCache:
     def __init__(self, schema: GraphQLSchema, limits: Limits, size: int = 512) -> None:
         self.schema = schema
         self.limits = limits
         self.size = size
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._pinned: dict[str, PreparedDocument] = {}  # trusted documents, never evicted
         self._rules = list(specified_rules)
         if not limits.introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
 
+    def pin(self, query: str) -> PreparedDocument:
+        """Prepare a trusted document once and keep it for the life of the process."""
+        prepared = self._pinned[query] = self._prepare(query)
+        return prepared
+
     def prepare(self, query: str) -> PreparedDocument:
+        pinned = self._pinned.get(query)
+        if pinned is not None:
+            return pinned
         cached = self._cache.get(query)
         if cached is not None:
             self._cache.move_to_end(query)
@@ -192,6 +242,11 @@ class DocumentCache:
             if "parsing aborted" in exc.message.lower():  # the token limit
                 return PreparedDocument(None, too_complex=True)
             return PreparedDocument(None, (self._message(exc),))
+        if self.limits.introspection and asks_only_about_the_schema(document):
+            errors = validate(self.schema, document, self._rules)
+            if errors:
+                return PreparedDocument(None, tuple(self._message(e) for e in errors))
+            return PreparedDocument(document)
         # Priced before validation, so a hostile document is refused cheaply.
         walker = _Walker(self.schema, document, self.limits)
         cost = 0

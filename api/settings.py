@@ -56,6 +56,16 @@ class Settings:
     pool_acquire_timeout_s: float = 2.0
     fast_path: bool = True
     statistics_max_age_s: float = 3600.0  # R11: analysts' counts come from a snapshot this fresh
+    # /metrics on the API's own port: development only, never in production whatever
+    # this says. A separate port serves them in any mode when set (production: bind it
+    # where only Prometheus reaches it).
+    metrics: bool = True
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    # Trusted documents (api/documents.py): "allowed" takes documentId as well as query;
+    # "required" refuses any document not in the manifest.
+    trusted_documents: str = "allowed"
+    trusted_documents_file: Path = ROOT / "trusted-documents.json"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,6 +82,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse unsafe production configurations before anything listens."""
+        if self.trusted_documents not in {"allowed", "required"}:
+            raise SettingsError("CONTACTGRAPH_TRUSTED_DOCUMENTS must be allowed or required")
         if not self.production:
             return
         problems = []
@@ -115,4 +127,13 @@ def load_settings() -> Settings:
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
         statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),
+        metrics=_flag("CONTACTGRAPH_METRICS", True),
+        metrics_port=_int("CONTACTGRAPH_METRICS_PORT", 0) or None,
+        metrics_host=os.environ.get("CONTACTGRAPH_METRICS_HOST", "127.0.0.1"),
+        trusted_documents=os.environ.get("CONTACTGRAPH_TRUSTED_DOCUMENTS", "allowed")
+        .strip()
+        .lower(),
+        trusted_documents_file=Path(
+            os.environ.get("CONTACTGRAPH_TRUSTED_DOCUMENTS_FILE", ROOT / "trusted-documents.json")
+        ),
     )

@@ -313,6 +313,7 @@ async def verify_chain(graph: Graph, page: int = 5000) -> ChainReport:
 # most identity providers set to the practitioner id.
 _TRAIL = """
 MATCH (a:AuditEvent)-[:CONCERNS]->(:Child {id: $childId})
+WHERE $beforeSeq IS NULL OR a.seq < $beforeSeq
 WITH a ORDER BY a.seq DESC LIMIT $first
 RETURN a { .* } AS a,
   [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
@@ -328,8 +329,11 @@ class TrailEvent:
     actor_services: tuple[ServiceFact, ...]
 
 
-async def audit_trail(graph: Graph, child_id: str, first: int) -> list[TrailEvent]:
-    rows = await graph.read(_TRAIL, childId=child_id, first=first)
+async def audit_trail(
+    graph: Graph, child_id: str, first: int, before_seq: int | None = None
+) -> list[TrailEvent]:
+    """The newest `first` events about a child, older than `before_seq` when given."""
+    rows = await graph.read(_TRAIL, childId=child_id, first=first, beforeSeq=before_seq)
     return [
         TrailEvent(
             _record_from(r["a"]),

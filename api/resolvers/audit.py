@@ -19,6 +19,7 @@ from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers.child import MAX_ID, load_children
 from api.schema.audit import AuditEvent
 from api.schema.enums import Role
+from api.schema.pagination import Connection, Page
 from graph.audit import TrailEvent, audit_trail
 from policies import disclosure
 from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
@@ -26,13 +27,26 @@ from policies.facts import ChildFacts
 from policies.viewer import Role as ViewerRole
 from policies.viewer import Viewer
 
-__all__ = ["resolve_audit_trail"]
+__all__ = ["resolve_audit_trail", "resolve_audit_trail_connection"]
 
 _NOT_FOUND = "no child with that id whose audit trail you may read"
 
 
 async def resolve_audit_trail(
     info: Info[Any, Any], child_id: strawberry.ID, first: int | None = 100
+) -> list[AuditEvent]:
+    return await _read_trail(info, child_id, first, None)
+
+
+async def resolve_audit_trail_connection(
+    info: Info[Any, Any], child_id: strawberry.ID, first: int = 100, after: str | None = None
+) -> Connection[AuditEvent]:
+    page = Page("auditTrail", first, after, MAX_TRAIL)
+    return page.connection(await _read_trail(info, child_id, first, page))
+
+
+async def _read_trail(
+    info: Info[Any, Any], child_id: strawberry.ID, first: int | None, page: Page | None
 ) -> list[AuditEvent]:
     ctx: RequestContext = info.context
     ctx.audit.touch("auditTrail")
@@ -55,9 +69,39 @@ async def resolve_audit_trail(
     child = found[0]
     ctx.audit.child(child.id)
     ctx.audit.disclose(f"Child:{child.id}.auditTrail")
+    if page is not None:
+        return await _trail_page(ctx, viewer, child, page)
     events = await audit_trail(ctx.graph, child.id, count)
     shown = [_event(viewer, child, event, ctx) for event in events]
     return [event for event in shown if event is not None]
+
+
+async def _trail_page(
+    ctx: RequestContext, viewer: Viewer, child: ChildFacts, page: Page
+) -> list[AuditEvent]:
+    """A page of what this reader is shown, newest first, keyed by the chain's seq.
+
+    Events left out for the reader are skipped by reading on from the last one read, so
+    a page is full unless the trail has ended.
+    """
+    after = page.after_key()
+    before = after if isinstance(after, int) else None
+    if after is not None and before is None:
+        raise BadUserInput("after is not a cursor from this list", field="after")
+    shown: list[tuple[int, AuditEvent]] = []
+    batch = page.first + 1
+    while len(shown) <= page.first:
+        events = await audit_trail(ctx.graph, child.id, batch, before)
+        for event in events:
+            made = _event(viewer, child, event, ctx)
+            if made is not None:
+                shown.append((event.record.seq, made))
+        if len(events) < batch:
+            break
+        before = events[-1].record.seq
+    # The trail is keyset-paged: what was read already starts after the cursor.
+    chosen = page.select(shown, key_of=lambda pair: pair[0], from_top=True)
+    return [made for _, made in chosen]
 
 
 def _event(

@@ -34,6 +34,7 @@ from api.schema.consent import (
     RecordConsentInput,
     RecordRefusalInput,
 )
+from api.schema.pagination import Page
 from graph import consent as consent_graph
 from graph.consent import ChildContext, ConsentDraft, ConsentRecord, ConsentWriteFacts
 from graph.idempotency import IdempotencyConflict
@@ -194,7 +195,9 @@ def _visible(
     return True
 
 
-async def resolve_consents(info: Info[Any, Any], child_id: str) -> list[ConsentGrant]:
+async def resolve_consents(
+    info: Info[Any, Any], child_id: str, page: Page | None = None
+) -> list[ConsentGrant]:
     ctx = mutation.begin(info, "consents")
     _practitioner_only(ctx, "Query.consents")
     child_id = _id(child_id, "childId")
@@ -209,11 +212,10 @@ async def resolve_consents(info: Info[Any, Any], child_id: str) -> list[ConsentG
     if context is None:
         raise NotFound(CHILD_NOT_FOUND)
     viewer = authorise(ctx, context, "Query.consents")
-    return [
-        shape_consent(ctx, viewer, context.child, record)
-        for record in context.records
-        if _visible(ctx, viewer, context, record)
-    ]
+    visible = [r for r in context.records if _visible(ctx, viewer, context, r)]
+    if page is not None:
+        visible = page.select(visible, key_of=lambda record: record.fact.id)
+    return [shape_consent(ctx, viewer, context.child, record) for record in visible]
 
 
 def _draft(

@@ -33,6 +33,7 @@ from api.schema.ingest import (
     MatchReviewReason,
     MatchReviewStatus,
 )
+from api.schema.pagination import Page
 from graph import match_review as reviews
 from graph.alerts import Actor
 from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
@@ -203,12 +204,18 @@ def _shape_review(ctx: RequestContext, review: reviews.ReviewFacts) -> MatchRevi
     )
 
 
-async def resolve_match_reviews(info: Info[Any, Any], first: int) -> list[MatchReview]:
+async def resolve_match_reviews(
+    info: Info[Any, Any], first: int, page: Page | None = None
+) -> list[MatchReview]:
     ctx = _begin_review(info, "matchReviews")
     if not 1 <= first <= MAX_REVIEWS:
         raise BadUserInput(f"first must be between 1 and {MAX_REVIEWS}", field="first")
     assert ctx.viewer.local_authority is not None
-    found = await reviews.pending_reviews(ctx.graph, ctx.viewer.local_authority, first)
+    found = await reviews.pending_reviews(
+        ctx.graph, ctx.viewer.local_authority, MAX_REVIEWS if page else first
+    )
+    if page is not None:
+        found = page.select(found, key_of=lambda review: review.id)
     return [_shape_review(ctx, review) for review in found]
 
 

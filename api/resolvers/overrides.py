@@ -26,6 +26,7 @@ from api.schema.overrides import (
     RecordOverrideInput,
     SharingDecision,
 )
+from api.schema.pagination import Page
 from graph import overrides as override_graph
 from graph.consent import ChildContext
 from graph.idempotency import IdempotencyConflict
@@ -120,7 +121,7 @@ async def record_access_override(
 
 
 async def resolve_overrides_for_review(
-    info: Info[Any, Any], first: int | None
+    info: Info[Any, Any], first: int | None, page: Page | None = None
 ) -> list[AccessOverride]:
     ctx = mutation.begin(info, "overridesForReview")
     allowed = override_policy.may_review_overrides(ctx.viewer)
@@ -136,8 +137,10 @@ async def resolve_overrides_for_review(
         )
     assert ctx.viewer.local_authority is not None
     records = await override_graph.fetch_overrides_for_review(
-        ctx.graph, ctx.viewer.local_authority, limit
+        ctx.graph, ctx.viewer.local_authority, override_policy.MAX_REVIEW if page else limit
     )
+    if page is not None:
+        records = page.select(records, key_of=lambda record: record.id)
     shaped = []
     for record in records:
         ctx.audit.child(record.child_id)

@@ -16,6 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.schema.child import Carer
+from api.schema.pagination import Connection, Page
 
 
 @strawberry.enum(description="What a consent is for: one purpose per record (CAF guide 4.12).")
@@ -178,6 +179,25 @@ class ConsentQuery:
         from api.resolvers.consent import resolve_consents
 
         return await resolve_consents(info, str(child_id))
+
+    @strawberry.field(
+        description=(
+            "consents a page at a time: the same records, rules and audit, oldest first; "
+            "only the records on the page are shown and audited. `first` is 1 to 100; pass "
+            "`pageInfo.endCursor` as `after` for the next page."
+        )
+    )
+    async def consents_connection(
+        self,
+        info: Info[Any, Any],
+        child_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ConsentGrant]:
+        from api.resolvers.consent import resolve_consents
+
+        page = Page("consents", first, after, 100)
+        return page.connection(await resolve_consents(info, str(child_id), page))
 
 
 @strawberry.type

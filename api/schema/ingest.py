@@ -18,6 +18,7 @@ from strawberry.types import Info
 from api.schema.child import Address
 from api.schema.enums import Gender
 from api.schema.guard import OPEN, Guard
+from api.schema.pagination import Connection, Page
 
 
 @strawberry.input(
@@ -198,6 +199,22 @@ class IngestQuery:
         from api.resolvers.ingest import resolve_match_reviews
 
         return await resolve_match_reviews(info, first)
+
+    @strawberry.field(
+        description=(
+            "matchReviews a page at a time: the same reviews, rules and audit, oldest "
+            "first; only the reviews on the page are audited. `first` is 1 to 100; pass "
+            "`pageInfo.endCursor` as `after` for the next page. Pages run over the oldest "
+            "100 pending reviews: resolve some to reach the rest."
+        )
+    )
+    async def match_reviews_connection(
+        self, info: Info[Any, Any], first: int = 20, after: str | None = None
+    ) -> Connection[MatchReview]:
+        from api.resolvers.ingest import MAX_REVIEWS, resolve_match_reviews
+
+        page = Page("matchReviews", first, after, MAX_REVIEWS)
+        return page.connection(await resolve_match_reviews(info, first, page))
 
 
 @strawberry.type

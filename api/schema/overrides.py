@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.schema.child import Child, Practitioner
+from api.schema.pagination import Connection, Page
 
 
 @strawberry.enum(
@@ -98,6 +99,23 @@ class OverrideQuery:
         from api.resolvers.overrides import resolve_overrides_for_review
 
         return await resolve_overrides_for_review(info, first)
+
+    @strawberry.field(
+        description=(
+            "overridesForReview a page at a time: the same overrides, rules and audit, "
+            "newest first; only the overrides on the page are audited. `first` is 1 to "
+            "500; pass `pageInfo.endCursor` as `after` for the next page. Pages run over "
+            "the newest 500."
+        )
+    )
+    async def overrides_for_review_connection(
+        self, info: Info[Any, Any], first: int = 100, after: str | None = None
+    ) -> Connection[AccessOverride]:
+        from api.resolvers.overrides import resolve_overrides_for_review
+        from policies.overrides import MAX_REVIEW
+
+        page = Page("overridesForReview", first, after, MAX_REVIEW)
+        return page.connection(await resolve_overrides_for_review(info, first, page))
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from api.resolvers.audit import resolve_audit_trail
+from api.resolvers.audit import resolve_audit_trail, resolve_audit_trail_connection
 from api.resolvers.child import resolve_child, resolve_search_children
 from api.resolvers.viewer import resolve_me
 from api.schema.alerts import AlertMutation, AlertQuery
@@ -19,6 +19,7 @@ from api.schema.consent import ConsentMutation, ConsentQuery
 from api.schema.ingest import IngestMutation, IngestQuery
 from api.schema.network import NetworkQuery
 from api.schema.overrides import OverrideMutation, OverrideQuery
+from api.schema.pagination import Connection
 from api.schema.statistics import StatisticsQuery
 from api.schema.viewer import Viewer
 
@@ -50,6 +51,14 @@ class IndexQuery:
             "shaped like any read (R4, R6): events and entries that would show what is "
             "withheld from you are left out, and other children an event named are not "
             "listed. Needs X-Purpose, and is itself audited."
+        ),
+    )
+    audit_trail_connection: Connection[AuditEvent] = strawberry.field(
+        resolver=resolve_audit_trail_connection,
+        description=(
+            "auditTrail a page at a time: the same events, rules and audit, newest first. "
+            "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
+            "Pages count only the events you are shown."
         ),
     )
 

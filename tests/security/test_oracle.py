@@ -127,6 +127,8 @@ TOGETHER = (
     "involvementNetwork",
     "carerNetwork",
 )
+# The audit trail, as a list and a page at a time (R14): the same rules for both.
+TRAILS = frozenset({"auditTrail", "auditTrailConnection"})
 # Child fields the walk judges one by one against the model (the rest of a shielded
 # child's fields are judged by CHILD_LIKE_R4_FIELDS alone).
 CHILD_FIELDS_JUDGED = frozenset(
@@ -399,7 +401,7 @@ class Judge:
 
     # Which roots a viewer may get data from (R2, R11, R12, R14, R15).
     def may_answer(self, v: ViewerSpec, variant: RootVariant) -> tuple[bool, str]:
-        if variant.field == "auditTrail":
+        if variant.field in TRAILS:
             return self.model.reads_trail(v, variant.arg("childId")), "R14"
         if variant.field in ("involvementNetwork", "carerNetwork"):
             return self.model.traces(v), "R12"
@@ -600,7 +602,7 @@ class Judge:
         """This root's answer and the errors: every string, wherever it is (R4's "on every
         path", error messages included). `me` is the viewer's own record; the AUDITOR's
         trail is exempt from R4 and R6 (R14)."""
-        exempt = {"me"} | ({"auditTrail"} if v.role == "AUDITOR" else set())
+        exempt = {"me"} | (TRAILS if v.role == "AUDITOR" else set())
         data = ex.body.get("data")
         found = [] if ex.root.field in exempt or not isinstance(data, dict) else (
             strings(data.get(ex.root.key), ex.root.node, ex.variant.label)
