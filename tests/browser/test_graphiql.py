@@ -1,6 +1,8 @@
 """GraphiQL in a real browser (issue 18): Debian's headless Chromium opens the page the
 app serves, sets the headers, runs the README's first query and sees Hannah's
-involvements. Saves docs/graphiql.png, which the README shows.
+involvements. Saves a screenshot in .local/screenshots/; with CONTACTGRAPH_UPDATE_SCREENSHOT=1
+it also replaces docs/graphiql.png, which the README shows (so a test run leaves the tree
+as it found it).
 
 Needs `chromium` and `chromium-driver` (Debian), which `./run test` installs when
 missing; without them this test fails, it is not skipped. Select it alone with
@@ -10,6 +12,7 @@ missing; without them this test fails, it is not skipped. Select it alone with
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from typing import Any
@@ -27,7 +30,8 @@ from policies.viewer import Role
 pytestmark = pytest.mark.browser
 
 PORT = 8064
-SCREENSHOT = ROOT / "docs" / "graphiql.png"
+SCREENSHOT = ROOT / ".local" / "screenshots" / "graphiql.png"
+README_SCREENSHOT = ROOT / "docs" / "graphiql.png"
 
 
 def _browser() -> Any:
@@ -142,8 +146,10 @@ def test_graphiql_runs_the_first_query_about_hannah(graph, settings) -> None:
             "return performance.getEntriesByType('resource').map(e => new URL(e.name).host);"
         )
         assert set(hosts) <= {f"127.0.0.1:{PORT}"}, hosts
-        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(SCREENSHOT))
+        if os.environ.get("CONTACTGRAPH_UPDATE_SCREENSHOT") == "1":
+            README_SCREENSHOT.write_bytes(SCREENSHOT.read_bytes())
     finally:
         if browser is not None:
             browser.quit()
