@@ -681,10 +681,11 @@ async def _sams_caf_and_lead(
 ) -> str:
     """Sam's CAF, held by his teacher, who is also his lead professional.
 
-    Through the API as his teacher would (his father consents: Sam is 6). R4 may make
-    the product refuse a practitioner's writes about a shielded child; the oracle needs
-    the state, not that write path, so a refusal falls back to the graph loader the
-    session fixture uses (graph.load), and the note says so.
+    Through the API as his teacher would (his father consents: Sam is 6). R4 refuses
+    them: an involvement is no standing to act on a shielded child whose whereabouts are
+    withheld, and a carer's decision for him is recorded by his index team. The oracle
+    needs the state, not that write path, so the graph loader the session fixture uses
+    (graph.load) writes it; a note is left only if the API unexpectedly accepts.
     """
     by_father = {"childId": "c-sam", "givenByChild": False, "childCompetenceAssessed": False,
                  "givenByCarerId": "k-sam-father"}  # fmt: skip
@@ -702,9 +703,6 @@ async def _sams_caf_and_lead(
         else body
     )
     if "errors" in body:
-        notes.append(
-            f"Sam's CAF written with graph.load: the API refused ({short(body['errors'])})"
-        )
         caf_id = "a-oracle-sam"
         load.load_records(driver, hannah.Scenario(assessments=[{
             "id": caf_id, "childId": "c-sam", "holderId": "p-eastvale", "teamMemberIds": ["p-eastvale"],
@@ -712,6 +710,7 @@ async def _sams_caf_and_lead(
             "closeReason": None, "nextReviewOn": None, "strengths": [],
         }]))  # fmt: skip
     else:
+        notes.append("the API let Sam's teacher start his CAF: R4 gives him no standing")
         caf_id = body["data"]["startAssessment"]["id"]
     body = await eastvale.post(APPOINT_LEAD, {"childId": "c-sam", "practitionerId": "p-eastvale"})
     if "errors" in body:
