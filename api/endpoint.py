@@ -271,6 +271,7 @@ class GraphQLEndpoint:
         read_token = children_read.set(read)
         started = time.perf_counter()
         status = 200
+        timed_out = False
         try:
             result = await asyncio.wait_for(
                 self._execute(prepared.document, ctx, variables, operation),
@@ -282,6 +283,7 @@ class GraphQLEndpoint:
                 if media == GRAPHQL_RESPONSE:
                     body_out.pop("data", None)  # the spec: a request error has no data entry
         except TimeoutError:
+            timed_out = True
             body_out = {
                 "data": None,
                 "errors": [_error("SERVICE_UNAVAILABLE", "the request timed out")],
@@ -291,7 +293,13 @@ class GraphQLEndpoint:
             children_read.reset(read_token)
 
         unaudited = ctx.audit.unaudited(read.ids)
-        if unaudited:
+        if unaudited and timed_out:
+            # Cut short before it could audit what it read: nothing left, but the event
+            # still names every child read (R14).
+            ctx.audit.touch("timedOut")
+            for child_id in unaudited:
+                ctx.audit.child(child_id)
+        elif unaudited:
             # R14: a path read a child and recorded nothing of it. Nothing it built may
             # leave; the event names the children so the trail shows the attempt.
             log.error("child_read_without_audit", request_id=request_id, children=len(unaudited))
