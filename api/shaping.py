@@ -11,7 +11,6 @@ path (api/fastpath.py) runs the same resolvers, so it shapes through here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -276,17 +275,13 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
         shielding_contact=contact(facts.shielding_contact) if facts.shielded else None,
         involvements=involvements,
         lead_professional=lead,
-        has_common_assessment=_any_allowed(ask, (d.AssessmentExists(s) for s in facts.assessments)),
+        has_common_assessment=any(ask(d.AssessmentExists(s)).allowed for s in facts.assessments),
         common_assessments=summaries,
         _address=address(facts.address),
         _address_guard=Guard.of(ask(d.HomeAddress()), f"Child:{facts.id}.address"),
         _carers=carers,
         _carers_guard=Guard.of(carers_seen, f"Child:{facts.id}.carers"),
     )
-
-
-def _any_allowed(ask: _Asker, items: Iterable[d.Item]) -> bool:
-    return any(ask(item).allowed for item in items)
 
 
 def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> Assessment:

@@ -20,7 +20,14 @@ from graph.facts import (
 )
 from policies.facts import ChildFacts, PractitionerFact
 
-__all__ = ["ChildPage", "ChildSearch", "fetch_children", "fetch_practitioner", "search_children"]
+__all__ = [
+    "AT_A_SHIELDED_ADDRESS",
+    "ChildPage",
+    "ChildSearch",
+    "fetch_children",
+    "fetch_practitioner",
+    "search_children",
+]
 
 _VIEWER_SERVICES: LiteralString = """
 CALL () {
@@ -33,27 +40,40 @@ _BY_IDS: LiteralString = """
 MATCH (c:Child) WHERE c.id IN $ids
 """
 
+#: R4's household rule: child `c` lives at the address of a shielded child other than
+#: itself (graph/model.md: the address key).
+AT_A_SHIELDED_ADDRESS: LiteralString = (
+    "(c.addressKey IS NOT NULL AND EXISTS {"
+    " MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id })"
+)
+
 # R4: a shielded child is found only on visible fields, so a postcode never narrows
 # (and so never confirms) a search that would find one; nor one that would find a child
 # living at a shielded child's address, whose postcode is his.
-_BY_NHS: LiteralString = """
+_POSTCODE_NARROWS: LiteralString = (
+    "  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR "
+    + AT_A_SHIELDED_ADDRESS
+    + ")\nWITH c, viewerServices ORDER BY c.id LIMIT $limit\n"
+)
+
+_BY_NHS: LiteralString = (
+    """
 MATCH (c:Child) WHERE c.nhsNumber = $nhsNumber AND c.archivedOn IS NULL
   AND ($familyNameKey IS NULL OR c.familyNameKey = $familyNameKey)
   AND ($dateOfBirth IS NULL OR c.dateOfBirth = $dateOfBirth)
   AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
-  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR EXISTS {
-    MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id })
-WITH c, viewerServices ORDER BY c.id LIMIT $limit
 """
+    + _POSTCODE_NARROWS
+)
 
-_BY_NAME_AND_BIRTH: LiteralString = """
+_BY_NAME_AND_BIRTH: LiteralString = (
+    """
 MATCH (c:Child) WHERE c.familyNameKey = $familyNameKey AND c.dateOfBirth = $dateOfBirth
   AND c.archivedOn IS NULL
   AND ($givenNameKey IS NULL OR c.givenNameKey = $givenNameKey)
-  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR EXISTS {
-    MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id })
-WITH c, viewerServices ORDER BY c.id LIMIT $limit
 """
+    + _POSTCODE_NARROWS
+)
 
 _SERVICE_MAP: LiteralString = (
     "{ .id, .name, .kind, .sensitive, .localAuthority, .phone, .email,"
@@ -91,8 +111,9 @@ OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
 RETURN viewerServices, c {
   .id, .givenName, .familyName, .dateOfBirth, .gender, .shielded, .localAuthority,
   .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
-  addressSharedWithShielded: c.addressKey IS NOT NULL AND EXISTS {
-    MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id },
+  addressSharedWithShielded: """
+    + AT_A_SHIELDED_ADDRESS
+    + """,
   la: la { .name, .indexTeamPhone, .indexTeamEmail,
     .addressLine1, .addressLine2, .town, .postcode },
   carers: [(k:Carer)-[r:CARES_FOR]->(c) | k {

@@ -150,9 +150,7 @@ RETURN
     + _SERVICE_FIELDS
     + """ } AS namedServices,
   [pid IN $practitionerIds WHERE NOT EXISTS { (:Practitioner {id: pid}) }]
-    AS unknownPractitionerIds,
-  $assessmentId IS NOT NULL
-    AND EXISTS { (:Assessment {id: $assessmentId})-[:ABOUT]->(c) } AS assessmentAboutChild
+    AS unknownPractitionerIds
 """
 )
 
@@ -250,7 +248,6 @@ class ConsentWriteFacts:
     #: them the recorder may name (policies.consent.service_naming).
     services: dict[str, ServiceFact]
     unknown_practitioner_ids: tuple[str, ...]
-    assessment_about_child: bool
 
 
 @dataclass(frozen=True)
@@ -424,7 +421,6 @@ async def record_consent(
             carerId=draft.carer_id,
             serviceIds=sorted({*draft.covers_service_ids, *draft.granted_to_service_ids}),
             practitionerIds=list(draft.granted_to_practitioner_ids),
-            assessmentId=draft.covers_assessment_id,
         )
         row = await result.single(strict=True)
         services = {}
@@ -439,7 +435,6 @@ async def record_consent(
                 carer_parental_responsibility=row["carerLink"],
                 services=services,
                 unknown_practitioner_ids=tuple(row["unknownPractitionerIds"] or ()),
-                assessment_about_child=bool(row["assessmentAboutChild"]),
             )
         )
         grant_id = f"consent-{uuid.uuid4()}"

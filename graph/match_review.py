@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.alerts import HOUSEHOLD_FOR_CHILD, Actor, HouseholdAlert, household_alerts
+from graph.children import AT_A_SHIELDED_ADDRESS
 from graph.database import Graph, reached
 from graph.facts import address_from, native_date, native_datetime
 from graph.ingest_lock import take_ingest_lock
@@ -62,8 +63,7 @@ class ReviewFacts:
 _CANDIDATE_MAP: LiteralString = (
     "c { .id, .nhsNumber, .givenName, .familyName, .dateOfBirth, .gender, .shielded,"
     " .localAuthority, .addressLine1, .addressLine2, .town, .postcode, .archivedOn,"
-    " .dateOfDeath, addressSharedWithShielded: c.addressKey IS NOT NULL AND EXISTS {"
-    " MATCH (o:Child {addressKey: c.addressKey}) WHERE o.shielded AND o.id <> c.id } }"
+    " .dateOfDeath, addressSharedWithShielded: " + AT_A_SHIELDED_ADDRESS + " }"
 )
 
 _REVIEW_MAP: LiteralString = (

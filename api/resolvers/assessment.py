@@ -568,28 +568,20 @@ async def appoint_lead_professional(
             raise Forbidden(decision.reason)
         if decision.override_id is not None:
             ctx.audit.override(decision.override_id)
-        # R6: accepting a practitioner whose only tie to the child is a sensitive
-        # involvement the appointer may not see would confirm that involvement; R4: for
-        # a shielded child, accepting one and refusing another would say who works with
-        # him, which is where he is. Only the CAF's own team can then be named.
-        involvement_visible = (
-            facts.involved
-            and bool(disclosure.decide(viewer, disclosure.Whereabouts(), context.child, ctx.now))
-        ) and (
-            facts.service is None
-            or bool(
-                visibility.sensitive_service_visible(
-                    viewer, context.child, facts.service, ctx.today, ctx.now
-                )
-            )
-        )
-        # R6, R7: a team member from a sensitive service hidden from the appointer is
-        # answered like a practitioner who is not in any team: accepting them would say
-        # the child has a CAF there.
+        # R6, R7: accepting a practitioner whose only tie to the child is a sensitive
+        # involvement, or a place in a CAF held there, that the appointer may not see
+        # would confirm it: such a practitioner is answered like one who is not involved.
         service_seen = facts.service is None or bool(
             visibility.sensitive_service_visible(
                 viewer, context.child, facts.service, ctx.today, ctx.now
             )
+        )
+        # R4: for a shielded child, accepting one and refusing another would say who
+        # works with him, which is where he is. Only the CAF's own team can be named.
+        involvement_visible = (
+            facts.involved
+            and service_seen
+            and bool(disclosure.decide(viewer, disclosure.Whereabouts(), context.child, ctx.now))
         )
         lead = assessment_policy.may_be_lead(
             involvement_visible=facts.found and involvement_visible,

@@ -24,7 +24,6 @@ from graph.audit import TrailEvent, audit_trail
 from policies import disclosure
 from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
 from policies.facts import ChildFacts
-from policies.viewer import Role as ViewerRole
 from policies.viewer import Viewer
 
 __all__ = ["resolve_audit_trail", "resolve_audit_trail_connection"]
@@ -115,14 +114,14 @@ def _event(
     def entries(items: list[str]) -> list[str]:
         return [e for e in items if disclosure.decide(viewer, disclosure.AuditEntry(e), child, now)]
 
-    everything = viewer.has(ViewerRole.AUDITOR)
     return AuditEvent(
         id=strawberry.ID(r.id),
         at=r.at,
         subject=r.subject,
         role=Role(r.role),
         action=r.action,
-        child_ids=[strawberry.ID(c) for c in r.child_ids if everything or c == child.id],
+        # Another child the event named is an entry like any other: AUDITOR sees it.
+        child_ids=[strawberry.ID(c) for c in r.child_ids if entries([f"Child:{c}"])],
         disclosed=entries(r.disclosed),
         denied=entries(r.denied),
         override_id=strawberry.ID(r.override_id) if r.override_id else None,

@@ -26,6 +26,7 @@ from policies.facts import ChildFacts
 from policies.viewer import Viewer
 
 __all__ = [
+    "findable",
     "index_view",
     "load_children",
     "resolve_child",
@@ -75,8 +76,9 @@ async def resolve_child(info: Info[Any, Any], id: strawberry.ID) -> Child | None
     if not child_id or len(child_id) > MAX_ID:
         raise BadUserInput("id must be a non-empty index identifier", field="id")
     viewer, found = await load_children(ctx, [child_id])
-    if found and visibility.may_find(viewer, found[0], ctx.today, by_search=False):
-        return shaping.child(ctx, viewer, found[0])
+    shown = findable(ctx, viewer, found, by_search=False)
+    if shown:
+        return shaping.child(ctx, viewer, shown[0])
     # Not there and not visible look the same: no hint of which it was.
     ctx.audit.deny(f"Child:{child_id}: not found")
     raise NotFound("no child with that id is visible to you")
@@ -124,7 +126,7 @@ async def resolve_search_children(
                 "childId must be a non-empty index identifier", field="input.childId"
             )
         viewer, found = await load_children(ctx, [child_id])
-        matches = _findable(ctx, viewer, found)
+        matches = findable(ctx, viewer, found, by_search=True)
         return ChildSearchResult(
             matches=[shaping.child(ctx, viewer, c) for c in matches], truncated=False
         )
@@ -144,7 +146,7 @@ async def resolve_search_children(
         horizon=visibility.involvement_horizon(ctx.today),
     )
     viewer = _with_services(ctx.viewer, page)
-    found = _findable(ctx, viewer, page.children)
+    found = findable(ctx, viewer, page.children, by_search=True)
     for beyond in found[limit:]:
         ctx.audit.deny(f"Child:{beyond.id}: beyond the search limit")
     return ChildSearchResult(
@@ -153,11 +155,14 @@ async def resolve_search_children(
     )
 
 
-def _findable(ctx: RequestContext, viewer: Viewer, found: list[ChildFacts]) -> list[ChildFacts]:
-    """R2/R16 for a search; what is read and not found is still named in the audit event."""
+def findable(
+    ctx: RequestContext, viewer: Viewer, found: list[ChildFacts], *, by_search: bool
+) -> list[ChildFacts]:
+    """R2/R16 for a lookup, a search or a network; a child read and not found is still
+    named in the audit event (R14)."""
     shown = []
     for child in found:
-        if visibility.may_find(viewer, child, ctx.today, by_search=True):
+        if visibility.may_find(viewer, child, ctx.today, by_search=by_search):
             shown.append(child)
         else:
             ctx.audit.deny(f"Child:{child.id}: not found")

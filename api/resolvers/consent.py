@@ -5,7 +5,8 @@ ask policies.consent, shape the answer. What a recorder may name follows R6 and 
 (policies.consent.service_naming): consent to share a sensitive service is recorded by
 that service, and a sensitive service hidden from the recorder is answered exactly like
 an id that does not exist, in grants and refusals alike; a listed or withdrawn record
-naming one is, for that viewer, a record that does not exist (`record_visible`). A
+naming one, or saying who works with a shielded child (R4), is for that viewer a record
+that does not exist (`record_seen`, policies.disclosure.ConsentRecord). A
 consent recorded on the strength of an override alone is clamped to it (R10).
 
 Nothing about consent is cached between requests: every decision is taken on the
@@ -354,9 +355,10 @@ def _decide_recording(
             raise BadUserInput(
                 f"no practitioner with id {unknown!r}", field="input.grantedToPractitionerIds"
             )
-        if draft.covers_assessment_id is not None and not (
-            facts.assessment_about_child
-            and caf_there(ctx, viewer, facts.context, draft.covers_assessment_id)
+        # The child's CAFs came with the locked context: one not among them, or one R7
+        # hides from this recorder, is answered alike.
+        if draft.covers_assessment_id is not None and not caf_there(
+            ctx, viewer, facts.context, draft.covers_assessment_id
         ):
             raise BadUserInput(
                 "no assessment with that id for this child", field="input.coversAssessmentId"

@@ -38,19 +38,12 @@ from graph import match_review as reviews
 from graph.alerts import Actor
 from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
 from policies import disclosure, matching
-from policies.facts import AddressFact
 from policies.retention import admissible_new_child
 
 __all__ = ["resolve_ingest", "resolve_match_review", "resolve_match_reviews"]
 
 MAX_REVIEWS = 100
 MAX_ID = 200
-
-
-def _address(fact: AddressFact | None) -> Address | None:
-    if fact is None:
-        return None
-    return Address(line1=fact.line1, line2=fact.line2, town=fact.town, postcode=fact.postcode)
 
 
 async def resolve_ingest(

@@ -18,11 +18,11 @@ from strawberry.types import Info
 from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
-from api.resolvers.child import MAX_ID, load_children
+from api.resolvers.child import MAX_ID, findable, load_children
 from api.schema.child import Child
 from api.schema.network import InvolvementNetwork, NetworkLink
 from graph import network as network_graph
-from policies import disclosure, network, visibility
+from policies import disclosure, network
 from policies.facts import ChildFacts
 from policies.viewer import Viewer
 
@@ -55,15 +55,8 @@ def _identifier(value: strawberry.ID, name: str) -> str:
 def _findable(
     ctx: RequestContext, viewer: Viewer, facts: list[ChildFacts]
 ) -> dict[str, ChildFacts]:
-    """R2/R16 as for a direct lookup: archived records are not part of any network.
-    Every child read is named in the audit event, shown or not (R14)."""
-    shown = {}
-    for f in facts:
-        if visibility.may_find(viewer, f, ctx.today, by_search=False):
-            shown[f.id] = f
-        else:
-            ctx.audit.deny(f"Child:{f.id}: not found")
-    return shown
+    """R2/R16 as for a direct lookup: archived records are not part of any network."""
+    return {f.id: f for f in findable(ctx, viewer, facts, by_search=False)}
 
 
 def _unreached(ctx: RequestContext, facts: dict[str, ChildFacts], shown: Iterable[str]) -> None:
