@@ -26,7 +26,7 @@ from api.endpoint import GraphQLEndpoint
 from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
 from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.schema.root import build_schema
 from api.settings import Settings, SettingsError, load_settings
 from graph import audit as audit_store
@@ -97,7 +97,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             audit=committer,
             graphiql=settings.graphiql,
             fast_path=fast_path,
-            rate_limiter=RateLimiter(settings.rate_limit_cost_per_minute),
+            rate_limiter=(
+                SharedRateLimiter(settings.rate_limit_cost_per_minute, db)
+                if settings.rate_limit_store == "neo4j"
+                else RateLimiter(settings.rate_limit_cost_per_minute)
+            ),
             metrics=metrics,
             trusted=trusted,
         )

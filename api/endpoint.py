@@ -46,7 +46,7 @@ from api.fastpath import FastPath
 from api.limits import DocumentCache
 from api.logs import get_logger, where
 from api.metrics import Metrics
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.settings import Settings
 from graph.database import ChildrenRead, Graph, children_read, round_trips
 from policies.viewer import Role
@@ -153,7 +153,7 @@ class GraphQLEndpoint:
         audit: GroupCommitter,
         graphiql: bool,
         fast_path: FastPath | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | SharedRateLimiter | None = None,
         metrics: Metrics | None = None,
         trusted: TrustedDocuments | None = None,
     ) -> None:
@@ -245,7 +245,11 @@ class GraphQLEndpoint:
                 None,
                 media,
             )
-        wait = self.rate_limiter.take(viewer.subject, prepared.cost) if self.rate_limiter else 0.0
+        wait = (
+            await self.rate_limiter.check(viewer.subject, prepared.cost)
+            if self.rate_limiter
+            else 0.0
+        )
         if wait:
             return _refuse(
                 429,

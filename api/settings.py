@@ -51,6 +51,9 @@ class Settings:
     max_tokens: int = 1000
     max_cost: int = 8000
     rate_limit_cost_per_minute: int = 120_000
+    # "neo4j": one bucket per subject for every process (api/ratelimit.py); "process":
+    # each process its own (the fallback, for a single process or a test).
+    rate_limit_store: str = "neo4j"
     audit_batch_max: int = 256
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
@@ -84,6 +87,8 @@ class Settings:
         """Refuse unsafe production configurations before anything listens."""
         if self.trusted_documents not in {"allowed", "required"}:
             raise SettingsError("CONTACTGRAPH_TRUSTED_DOCUMENTS must be allowed or required")
+        if self.rate_limit_store not in {"neo4j", "process"}:
+            raise SettingsError("CONTACTGRAPH_RATE_LIMIT_STORE must be neo4j or process")
         if not self.production:
             return
         problems = []
@@ -124,6 +129,7 @@ def load_settings() -> Settings:
         max_tokens=_int("CONTACTGRAPH_MAX_TOKENS", 1000),
         max_cost=_int("CONTACTGRAPH_MAX_COST", 8000),
         rate_limit_cost_per_minute=_int("CONTACTGRAPH_RATE_LIMIT", 120_000),
+        rate_limit_store=os.environ.get("CONTACTGRAPH_RATE_LIMIT_STORE", "neo4j").strip().lower(),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
         statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),
