@@ -98,6 +98,7 @@ class SharedRateLimiter:
         self.lease_s = lease_s
         self.fallback = RateLimiter(per_minute)
         self._leases: dict[str, _Lease] = {}
+        self._drawing: dict[str, asyncio.Lock] = {}
         self._last_forget = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -109,15 +110,36 @@ class SharedRateLimiter:
         """Spend `cost`; return 0 when allowed, else the seconds to wait before retrying."""
         if not self.enabled:
             return 0.0
-        now = time.monotonic()
-        lease = self._leases.get(subject)
-        if lease is not None and now - lease.drawn_at > self.lease_s:
-            lease = None
-        held = lease.tokens if lease is not None else 0.0
-        if cost <= held:
-            assert lease is not None
-            lease.tokens -= cost
+        if self._spend(subject, cost):
             return 0.0
+        # One draw per subject at a time in this process: concurrent requests of one
+        # subject wait for it and spend from the lease it brings, rather than each
+        # draining a lease of its own from the shared bucket.
+        drawing = self._drawing.setdefault(subject, asyncio.Lock())
+        try:
+            async with drawing:
+                if self._spend(subject, cost):
+                    return 0.0
+                return await self._draw(subject, cost)
+        finally:
+            if not drawing.locked():
+                self._drawing.pop(subject, None)
+
+    def _lease(self, subject: str, now: float) -> _Lease | None:
+        lease = self._leases.get(subject)
+        return None if lease is None or now - lease.drawn_at > self.lease_s else lease
+
+    def _spend(self, subject: str, cost: int) -> bool:
+        lease = self._lease(subject, time.monotonic())
+        if lease is None or cost > lease.tokens:
+            return False
+        lease.tokens -= cost
+        return True
+
+    async def _draw(self, subject: str, cost: int) -> float:
+        now = time.monotonic()
+        lease = self._lease(subject, now)
+        held = lease.tokens if lease is not None else 0.0
         try:
             got = await shared_buckets.draw(
                 self.graph,
