@@ -36,30 +36,30 @@ def ensure_neo4j(quiet: bool = False) -> None:
     """Start the local Neo4j unless NEO4J_URI points somewhere else."""
     if os.environ.get("NEO4J_URI"):
         return
-    from graph import server
+    import localneo4j
 
-    inst = server.instance(_local_instance_name())
-    server.install(progress=(lambda _: None) if quiet else print)
-    server.start(inst)
+    inst = localneo4j.instance(_local_instance_name())
+    localneo4j.install(progress=(lambda _: None) if quiet else print)
+    localneo4j.start(inst)
 
 
 def cmd_neo4j(args: argparse.Namespace) -> int:
-    from graph import server
+    import localneo4j
 
     if os.environ.get("NEO4J_URI"):
         print(f"NEO4J_URI is set ({os.environ['NEO4J_URI']}): the local server is not used.")
         return 0
-    inst = server.instance(args.instance or _local_instance_name())
+    inst = localneo4j.instance(args.instance or _local_instance_name())
     try:
         if args.action == "start":
-            server.install()
-            server.start(inst)
-            print(server.status(inst))
+            localneo4j.install()
+            localneo4j.start(inst)
+            print(localneo4j.status(inst))
         elif args.action == "stop":
-            print("stopped" if server.stop(inst) else "was not running")
+            print("stopped" if localneo4j.stop(inst) else "was not running")
         else:
-            print(server.status(inst))
-    except server.NeoServerError as exc:
+            print(localneo4j.status(inst))
+    except localneo4j.NeoServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -88,13 +88,13 @@ def cpu_seconds(pid: int) -> float | None:
 def local_neo4j_pid(name: str | None = None) -> int | None:
     """The pid of the named local Neo4j instance (default: CONTACTGRAPH_NEO4J_INSTANCE, else
     "dev") if it runs on this machine, so a benchmark can count the server's CPU too."""
-    from graph import server
+    import localneo4j
 
     try:
-        return server.server_pid(
-            server.instance(name or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
+        return localneo4j.server_pid(
+            localneo4j.instance(name or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
         )
-    except server.NeoServerError:
+    except localneo4j.NeoServerError:
         return None
 
 

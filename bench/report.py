@@ -54,7 +54,7 @@ def _version(argv: list[str]) -> str | None:
 
 def machine(load_at_start: float) -> dict[str, Any]:
     """The machine, its software, and how busy it was (1-minute load average, 2 cores)."""
-    from graph.server import neo4j_version
+    from localneo4j import neo4j_version
 
     cores = os.cpu_count()
     mem = _mem_gib()

@@ -625,9 +625,9 @@ def summarise_profile(path: Path, top: int = 25) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env = environment(args)
+    import localneo4j as neo
     from api.devkeys import issue_token
     from api.settings import load_settings
-    from graph import server as neo
     from policies.viewer import Role
 
     total_cells = len(args.workloads) * len(args.concurrency) * len(args.systems)

@@ -39,13 +39,13 @@ def target_from_env(instance: str | None = None) -> Neo4jTarget:
             database=database,
             external=True,
         )
-    from graph import server
+    import localneo4j
 
-    local = server.instance(instance or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
+    local = localneo4j.instance(instance or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
     return Neo4jTarget(
-        uri=server.uri(local),
+        uri=localneo4j.uri(local),
         user="neo4j",
-        password=server.password(local),
+        password=localneo4j.password(local),
         database=database,
         external=False,
     )

@@ -33,11 +33,11 @@ from seed import hannah
 @pytest.fixture(scope="session")
 def neo4j_target() -> Neo4jTarget:
     if not os.environ.get("NEO4J_URI"):
-        from graph import server
+        import localneo4j
 
-        inst = server.instance(os.environ["CONTACTGRAPH_NEO4J_INSTANCE"])
-        server.install(progress=lambda _: None)
-        server.start(inst)
+        inst = localneo4j.instance(os.environ["CONTACTGRAPH_NEO4J_INSTANCE"])
+        localneo4j.install(progress=lambda _: None)
+        localneo4j.start(inst)
     return target_from_env(os.environ["CONTACTGRAPH_NEO4J_INSTANCE"])
 
 

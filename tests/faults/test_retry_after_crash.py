@@ -14,9 +14,9 @@ import uuid
 
 import httpx
 
+import localneo4j as server
 from api.app import create_app
 from api.devkeys import issue_token
-from graph import server
 from graph.connection import target_from_env
 from graph.database import open_graph
 from policies.viewer import Role

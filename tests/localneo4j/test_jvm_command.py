@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from graph import server
+from localneo4j import LocalNeo4j, NeoServerError, process
 
 
 def _command(tmp_path: Path) -> list[str]:
-    return server._jvm_command(server.LocalNeo4j("conftest", 7999), tmp_path, tmp_path)
+    return process._jvm_command(LocalNeo4j("conftest", 7999), tmp_path, tmp_path)
 
 
 def test_no_extra_settings_without_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(server.CONF_ENV, raising=False)
+    monkeypatch.delenv(process.CONF_ENV, raising=False)
     assert "--config" not in _command(tmp_path)
 
 
@@ -29,7 +29,7 @@ def test_extra_settings_file_is_passed_to_the_launcher(
 ) -> None:
     conf = tmp_path / "extra.conf"
     conf.write_text("db.index_sampling.background_enabled=false\n")
-    monkeypatch.setenv(server.CONF_ENV, str(conf))
+    monkeypatch.setenv(process.CONF_ENV, str(conf))
     command = _command(tmp_path)
     assert command[command.index("--config") + 1] == str(conf.resolve())
 
@@ -37,6 +37,6 @@ def test_extra_settings_file_is_passed_to_the_launcher(
 def test_missing_extra_settings_file_is_refused_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(server.CONF_ENV, str(tmp_path / "nope.conf"))
-    with pytest.raises(server.NeoServerError, match=r"CONTACTGRAPH_NEO4J_CONF names .*nope\.conf"):
+    monkeypatch.setenv(process.CONF_ENV, str(tmp_path / "nope.conf"))
+    with pytest.raises(NeoServerError, match=r"CONTACTGRAPH_NEO4J_CONF names .*nope\.conf"):
         _command(tmp_path)

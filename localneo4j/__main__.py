@@ -1,0 +1,5 @@
+import sys
+
+from localneo4j.cli import main
+
+sys.exit(main())
