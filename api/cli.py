@@ -89,9 +89,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     import neo4j
 
-    from graph import load
     from graph.connection import target_from_env
-    from seed import hannah
+    from seed import hannah, load
 
     ensure_neo4j(quiet=True)
     target = target_from_env(load_settings().neo4j_instance)

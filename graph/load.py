@@ -1,4 +1,4 @@
-"""Writing seed records (Hannah's story, the synthetic population) into the graph.
+"""The Cypher that writes seed records (Hannah's story, the synthetic population) by kind.
 
 Each record kind has one Cypher statement, run over a whole chunk of rows with
 UNWIND inside a managed write transaction: one round trip per few thousand rows
@@ -14,25 +14,23 @@ LocalAuthority): they make each MERGE and MATCH an index seek. Without them the
 load is quadratic.
 
 Relationship ends travel in the rows under keys that are not properties (see
-seed.hannah.Scenario). A row whose ends do not exist fails its whole transaction
-with LoadError rather than quietly writing a node without its relationships.
+seed.hannah.Scenario, whose fields are the kinds here). A row whose ends do not exist
+fails its whole transaction with LoadError rather than quietly writing a node without
+its relationships. What to write, and generating it, is seed/'s business (seed.load):
+this module knows rows by kind, not where they come from.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
-from datetime import date
-from typing import LiteralString
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction, Query, unit_of_work
-from tqdm import tqdm
 
-from seed.hannah import Record, Scenario
-from seed.synthetic import generate
+__all__ = ["CHUNK_ROWS", "KINDS", "LoadError", "Row", "wipe", "write_rows"]
 
-__all__ = ["CHUNK_ROWS", "LoadError", "load_records", "load_scenario", "load_synthetic", "wipe"]
+Row = dict[str, Any]
+"""One node or relationship as plain data; keys are graph/model.md property names."""
 
 CHUNK_ROWS = 10_000
 """Rows per transaction: large enough to amortise the round trip, small enough for the
@@ -246,7 +244,7 @@ _STEPS: tuple[tuple[str, LiteralString], ...] = (
 
 @unit_of_work(timeout=_TX_TIMEOUT_S)
 def _write_chunk(
-    tx: ManagedTransaction, kind: str, cypher: LiteralString, rows: list[Record]
+    tx: ManagedTransaction, kind: str, cypher: LiteralString, rows: Sequence[Row]
 ) -> int:
     record = tx.run(cypher, rows=rows).single(strict=True)
     if record["linked"] != len(rows):
@@ -258,90 +256,30 @@ def _write_chunk(
     return int(record["written"])
 
 
-def _chunks(rows: list[Record], size: int) -> Iterator[list[Record]]:
+def _chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def load_records(driver: Driver, records: Scenario, database: str | None = None) -> dict[str, int]:
-    """Writes one scenario or batch in dependency order; returns rows written per kind."""
+KINDS: tuple[str, ...] = tuple(kind for kind, _ in _STEPS)
+"""The record kinds in the order they are written."""
+
+
+def write_rows(
+    driver: Driver, rows_by_kind: Mapping[str, Sequence[Row]], database: str | None = None
+) -> dict[str, int]:
+    """Writes rows of each kind in dependency order; returns rows written per kind.
+
+    Every kind in KINDS must be present (an empty list writes nothing), so a misnamed
+    kind fails loudly instead of being skipped.
+    """
     written: dict[str, int] = {}
     with driver.session(database=database) as session:
         for kind, cypher in _STEPS:
-            rows: list[Record] = getattr(records, kind)
             written[kind] = 0
-            for chunk in _chunks(rows, CHUNK_ROWS):
+            for chunk in _chunks(rows_by_kind[kind], CHUNK_ROWS):
                 written[kind] += session.execute_write(_write_chunk, kind, cypher, chunk)
     return written
-
-
-def load_scenario(
-    driver: Driver, scenario: Scenario, database: str | None = None
-) -> dict[str, int]:
-    """Writes a named scenario such as seed.hannah.scenario(today); safe to repeat."""
-    return load_records(driver, scenario, database)
-
-
-def _prefetched(batches: Iterator[Scenario], depth: int = 2) -> Iterator[Scenario]:
-    """Generates the next batches on a thread while the server writes the current one.
-
-    Generation is pure Python and the write is mostly waiting on the server, so the
-    two overlap: on two cores this hides most of the generator's time.
-    """
-    done = object()
-    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
-    failure: list[BaseException] = []
-    stop = threading.Event()  # set when the consumer gives up, so the thread ends too
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not offer(batch):
-                    return
-        except BaseException as exc:  # re-raised in the consumer
-            failure.append(exc)
-        offer(done)
-
-    thread = threading.Thread(target=produce, name="seed-generator", daemon=True)
-    thread.start()
-    try:
-        while (item := handoff.get()) is not done:
-            assert isinstance(item, Scenario)
-            yield item
-        if failure:
-            raise failure[0]
-    finally:
-        stop.set()
-
-
-def load_synthetic(
-    driver: Driver,
-    children: int,
-    seed: int,
-    today: date,
-    database: str | None = None,
-    progress: bool = True,
-) -> dict[str, int]:
-    """Generates and writes `children` synthetic children (seed.synthetic); returns totals.
-
-    Re-running with the same seed and size rewrites the same records in place.
-    """
-    totals: dict[str, int] = {kind: 0 for kind, _ in _STEPS}
-    with tqdm(total=children, unit="child", disable=not progress, desc="seeding") as bar:
-        for batch in _prefetched(generate(children, seed, today)):
-            for kind, count in load_records(driver, batch, database).items():
-                totals[kind] += count
-            bar.update(len(batch.children))
-    return totals
 
 
 # Deletes in the server's own transactions of 10,000 at a time, so no transaction

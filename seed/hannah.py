@@ -42,7 +42,7 @@ SENSITIVE_KINDS = frozenset({"MENTAL_HEALTH", "SEXUAL_HEALTH", "SUBSTANCE_MISUSE
 
 @dataclass
 class Scenario:
-    """Records ready for graph.load, grouped by what they become in the graph.
+    """Records ready for seed.load, grouped by what they become in the graph.
 
     Node records carry exactly the model's properties. Relationships are given by
     the ids of their ends, under keys that are not node properties and are never

@@ -23,11 +23,12 @@ os.environ.setdefault("CONTACTGRAPH_NEO4J_INSTANCE", "test")
 from api.app import create_app
 from api.devkeys import issue_token
 from api.settings import load_settings
-from graph import load, migrations
+from graph import load as graph_load
+from graph import migrations
 from graph.connection import Neo4jTarget, target_from_env
 from graph.database import Graph, open_graph
 from policies.viewer import Role
-from seed import hannah
+from seed import hannah, load
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +58,7 @@ async def graph(
     neo4j_target: Neo4jTarget, sync_driver: neo4j.Driver, today: date
 ) -> AsyncIterator[Graph]:
     db = open_graph(neo4j_target, timeout_s=30)
-    load.wipe(sync_driver, database=neo4j_target.database)
+    graph_load.wipe(sync_driver, database=neo4j_target.database)
     await migrations.apply_all(db, report=None)
     load.load_scenario(sync_driver, hannah.scenario(today), database=neo4j_target.database)
     yield db

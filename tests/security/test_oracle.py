@@ -63,8 +63,7 @@ import pytest
 
 from api.devkeys import issue_token
 from api.schema.root import build_schema
-from graph import load
-from seed import hannah
+from seed import hannah, load
 from tests.api.consent_support import (
     APPOINT_LEAD,
     FAMILY,
@@ -685,7 +684,7 @@ async def _sams_caf_and_lead(
     them: an involvement is no standing to act on a shielded child whose whereabouts are
     withheld, and a carer's decision for him is recorded by his index team. The oracle
     needs the state, not that write path, so the graph loader the session fixture uses
-    (graph.load) writes it; a note is left only if the API unexpectedly accepts.
+    (seed.load) writes it; a note is left only if the API unexpectedly accepts.
     """
     by_father = {"childId": "c-sam", "givenByChild": False, "childCompetenceAssessed": False,
                  "givenByCarerId": "k-sam-father"}  # fmt: skip
@@ -715,7 +714,7 @@ async def _sams_caf_and_lead(
     body = await eastvale.post(APPOINT_LEAD, {"childId": "c-sam", "practitionerId": "p-eastvale"})
     if "errors" in body:
         notes.append(
-            f"Sam's lead professional written with graph.load: the API refused ({short(body['errors'])})"
+            f"Sam's lead professional written with seed.load: the API refused ({short(body['errors'])})"
         )
         load.load_records(driver, hannah.Scenario(lead_professionals=[
             {"practitionerId": "p-eastvale", "childId": "c-sam", "since": today}
