@@ -51,7 +51,7 @@ import orjson
 
 from bench.procs import cpu_seconds, local_neo4j_pid
 from seed.hannah import add_years
-from seed.synthetic import _nhs_numbers
+from seed.synthetic.people import nhs_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / ".local" / "bench"
@@ -132,7 +132,7 @@ def generate(
     children's and the file's new children take the numbers after them (no collisions).
     """
     rng = random.Random(f"feed-bench:{seed}")
-    numbers = _nhs_numbers(population_seed)
+    numbers = nhs_numbers(population_seed)
     seeded = [next(numbers) for _ in range(existing)]  # children of `contactgraph seed`
     seeded_nhs = [n for n in seeded if n is not None]
 
