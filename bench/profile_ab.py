@@ -9,7 +9,7 @@ builds the app, warms up, then times `--requests` full-profile reads of Hannah a
 as Melanie, through the whole endpoint (token, limits, policy, shaping, audit group
 commit), one at a time. The figure is the ratio of medians, this checkout over the base,
 per round: it says what a change costs per request, not what the service can sustain
-(bench/run.py measures that against its peers).
+(bench/run/ measures that against its peers).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ async def _measure(requests: int) -> dict[str, float]:
     from policies.viewer import Role
 
     # One subject sends every request: the per-subject rate limit would refuse it within
-    # seconds (bench/run.py raises it the same way); the limiter still runs.
+    # seconds (bench/run/servers.py raises it the same way); the limiter still runs.
     settings = dataclasses.replace(load_settings(), rate_limit_cost_per_minute=10**12)
     token = issue_token(settings, [Role.PRACTITIONER], practitioner_id="p-melanie")
     headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}

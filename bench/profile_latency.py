@@ -2,7 +2,7 @@
 
     .local/venv/bin/python -m bench.profile_latency [--duration 20] [--smoke]
 
-Runs the benchmark harness (bench/run.py) for ContactGraph alone: the 100,000-child
+Runs the benchmark harness (bench/run/) for ContactGraph alone: the 100,000-child
 dataset (seeded once, then reused), the full index-view document of tests/queries.py
 CHILD_PROFILE with a real token and X-Purpose, 8 concurrent keep-alive clients on
 loopback, a warm-up, then a fixed measured duration. It prints one sentence with the
@@ -17,8 +17,8 @@ import argparse
 import json
 import sys
 
-from bench import run
 from bench.report import RESULTS
+from bench.run import main as run
 
 OUTPUT = "profile-latency"
 

@@ -20,19 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import dataset as ds
-from bench.procs import Servers, terminate_on_signals
-from bench.run import (
-    HOST,
-    LOADGEN,
-    LOCAL,
-    PORTS,
-    PURPOSE,
-    REPO,
-    build_loadgen,
-    define_servers,
-    environment,
-    parse_args,
-)
+from bench.procs import HOST, Servers, terminate_on_signals
+from bench.run.options import LOADGEN, LOCAL, PORTS, PURPOSE, REPO, environment, parse_args
+from bench.run.prepare import build_loadgen
+from bench.run.servers import define_servers
 from bench.workloads import Endpoint, requests_for
 
 WARMUP_FRACTION = 0.2

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bench import report
-from bench.run import summarise_profile
+from bench.run.pyspy import summarise_profile
 from bench.workloads import Endpoint, requests_for
 
 LOADGEN_SRC = Path(__file__).resolve().parent / "loadgen"

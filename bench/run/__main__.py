@@ -1,0 +1,5 @@
+import sys
+
+from bench.run.main import main
+
+sys.exit(main())
