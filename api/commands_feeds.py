@@ -27,13 +27,13 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from api.ingest import ChunkOutcome
+    from feeds.report import ChunkOutcome
     from graph.audit import AuditRecord
 
 __all__ = ["register"]
@@ -50,18 +50,12 @@ def _count_lines(path: Path) -> int:
     return lines
 
 
-def _parsed(handle: IO[bytes], today: date) -> Iterator[tuple[int, Any]]:
-    from graph.feed_records import ndjson_lines, parse_line
-
-    for number, line in ndjson_lines(handle):
-        yield 1, parse_line(line, number, today)
-
-
 def _reader(
     path: Path, today: date, batch_size: int, handoff: queue.Queue[Any], stop: threading.Event
 ) -> None:
     """Runs on a thread: read, parse, validate, cut into chunks; never more than two ahead."""
-    from api.ingest import chunked
+    from feeds.ndjson import parsed_lines
+    from feeds.pipeline import chunked
 
     def offer(item: object) -> bool:
         while not stop.is_set():
@@ -74,7 +68,7 @@ def _reader(
 
     try:
         with path.open("rb") as handle:
-            for chunk in chunked(_parsed(handle, today), batch_size):
+            for chunk in chunked(parsed_lines(handle, today), batch_size):
                 if not offer(chunk):
                     return
     except BaseException as exc:  # handed to the writer, which re-raises it
@@ -110,7 +104,7 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
     from tqdm import tqdm
 
     from api.cli import with_graph
-    from api.ingest import Chunk, Ingestor
+    from feeds.pipeline import Chunk, Ingestor
     from graph.alerts import Actor
     from graph.database import Graph
 
@@ -259,7 +253,7 @@ def register(subparsers: Any) -> None:
     )
     ingest.add_argument("file", help="NDJSON: one {sourceRef, op, payload} record a line")
     ingest.add_argument("--source", help="the source system (default: the file name's stem)")
-    ingest.add_argument(  # api.ingest.CHUNK_RECORDS, not imported here to keep start-up fast
+    ingest.add_argument(  # feeds.pipeline.CHUNK_RECORDS, not imported here to keep start-up fast
         "--batch-size", type=int, default=5000, help="records per transaction"
     )
     ingest.add_argument("--errors", help="write every rejection to this NDJSON file")

@@ -42,10 +42,12 @@ import neo4j
 
 import graph.ingest
 from bench.procs import cpu_seconds, local_neo4j_pid
+from feeds.ops import WRITER
 from graph.connection import target_from_env
+from graph.feed_writes import ChunkWrites
 
 Batches = list[list[dict[str, Any]]]
-_NAMES = [name for name, _ in graph.ingest._STATEMENTS]
+_NAMES = [kind.name for kind in WRITER.kinds]
 _FEED = ("feed_new", "feed_update")
 
 # The indexes a design without FeedRecords needs: each entity found by (source, sourceRef).
@@ -70,10 +72,12 @@ def record(file: str, out: Path, argv: list[str]) -> int:
     kept: list[tuple[Batches, datetime]] = []
     write_rows = graph.ingest._write_rows
 
-    async def keeping(tx: Any, writes: graph.ingest.ChunkWrites, now: datetime, *rest: Any) -> Any:
+    async def keeping(
+        tx: Any, writer: graph.ingest.ChunkWriter, writes: ChunkWrites, now: datetime, *rest: Any
+    ) -> Any:
         if writes.rows():
-            kept.append(([list(rows) for rows in writes.batches()], now))
-        return await write_rows(tx, writes, now, *rest)
+            kept.append(([list(rows) for rows in writer.batches(writes)], now))
+        return await write_rows(tx, writer, writes, now, *rest)
 
     graph.ingest._write_rows = keeping  # type: ignore[assignment]
     code = main(["ingest", file, "--quiet", *argv])
@@ -145,14 +149,14 @@ def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
             if warm:
                 for batches, now in sent:
                     tx = session.begin_transaction()
-                    tx.run(graph.ingest.WRITE, batches=batches, now=now, actor=_ACTOR).consume()
+                    tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
                     tx.rollback()
             in_query = in_commit = 0.0
             cpu_before, started = cpu_seconds(pid) or 0.0, time.perf_counter()
             for batches, now in sent:
                 tx = session.begin_transaction()
                 t0 = time.perf_counter()
-                tx.run(graph.ingest.WRITE, batches=batches, now=now, actor=_ACTOR).consume()
+                tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
                 t1 = time.perf_counter()
                 tx.commit()
                 in_query, in_commit = in_query + t1 - t0, in_commit + time.perf_counter() - t1

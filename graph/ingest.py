@@ -9,14 +9,14 @@ A chunk of validated records is written in one managed write transaction:
    earlier FeedRecords (for idempotency and for `child.ref` / `involvementRef`), the
    children holding the chunk's NHS numbers or family name and date of birth (R15
    candidates), and the services, practitioners and local authorities named;
-3. the caller's `plan` function turns those facts into rows (api/ingest.py: policies
+3. the caller's `plan` function turns those facts into rows (feeds/plan.py: policies
    decide there, nothing is decided here);
-4. one query with an UNWIND subquery per kind of write, in dependency order
-   (services, practitioners, children, carers, involvements, ends, assessments,
-   reviews, then the FeedRecords), and the chunk's audit event last, in the same
-   transaction: a crash leaves either the whole chunk (records, FeedRecords and
-   audit) or nothing, so a re-run after kill -9 reports the first part as
-   `unchanged` and writes the rest, with no duplicates and no gaps.
+4. one query with an UNWIND subquery per kind of write (`ChunkWriter`), in the op
+   registry's order (feeds/ops: services, practitioners, children and their reviews,
+   carers, involvements, ends, assessments, then the FeedRecords), and the chunk's
+   audit event last, in the same transaction: a crash leaves either the whole chunk
+   (records, FeedRecords and audit) or nothing, so a re-run after kill -9 reports the
+   first part as `unchanged` and writes the rest, with no duplicates and no gaps.
 
 The same write query ends with R4's household check (graph/alerts.py): each child row
 that puts an unshielded child at a shielded child's address, and each carer row that
@@ -47,7 +47,7 @@ is rolled back with `ChunkConflict` for the caller to plan again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, LiteralString, TypeVar
@@ -63,6 +63,7 @@ from graph.alerts import (
 )
 from graph.audit import AuditRecord, append_in_transaction
 from graph.database import Graph
+from graph.feed_writes import ChunkWrites, WriteKind, feed_key
 from graph.ingest_lock import take_ingest_lock
 from policies.facts import SENSITIVE_KINDS
 
@@ -71,14 +72,13 @@ __all__ = [
     "ChunkConflict",
     "ChunkFacts",
     "ChunkKeys",
-    "ChunkWrites",
+    "ChunkWriter",
     "KnownRecord",
     "Planned",
     "StalePlan",
     "apply_chunk",
     "lookup",
     "merge_facts",
-    "split_writes",
 ]
 
 P = TypeVar("P")
@@ -179,54 +179,6 @@ class StalePlan(ChunkConflict):
     """Rows planned ahead were written, then the lock showed that the plan was stale."""
 
 
-# For each kind of row, the keys holding the ids it needs to find in the graph.
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "services": ("id",),
-    "practitioners": ("id", "serviceId"),
-    "children_new": (),
-    "children_update": ("id",),
-    "carers": ("id", "childId"),
-    "involvements_new": ("childId", "serviceId", "practitionerId"),
-    "involvements_update": ("id", "childId", "serviceId", "practitionerId"),
-    "ends": ("id",),
-    "assessments": ("id", "childId", "holderId"),
-    "reviews": ("id",),
-    "reviews_closed": ("id",),
-    "feed_new": (),
-    "feed_update": (),
-}
-
-
-def split_writes(writes: ChunkWrites, before: ChunkFacts) -> tuple[ChunkWrites, ChunkWrites]:
-    """(early, late) for a chunk planned on top of `before`, what the chunk still being
-    committed writes: late are the rows that touch a node or FeedRecord of `before`, and
-    every row that needs what a late row writes.
-
-    Kinds of rows are taken in the order they are written (a row only ever needs rows
-    of kinds before its own), so one pass settles which rows wait.
-    """
-    busy = {c.id for c in before.children} | set(before.services) | set(before.practitioners)
-    for k in before.records.values():
-        busy.update(i for i in (k.entity_id, k.review_id) if i is not None)
-    early, late = ChunkWrites(), ChunkWrites()
-    for name, _ in _STATEMENTS:
-        needs = _NEEDS[name]
-        for row in getattr(writes, name):
-            waits = any(row.get(key) in busy for key in needs)
-            if name == "reviews":
-                waits = waits or any(c in busy for c in row["candidateIds"])
-            elif name == "feed_update":
-                waits = row["sourceRef"] in before.records
-            if waits:
-                getattr(late, name).append(row)
-                written = row.get("id") or row.get("props", {}).get("id")
-                if written:
-                    busy.add(written)
-            else:
-                getattr(early, name).append(row)
-    return early, late
-
-
 class Rows(list[Any]):
     """Query parameters that print as their count.
 
@@ -238,32 +190,6 @@ class Rows(list[Any]):
 
     def __repr__(self) -> str:
         return f"<{len(self)} rows>"
-
-
-@dataclass
-class ChunkWrites:
-    """Rows per statement, filled by the plan; statements run in this field order."""
-
-    services: Rows = field(default_factory=Rows)
-    practitioners: Rows = field(default_factory=Rows)
-    children_new: Rows = field(default_factory=Rows)
-    children_update: Rows = field(default_factory=Rows)
-    carers: Rows = field(default_factory=Rows)
-    involvements_new: Rows = field(default_factory=Rows)
-    involvements_update: Rows = field(default_factory=Rows)
-    ends: Rows = field(default_factory=Rows)
-    assessments: Rows = field(default_factory=Rows)
-    reviews: Rows = field(default_factory=Rows)
-    reviews_closed: Rows = field(default_factory=Rows)
-    feed_new: Rows = field(default_factory=Rows)
-    feed_update: Rows = field(default_factory=Rows)
-
-    def rows(self) -> int:
-        return sum(len(getattr(self, name)) for name, _ in _STATEMENTS)
-
-    def batches(self) -> Rows:
-        """The rows of every statement, in order, for `WRITE` (empty lists included)."""
-        return Rows(getattr(self, name) for name, _ in _STATEMENTS)
 
 
 # Dates travel as ISO text: the driver's own date type is built in Python, slowly, and
@@ -327,217 +253,86 @@ RETURN records, byNhs, byName, services, practitioners, localAuthorities
 """
 )
 
-SERVICES: LiteralString = """
-UNWIND $rows AS row
-MERGE (s:Service {id: row.id})
-SET s += row.props
-RETURN count(*) AS written
-"""
 
-# A practitioner works for one service: naming another moves them.
-PRACTITIONERS: LiteralString = """
-UNWIND $rows AS row
-MATCH (s:Service {id: row.serviceId})
-MERGE (p:Practitioner {id: row.id})
-SET p += row.props
-MERGE (p)-[:WORKS_FOR]->(s)
-WITH p, s
-CALL (p, s) {
-  MATCH (p)-[old:WORKS_FOR]->(other) WHERE other <> s
-  DELETE old
-}
-RETURN count(*) AS written
-"""
+class ChunkWriter:
+    """A chunk's one write query, composed from the kinds of rows in the order given
+    (feeds/ops: the op registry's order, then the FeedRecords), with R4's household
+    checks after them over the child and carer rows.
 
-CHILDREN_NEW: LiteralString = """
-UNWIND $rows AS row
-CREATE (c:Child)
-SET c = row
-RETURN count(*) AS written
-"""
+    One query, a subquery a kind: the server writes the whole chunk without waiting on
+    this process between statements, and each subquery returns how many rows it wrote.
+    One text and one parameter, a list of row lists, whatever kinds of rows a chunk has:
+    Neo4j plans a query again for every new combination of parameter types, and an empty
+    list is a type of its own (planning this query takes half a second; it showed as a
+    tenth of the server's time when each chunk sent only the statements it had rows
+    for). The household checks come last, over the rows of the statements they follow,
+    and return the alerts they raised.
+    """
 
-CHILDREN_UPDATE: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.id})
-SET c += row.props
-RETURN count(*) AS written
-"""
+    def __init__(self, kinds: Sequence[WriteKind[Any]]) -> None:
+        self.kinds = tuple(kinds)
+        names = [kind.name for kind in self.kinds]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two kinds of rows share a name: {names}")
+        batch: dict[str, LiteralString] = {
+            kind.name: f"$batches[{i}]"  # type: ignore[misc]
+            for i, kind in enumerate(self.kinds)
+        }
+        self.household: tuple[tuple[LiteralString, LiteralString], ...] = tuple(
+            (
+                name,
+                cypher.replace("$newChildren", batch["children_new"])
+                .replace("$updatedChildren", batch["children_update"])
+                .replace("$carers", batch["carers"])
+                .replace("AS alerts", "AS " + name),
+            )
+            for name, cypher in (
+                ("addressAlerts", HOUSEHOLD_BY_ADDRESS),
+                ("carerAlerts", HOUSEHOLD_BY_CARER),
+            )
+        )
+        self.query: LiteralString = (
+            "".join(
+                "CALL () {\n"
+                + kind.statement.replace("$rows", batch[kind.name]).replace(
+                    "AS written", "AS " + kind.name
+                )
+                + "}\n"
+                for kind in self.kinds
+            )
+            + "".join("CALL () {" + cypher + "}\n" for _, cypher in self.household)
+            + "RETURN "
+            + ", ".join([*names, *(name for name, _ in self.household)])
+        )
 
-# The CARES_FOR carries the record's (source, sourceRef): a corrected `child` moves it.
-CARERS: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.childId})
-MERGE (k:Carer {id: row.id})
-SET k += row.props
-MERGE (k)-[r:CARES_FOR]->(c)
-SET r += row.rel
-WITH k, c, row
-CALL (k, c, row) {
-  MATCH (k)-[old:CARES_FOR]->(other)
-  WHERE old.source = row.rel.source AND old.sourceRef = row.rel.sourceRef AND other <> c
-  DELETE old
-}
-RETURN count(*) AS written
-"""
+    def batches(self, writes: ChunkWrites) -> Rows:
+        """The rows of every kind as their statements' parameters, in order, for `query`
+        (empty lists included)."""
+        return Rows(Rows(row.params() for row in writes.named(kind.name)) for kind in self.kinds)
 
-INVOLVEMENTS_NEW: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.childId})
-MATCH (s:Service {id: row.serviceId})
-OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
-WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
-CREATE (i:Involvement)
-SET i = row.props
-CREATE (i)-[:OF]->(c)
-CREATE (i)-[:AT]->(s)
-FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
-RETURN count(*) AS written
-"""
+    def split(self, writes: ChunkWrites, before: ChunkFacts) -> tuple[ChunkWrites, ChunkWrites]:
+        """(early, late) for a chunk planned on top of `before`, what the chunk still
+        being committed writes: late are the rows that need a node or FeedRecord of
+        `before`, and every row that needs what a late row writes.
 
-# An updated START moves the involvement to the child, service and practitioner it now
-# names; it never touches endedOn, which belongs to the END record.
-INVOLVEMENTS_UPDATE: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.childId})
-MATCH (s:Service {id: row.serviceId})
-OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
-WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
-MERGE (i:Involvement {id: row.id})
-SET i += row.props
-MERGE (i)-[:OF]->(c)
-MERGE (i)-[:AT]->(s)
-FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (i)-[:BY]->(p))
-WITH i, c, s, p
-CALL (i, c, s, p) {
-  MATCH (i)-[old:OF|AT|BY]->(other)
-  WHERE (type(old) = 'OF' AND other <> c)
-     OR (type(old) = 'AT' AND other <> s)
-     OR (type(old) = 'BY' AND (p IS NULL OR other <> p))
-  DELETE old
-}
-RETURN count(*) AS written
-"""
-
-ENDS: LiteralString = """
-UNWIND $rows AS row
-MATCH (i:Involvement {id: row.id})
-SET i.endedOn = row.endedOn
-RETURN count(*) AS written
-"""
-
-# A registered CAF is an indicator and a holder, never content (feeds.md, R7).
-ASSESSMENTS: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.childId})
-MATCH (h:Practitioner {id: row.holderId})
-MERGE (a:Assessment {id: row.id})
-  ON CREATE SET a.strengths = []
-SET a += row.props
-MERGE (a)-[:ABOUT]->(c)
-MERGE (h)-[:HOLDS]->(a)
-WITH a, c, h
-CALL (a, c) {
-  MATCH (a)-[old:ABOUT]->(other) WHERE other <> c
-  DELETE old
-}
-CALL (a, h) {
-  MATCH (other)-[old:HOLDS]->(a) WHERE other <> h
-  DELETE old
-}
-RETURN count(*) AS written
-"""
-
-REVIEWS: LiteralString = """
-UNWIND $rows AS row
-MERGE (r:MatchReview {id: row.id})
-SET r += row.props, r.receivedAt = $now
-WITH r, row
-CALL (r, row) {
-  MATCH (r)-[old:CANDIDATE]->(c) WHERE NOT c.id IN row.candidateIds
-  DELETE old
-}
-CALL (r, row) {
-  UNWIND row.candidateIds AS candidateId
-  MATCH (c:Child {id: candidateId})
-  MERGE (r)-[:CANDIDATE]->(c)
-}
-RETURN count(*) AS written
-"""
-
-REVIEWS_CLOSED: LiteralString = """
-UNWIND $rows AS row
-MATCH (r:MatchReview {id: row.id})
-SET r.status = row.status, r.closedAt = $now
-RETURN count(*) AS written
-"""
-
-FEED_NEW: LiteralString = """
-UNWIND $rows AS row
-CREATE (f:FeedRecord)
-SET f = row, f.receivedAt = $now
-RETURN count(*) AS written
-"""
-
-FEED_UPDATE: LiteralString = """
-UNWIND $rows AS row
-MATCH (f:FeedRecord {source: row.source, sourceRef: row.sourceRef})
-SET f += row, f.receivedAt = $now
-RETURN count(*) AS written
-"""
-
-_STATEMENTS: tuple[tuple[LiteralString, LiteralString], ...] = (
-    ("services", SERVICES),
-    ("practitioners", PRACTITIONERS),
-    ("children_new", CHILDREN_NEW),
-    ("children_update", CHILDREN_UPDATE),
-    ("carers", CARERS),
-    ("involvements_new", INVOLVEMENTS_NEW),
-    ("involvements_update", INVOLVEMENTS_UPDATE),
-    ("ends", ENDS),
-    ("assessments", ASSESSMENTS),
-    ("reviews", REVIEWS),
-    ("reviews_closed", REVIEWS_CLOSED),
-    ("feed_new", FEED_NEW),
-    ("feed_update", FEED_UPDATE),
-)
-
-
-_BATCH: tuple[LiteralString, ...] = tuple(f"$batches[{i}]" for i in range(len(_STATEMENTS)))  # type: ignore[misc]
-
-_ROWS_OF: dict[str, LiteralString] = {
-    name: batch for (name, _), batch in zip(_STATEMENTS, _BATCH, strict=True)
-}
-_HOUSEHOLD_CHECKS: tuple[tuple[LiteralString, LiteralString], ...] = tuple(
-    (
-        name,
-        cypher.replace("$newChildren", _ROWS_OF["children_new"])
-        .replace("$updatedChildren", _ROWS_OF["children_update"])
-        .replace("$carers", _ROWS_OF["carers"])
-        .replace("AS alerts", "AS " + name),
-    )
-    for name, cypher in (
-        ("addressAlerts", HOUSEHOLD_BY_ADDRESS),
-        ("carerAlerts", HOUSEHOLD_BY_CARER),
-    )
-)
-
-WRITE: LiteralString = (
-    "".join(
-        "CALL () {\n" + cypher.replace("$rows", batch).replace("AS written", "AS " + name) + "}\n"
-        for (name, cypher), batch in zip(_STATEMENTS, _BATCH, strict=True)
-    )
-    + "".join("CALL () {" + cypher + "}\n" for _, cypher in _HOUSEHOLD_CHECKS)
-    + "RETURN "
-    + ", ".join(name for name, _ in (*_STATEMENTS, *_HOUSEHOLD_CHECKS))
-)
-"""Every statement of a chunk in one query, a subquery each, in order: the server
-writes the whole chunk without waiting on this process between statements, and each
-subquery returns how many rows it wrote. One text and one parameter, a list of row
-lists, whatever kinds of rows a chunk has: Neo4j plans a query again for every new
-combination of parameter types, and an empty list is a type of its own (planning this
-query takes half a second; it showed as a tenth of the server's time when each chunk
-sent only the statements it had rows for). The household checks come last, over the
-rows of the statements they follow, and return the alerts they raised."""
+        Kinds of rows are taken in the order they are written (a row only ever needs rows
+        of kinds before its own), so one pass settles which rows wait.
+        """
+        busy = {c.id for c in before.children} | set(before.services) | set(before.practitioners)
+        for k in before.records.values():
+            busy.update(i for i in (k.entity_id, k.review_id) if i is not None)
+        busy.update(map(feed_key, before.records))
+        early, late = ChunkWrites(), ChunkWrites()
+        for kind in self.kinds:
+            for row in writes.of(kind):
+                if any(need in busy for need in row.needs()):
+                    late.add(kind, row)
+                    written = row.creates()
+                    if written:
+                        busy.add(written)
+                else:
+                    early.add(kind, row)
+        return early, late
 
 
 def _iso_date(value: str | None) -> date | None:
@@ -577,7 +372,7 @@ def _facts(record: Any) -> ChunkFacts:
         )
     children = [c for c in map(_child_row, [*record["byNhs"], *record["byName"]]) if c]
     # A practitioner's service comes with its maintaining source: a CAF's holder must work
-    # for a service the feed maintains (api/ingest.py).
+    # for a service the feed maintains (feeds/ops/register_assessment.py).
     services = {sid: owner for _, _, sid, owner, _ in record["practitioners"] if sid is not None}
     services.update((sid, owner) for sid, owner, _ in record["services"])
     sensitive = {sid for _, _, sid, _, flag in record["practitioners"] if sid is not None and flag}
@@ -612,18 +407,23 @@ async def lookup(graph: Graph, source: str, keys: ChunkKeys) -> ChunkFacts:
 
 
 async def _write_rows(
-    tx: AsyncManagedTransaction, writes: ChunkWrites, now: datetime, actor: dict[str, str]
+    tx: AsyncManagedTransaction,
+    writer: ChunkWriter,
+    writes: ChunkWrites,
+    now: datetime,
+    actor: dict[str, str],
 ) -> list[HouseholdAlert]:
     """Write the rows; returns the household alerts (R4) the write raised."""
     if not writes.rows():
         return []
-    batches = writes.batches()
+    batches = writer.batches(writes)
     # `now` travels once: the driver packs a datetime slowly.
-    written = await (await tx.run(WRITE, batches=batches, now=now, actor=actor)).single(strict=True)
-    for (name, _), rows in zip(_STATEMENTS, batches, strict=True):
-        if written[name] != len(rows):
-            raise ChunkConflict(f"{name}: wrote {written[name]} of {len(rows)}")
-    return household_alerts([a for name, _ in _HOUSEHOLD_CHECKS for a in written[name]])
+    result = await tx.run(writer.query, batches=batches, now=now, actor=actor)
+    written = await result.single(strict=True)
+    for kind, rows in zip(writer.kinds, batches, strict=True):
+        if written[kind.name] != len(rows):
+            raise ChunkConflict(f"{kind.name}: wrote {written[kind.name]} of {len(rows)}")
+    return household_alerts([a for name, _ in writer.household for a in written[name]])
 
 
 async def apply_chunk(
@@ -633,6 +433,7 @@ async def apply_chunk(
     plan: Callable[[ChunkFacts], tuple[ChunkWrites, P]],
     now: datetime,
     *,
+    writer: ChunkWriter,
     planned: Planned[P] | None = None,
     on_planned: Callable[[int, P], None] | None = None,
     on_written: Callable[[], None] | None = None,
@@ -659,7 +460,7 @@ async def apply_chunk(
     async def work(tx: AsyncManagedTransaction) -> tuple[P, int]:
         alerts: list[HouseholdAlert] = []
         if planned is not None and planned.early is not None:
-            alerts += await _write_rows(tx, planned.early, now, who)
+            alerts += await _write_rows(tx, writer, planned.early, now, who)
         generation = await take_ingest_lock(tx)
         if planned is not None and planned.generation == generation:
             writes, outcome = planned.writes, planned.outcome
@@ -673,7 +474,7 @@ async def apply_chunk(
             writes, outcome = plans[generation] = plan(facts)
         if on_planned is not None:
             on_planned(generation, outcome)
-        alerts += await _write_rows(tx, writes, now, who)
+        alerts += await _write_rows(tx, writer, writes, now, who)
         if audit is not None and (events := audit(outcome, alerts)):
             await append_in_transaction(tx, events)
         if on_written is not None:

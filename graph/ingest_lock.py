@@ -8,7 +8,7 @@ looks, and holds it to commit. `setShielded` (graph/overrides.py) takes it too: 
 match against `shielded` (R15).
 
 The lock also counts: every holder bumps `generation`. A feed file pipelines its chunks
-(api/ingest.py reads and plans the next chunk while the last one commits) and needs to
+(feeds/pipeline.py reads and plans the next chunk while the last one commits) and needs to
 know that nobody else held the lock in between; one more than the generation it
 committed under proves it.
 """

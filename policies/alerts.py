@@ -38,7 +38,7 @@ class AlertKind(StrEnum):
     """What brought an alert about; each names the rule it guards."""
 
     #: R4: a write left a child at a shielded child's address, or made a carer who lives
-    #: with a shielded child the carer of another child (raised by api/ingest.py).
+    #: with a shielded child the carer of another child (raised by graph/ingest.py).
     HOUSEHOLD_RULE_TRIGGERED = "HOUSEHOLD_RULE_TRIGGERED"
     #: R2: a subject went past their daily budget of distinct children.
     BUDGET_EXCEEDED = "BUDGET_EXCEEDED"

@@ -46,7 +46,7 @@ Every variant then answers the same whether or not the address is the shielded
 child's: names and date of birth alike, with or without an NHS number, goes to
 review; a given name that differs is another child (rule 4, created, as beside any
 child; put at a shielded child's address, that write alerts the index team under
-R4's household rule, see api/ingest.py); with an unshielded candidate as well, it
+R4's household rule, see graph/ingest.py); with an unshielded candidate as well, it
 goes to review (ambiguous) whichever of them the postcode fits. The review's reason
 and candidates, which an index team of another authority may see, do not depend on
 the shielded child's postcode either. What the feed can still learn is what the

@@ -1,6 +1,6 @@
 """Mutation.ingest, Query.matchReviews and Mutation.resolveMatchReview (R15, R4, R14).
 
-`ingest` is a thin shell around api/ingest.py, the code path `contactgraph ingest`
+`ingest` is a thin shell around feeds/pipeline.py, the code path `contactgraph ingest`
 shares. The review resolvers fetch facts from graph/match_review.py, ask
 policies.matching who may decide and policies.shielding what each candidate may show,
 and note every child touched in the audit collector.
@@ -19,7 +19,6 @@ from strawberry.types import Info
 from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
-from api.ingest import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunked
 from api.schema.child import Address
 from api.schema.enums import gender
 from api.schema.guard import Guard
@@ -34,9 +33,11 @@ from api.schema.ingest import (
     MatchReviewStatus,
 )
 from api.schema.pagination import Page
+from feeds.ops.upsert_child import ChildPayload, child_properties
+from feeds.pipeline import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunked
+from feeds.validation import parse_payload, parse_record
 from graph import match_review as reviews
 from graph.alerts import Actor
-from graph.feed_records import ChildPayload, child_properties, parse_payload, parse_record
 from policies import disclosure, matching
 from policies.retention import admissible_new_child
 
@@ -254,7 +255,7 @@ async def resolve_match_review(
             raise Forbidden(
                 "only the index team of the child's local authority may match a record to it"
             )
-        props = child_properties(payload, protect_whereabouts=target.child.shielded)
+        props = child_properties(payload, protect_whereabouts=target.child.shielded).props()
         resolved = await reviews.match_review_to_child(
             ctx.graph,
             review.id,
@@ -276,7 +277,7 @@ async def resolve_match_review(
             raise BadUserInput(
                 "the index holds children up to their 18th birthday (R16)", field="createNew"
             )
-        props = child_properties(payload, protect_whereabouts=False)
+        props = child_properties(payload, protect_whereabouts=False).props()
         props.update(
             id=f"c-{uuid.uuid4().hex}",
             shielded=False,

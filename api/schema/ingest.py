@@ -8,6 +8,7 @@ address) wait in `matchReviews` until an index team resolves them with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -19,6 +20,13 @@ from api.schema.child import Address
 from api.schema.enums import Gender
 from api.schema.guard import OPEN, Guard
 from api.schema.pagination import Connection, Page
+from feeds.codes import Code
+from feeds.ops import NAMES
+
+
+def _one_of(names: Sequence[str]) -> str:
+    """The feed vocabulary (feeds/), as the schema lists it: "A, B or C."."""
+    return f"{', '.join(names[:-1])} or {names[-1]}."
 
 
 @strawberry.input(
@@ -36,12 +44,7 @@ class IngestRecord:
             "stable over time. Other records refer to it (child.ref, involvementRef)."
         )
     )
-    op: str = strawberry.field(
-        description=(
-            "UPSERT_SERVICE, UPSERT_PRACTITIONER, UPSERT_CHILD, UPSERT_CARER, "
-            "START_INVOLVEMENT, END_INVOLVEMENT or REGISTER_ASSESSMENT."
-        )
-    )
+    op: str = strawberry.field(description=_one_of(NAMES))
     payload: str = strawberry.field(description="The op's payload: a JSON object, as a string.")
 
 
@@ -53,15 +56,7 @@ class IngestRecord:
 )
 class IngestError:
     source_ref: str = strawberry.field(description="The rejected record's sourceRef.")
-    code: str = strawberry.field(
-        description=(
-            "MALFORMED_JSON, MISSING_FIELD, INVALID_FIELD, UNKNOWN_FIELD, UNKNOWN_OP, "
-            "INVALID_NHS_NUMBER, INVALID_DATE, INVALID_ENUM, UNKNOWN_SERVICE, "
-            "UNKNOWN_PRACTITIONER, PRACTITIONER_NOT_IN_SERVICE, UNKNOWN_LOCAL_AUTHORITY, "
-            "UNKNOWN_CHILD, AMBIGUOUS_CHILD, CHILD_PENDING_REVIEW, END_BEFORE_START, "
-            "ENDED_BEFORE_STARTED, SOURCE_REF_REUSED, SOURCE_CONFLICT or OUT_OF_SCOPE."
-        )
-    )
+    code: str = strawberry.field(description=_one_of([code.value for code in Code]))
     message: str
 
 

@@ -1,4 +1,4 @@
-"""A feed file's chunks are pipelined (api/ingest.py): the next chunk is looked up and
+"""A feed file's chunks are pipelined (feeds/pipeline.py): the next chunk is looked up and
 planned while the last one is written. These tests hold that to the same results as
 chunks applied one at a time, and show that a plan made ahead is thrown away when
 anyone else took the ingest lock in between (graph/ingest_lock.py)."""
@@ -12,10 +12,14 @@ from typing import Any
 import orjson
 import pytest
 
-import api.ingest
-from api.ingest import Chunk, ChunkOutcome, Ingestor, chunked
-from graph.feed_records import parse_record
-from graph.ingest import ChunkWrites, Planned, apply_chunk
+import feeds.pipeline
+from feeds.ops import WRITER
+from feeds.pipeline import Chunk, Ingestor, chunked
+from feeds.plan import ChunkPlanner, chunk_keys
+from feeds.report import ChunkOutcome
+from feeds.validation import parse_record
+from graph.feed_writes import ChunkWrites
+from graph.ingest import Planned, apply_chunk
 from graph.ingest_lock import take_ingest_lock
 from tests.feeds.conftest import Feed, fresh_nhs_number
 
@@ -49,7 +53,7 @@ def after_lookahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], A
     that is, while the chunk before it still holds the lock. Returns what it returned."""
 
     def install(action: Callable[[], Any]) -> list[Any]:
-        real_lookup = api.ingest.lookup
+        real_lookup = feeds.pipeline.lookup
         done: list[Any] = []
 
         async def lookup_then_act(*args: Any, **kwargs: Any) -> Any:
@@ -58,7 +62,7 @@ def after_lookahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], A
                 done.append(await action())
             return facts
 
-        monkeypatch.setattr(api.ingest, "lookup", lookup_then_act)
+        monkeypatch.setattr(feeds.pipeline, "lookup", lookup_then_act)
         return done
 
     return install
@@ -167,19 +171,19 @@ async def test_a_planned_chunk_is_written_only_under_the_generation_it_expects(
 
     items = _items([("c1", "UPSERT_CHILD", feed.child(givenName="Eve"))], today)
     chunk = next(chunked(items, 10))
-    planner = api.ingest.ChunkPlanner(feed.source, chunk.items, today)
-    keys = api.ingest.chunk_keys([i for i in chunk.items if not hasattr(i, "code")])
+    planner = ChunkPlanner(feed.source, chunk.items, today)
+    keys = chunk_keys([i for i in chunk.items if not hasattr(i, "code")])
     decoy = ChunkOutcome(accepted=99)
 
     stale = Planned(ChunkWrites(), decoy, await current_generation())  # already passed
     outcome, _ = await apply_chunk(
-        graph, feed.source, keys, planner, datetime.now(UTC), planned=stale
+        graph, feed.source, keys, planner, datetime.now(UTC), writer=WRITER, planned=stale
     )
     assert outcome is not decoy and outcome.accepted == 1
 
     expected = Planned(ChunkWrites(), decoy, await current_generation() + 1)
     outcome, generation = await apply_chunk(
-        graph, feed.source, keys, planner, datetime.now(UTC), planned=expected
+        graph, feed.source, keys, planner, datetime.now(UTC), writer=WRITER, planned=expected
     )
     assert outcome is decoy and generation == expected.generation
     rows = cypher("MATCH (c:Child {familyName: $f}) RETURN count(c) AS n", f=feed.family)

@@ -13,13 +13,9 @@ from typing import Any
 
 import pytest
 
-from graph.feed_records import (
-    MAX_LINE_BYTES,
-    IncomingRecord,
-    Rejection,
-    ndjson_lines,
-    parse_line,
-)
+from feeds.ndjson import ndjson_lines, parse_line
+from feeds.records import IncomingRecord, Rejection
+from feeds.validation import MAX_LINE_BYTES
 from tests.feeds.conftest import Feed, fresh_nhs_number, record
 
 TODAY = date.today()

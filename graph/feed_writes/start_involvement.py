@@ -1,0 +1,105 @@
+"""START_INVOLVEMENT's writes: an involvement of a child with a service, created or moved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, LiteralString
+
+from graph.feed_writes import WriteKind
+
+__all__ = [
+    "INVOLVEMENTS_NEW",
+    "INVOLVEMENTS_UPDATE",
+    "WRITE_INVOLVEMENTS_NEW",
+    "WRITE_INVOLVEMENTS_UPDATE",
+    "InvolvementRow",
+]
+
+INVOLVEMENTS_NEW: LiteralString = """
+UNWIND $rows AS row
+MATCH (c:Child {id: row.childId})
+MATCH (s:Service {id: row.serviceId})
+OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
+WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
+CREATE (i:Involvement)
+SET i = row.props
+CREATE (i)-[:OF]->(c)
+CREATE (i)-[:AT]->(s)
+FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
+RETURN count(*) AS written
+"""
+
+# An updated START moves the involvement to the child, service and practitioner it now
+# names; it never touches endedOn, which belongs to the END record.
+INVOLVEMENTS_UPDATE: LiteralString = """
+UNWIND $rows AS row
+MATCH (c:Child {id: row.childId})
+MATCH (s:Service {id: row.serviceId})
+OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
+WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
+MERGE (i:Involvement {id: row.id})
+SET i += row.props
+MERGE (i)-[:OF]->(c)
+MERGE (i)-[:AT]->(s)
+FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (i)-[:BY]->(p))
+WITH i, c, s, p
+CALL (i, c, s, p) {
+  MATCH (i)-[old:OF|AT|BY]->(other)
+  WHERE (type(old) = 'OF' AND other <> c)
+     OR (type(old) = 'AT' AND other <> s)
+     OR (type(old) = 'BY' AND (p IS NULL OR other <> p))
+  DELETE old
+}
+RETURN count(*) AS written
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class InvolvementRow:
+    """`new`: the involvement is created; otherwise it is found by id and updated."""
+
+    id: str
+    new: bool
+    child_id: str
+    service_id: str
+    practitioner_id: str | None
+    started_on: date
+    is_lead_professional: bool
+    source: str
+    source_ref: str
+
+    def params(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "startedOn": self.started_on,
+            "isLeadProfessional": self.is_lead_professional,
+            "source": self.source,
+            "sourceRef": self.source_ref,
+        }
+        row: dict[str, Any] = {
+            "childId": self.child_id,
+            "serviceId": self.service_id,
+            "practitionerId": self.practitioner_id,
+        }
+        if self.new:
+            props["id"] = self.id
+        else:
+            row["id"] = self.id
+        row["props"] = props
+        return row
+
+    def needs(self) -> tuple[str | None, ...]:
+        if self.new:
+            return (self.child_id, self.service_id, self.practitioner_id)
+        return (self.id, self.child_id, self.service_id, self.practitioner_id)
+
+    def creates(self) -> str | None:
+        return self.id
+
+
+WRITE_INVOLVEMENTS_NEW: WriteKind[InvolvementRow] = WriteKind(
+    "involvements_new", INVOLVEMENTS_NEW, InvolvementRow
+)
+WRITE_INVOLVEMENTS_UPDATE: WriteKind[InvolvementRow] = WriteKind(
+    "involvements_update", INVOLVEMENTS_UPDATE, InvolvementRow
+)
