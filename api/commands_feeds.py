@@ -77,24 +77,6 @@ def _reader(
     offer(_DONE)
 
 
-def _audit_record(subject: str, run_id: str, source: str, outcome: ChunkOutcome) -> AuditRecord:
-    from graph.audit import AuditRecord
-
-    return AuditRecord(
-        id=str(uuid.uuid4()),
-        at=datetime.now(UTC),
-        subject=subject,
-        role="FEED",
-        action="ingest",
-        purpose=None,
-        child_ids=outcome.audited_child_ids(),  # R4: with any household alert's children
-        disclosed=[],
-        denied=[],
-        request_id=run_id,
-        reason=f"feed file for source {source}: {outcome.accepted} records accepted",
-    )
-
-
 async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int:
     # Chunks allocate hundreds of thousands of small acyclic objects that reference
     # counting frees; the cyclic collector would otherwise rescan them over and over
@@ -104,7 +86,8 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
     from tqdm import tqdm
 
     from api.cli import with_graph
-    from feeds.pipeline import Chunk, Ingestor
+    from api.settings import load_settings
+    from feeds.pipeline import Chunk, Ingestor, chunk_event
     from graph.alerts import Actor
     from graph.database import Graph
 
@@ -130,6 +113,7 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
             now=datetime.now(UTC),
             max_errors=_SHOWN_ERRORS,
             actor=Actor(subject, "FEED", run_id),
+            reference_sources=load_settings().reference_sources,
         )
         handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()
@@ -154,10 +138,11 @@ async def _ingest_file(args: argparse.Namespace, source: str, path: Path) -> int
                 yield item
 
         def audit(outcome: ChunkOutcome) -> list[AuditRecord]:
-            # R14: each chunk that changed children commits with its own event.
-            if not outcome.child_ids:
+            # R14: each chunk that changed children or reference data commits with its
+            # own event.
+            if not outcome.child_ids and not outcome.changed:
                 return []
-            return [_audit_record(subject, run_id, source, outcome)]
+            return [chunk_event(outcome, subject, "FEED", run_id, source)]
 
         started = time.perf_counter()
         try:

@@ -69,6 +69,9 @@ class Settings:
     # "required" refuses any document not in the manifest.
     trusted_documents: str = "allowed"
     trusted_documents_file: Path = ROOT / "trusted-documents.json"
+    # Feed sources that may send reference data (UPSERT_LOCAL_AUTHORITY, feeds.md):
+    # none unless named.
+    reference_sources: frozenset[str] = frozenset()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -141,5 +144,10 @@ def load_settings() -> Settings:
         .lower(),
         trusted_documents_file=Path(
             os.environ.get("CONTACTGRAPH_TRUSTED_DOCUMENTS_FILE", ROOT / "trusted-documents.json")
+        ),
+        reference_sources=frozenset(
+            name.strip()
+            for name in os.environ.get("CONTACTGRAPH_REFERENCE_SOURCES", "").split(",")
+            if name.strip()
         ),
     )

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import neo4j.exceptions
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_CALL_RECORDS",
     "Chunk",
     "Ingestor",
+    "chunk_event",
     "chunked",
 ]
 
@@ -98,6 +100,29 @@ def chunked(
         yield chunk
 
 
+def chunk_event(
+    outcome: ChunkOutcome, subject: str, role: str, request_id: str, source: str
+) -> AuditRecord:
+    """R14: the audit event a chunk commits with: the children it wrote (and every child
+    a household alert it raised names, R4), and the reference data it changed."""
+    reason = f"feed for source {source}: {outcome.accepted} records accepted"
+    if outcome.changed:
+        reason += "; changed " + "; ".join(outcome.changed)
+    return AuditRecord(
+        id=str(uuid.uuid4()),
+        at=datetime.now(UTC),
+        subject=subject,
+        role=role,
+        action="ingest",
+        purpose=None,
+        child_ids=outcome.audited_child_ids(),
+        disclosed=[],
+        denied=[],
+        request_id=request_id,
+        reason=reason,
+    )
+
+
 # --- Driving chunks -----------------------------------------------------------------------------
 
 
@@ -113,8 +138,10 @@ class Ingestor:
         now: datetime,
         max_errors: int | None = None,
         actor: Actor | None = None,
+        reference_sources: frozenset[str] = frozenset(),
     ) -> None:
         self.graph = graph
+        self.reference_sources = reference_sources  # who may send reference data
         self.source = source
         self.today = today
         self.now = now
@@ -184,7 +211,7 @@ class Ingestor:
                 base.settle(None, outcome)
             return outcome, -1
         keys = chunk_keys(records)
-        planner = ChunkPlanner(self.source, chunk.items, self.today)
+        planner = self._planner(chunk)
         for attempt in range(_ATTEMPTS):
             try:
                 outcome, generation = await apply_chunk(
@@ -224,6 +251,11 @@ class Ingestor:
             return outcome, generation
         raise AssertionError("unreachable")
 
+    def _planner(self, chunk: Chunk) -> ChunkPlanner:
+        return ChunkPlanner(
+            self.source, chunk.items, self.today, reference_sources=self.reference_sources
+        )
+
     async def _plan_ahead(self, chunk: Chunk, base: _Base) -> Planned[ChunkOutcome] | None:
         """Look up and plan `chunk` as it will stand once the chunk being written commits."""
         records = chunk.records()
@@ -242,7 +274,7 @@ class Ingestor:
             facts = await lookup(self.graph, self.source, keys)
         except neo4j.exceptions.Neo4jError:
             return None  # planned again under the lock, which reports the error
-        planner = ChunkPlanner(self.source, chunk.items, self.today)
+        planner = self._planner(chunk)
         writes, outcome = planner(merge_facts(facts, written))
         early, late = WRITER.split(writes, written)
         return Planned(late, outcome, generation + 1, early if early.rows() else None)

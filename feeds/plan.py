@@ -135,10 +135,19 @@ class ChunkPlanner:
     to `writes`; `written_*` collect what the chunk changes, for planning the next one.
     """
 
-    def __init__(self, source: str, items: list[IncomingRecord | Rejection], today: date) -> None:
+    def __init__(
+        self,
+        source: str,
+        items: list[IncomingRecord | Rejection],
+        today: date,
+        *,
+        reference_sources: frozenset[str] = frozenset(),
+    ) -> None:
         self.source = source
         self.items = items
         self.today = today
+        #: The sources configured to send reference data (policies.sources).
+        self.reference_sources = reference_sources
 
     def __call__(self, facts: ChunkFacts) -> tuple[ChunkWrites, ChunkOutcome]:
         from feeds.ops import BY_NAME
@@ -165,8 +174,9 @@ class ChunkPlanner:
         self.services: dict[str, str | None] = dict(facts.services)
         self.sensitive_services = facts.sensitive_services
         self.practitioners = dict(facts.practitioners)
-        self.local_authorities = facts.local_authorities
+        self.local_authorities = set(facts.local_authorities)
         self.refs_written: set[str] = set()
+        self.local_authorities_written: set[str] = set()
         self.children_written: set[str] = set()
         self.services_written: set[str] = set()
         self.practitioners_written: set[str] = set()
@@ -201,7 +211,7 @@ class ChunkPlanner:
             children=[self.children.by_id[i] for i in self.children_written],
             services={i: self.services[i] for i in self.services_written},
             practitioners={i: self.practitioners[i] for i in self.practitioners_written},
-            local_authorities=set(),
+            local_authorities=set(self.local_authorities_written),
         )
 
     def _plan(self, record: IncomingRecord, op: Op[object]) -> None:
@@ -222,6 +232,10 @@ class ChunkPlanner:
         op.plan(self, record, record.payload, prior)
 
     # Bookkeeping, for the ops ---------------------------------------------------------
+
+    def changed(self, entry: str) -> None:
+        """Something other than a child that the chunk's audit event must name (R14)."""
+        self.outcome.changed.append(entry)
 
     def held(self, source_ref: str) -> None:
         self.outcome.pending += 1

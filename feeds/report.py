@@ -27,6 +27,8 @@ class ChunkOutcome:
     rejections: list[Rejection] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
     child_ids: dict[str, None] = field(default_factory=dict)  # ordered set, for the audit
+    #: Reference data the chunk wrote ("LocalAuthority:<code>: ..."), for its audit event.
+    changed: list[str] = field(default_factory=list)
     written: ChunkFacts | None = field(default=None, repr=False)  # for planning the next
     #: R4: household alerts the chunk's write raised; set when it commits, for the audit
     #: event only (the report never shows them: no oracle).

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from policies.decision import Decision, Rule, allow, deny
 
-__all__ = ["may_involve", "may_name_holder", "may_staff", "may_upsert"]
+__all__ = [
+    "may_involve",
+    "may_maintain_reference_data",
+    "may_name_holder",
+    "may_staff",
+    "may_upsert",
+]
 
 
 def may_upsert(source: str, exists: bool, maintainer: str | None) -> Decision:
@@ -55,3 +61,13 @@ def may_name_holder(source: str, holder_service_maintainer: str | None) -> Decis
     if holder_service_maintainer is None or holder_service_maintainer != source:
         return deny("R7: not a practitioner of a service this source maintains", Rule.R7)
     return allow("R7: a practitioner of this source's own service", Rule.R7)
+
+
+def may_maintain_reference_data(source: str, reference_sources: frozenset[str]) -> Decision:
+    """R4, R15: reference data (a local authority and the index-team contact its shielded
+    children show) comes only from a source the deployment names as its reference-data
+    source: a school's MIS that could re-point an index team's phone number could send
+    a worried practitioner's call about a shielded child anywhere."""
+    if source not in reference_sources:
+        return deny("R15: not a reference-data source", Rule.R15)
+    return allow("R15: a reference-data source", Rule.R15)

@@ -8,6 +8,7 @@ and note every child touched in the audit collector.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -34,10 +35,12 @@ from api.schema.ingest import (
 )
 from api.schema.pagination import Page
 from feeds.ops.upsert_child import ChildPayload, child_properties
-from feeds.pipeline import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunked
+from feeds.pipeline import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunk_event, chunked
+from feeds.report import ChunkOutcome
 from feeds.validation import parse_payload, parse_record
 from graph import match_review as reviews
 from graph.alerts import Actor
+from graph.audit import AuditRecord
 from policies import disclosure, matching
 from policies.retention import admissible_new_child
 
@@ -75,14 +78,30 @@ async def resolve_ingest(
         )
         for n, r in enumerate(records, start=1)
     ]
-    actor = Actor(ctx.viewer.subject, ctx.viewer.primary_role.value, ctx.request_id)
-    ingestor = Ingestor(ctx.graph, source, today=ctx.today, now=ctx.now, actor=actor)
+    role = ctx.viewer.primary_role.value
+    actor = Actor(ctx.viewer.subject, role, ctx.request_id)
+    ingestor = Ingestor(
+        ctx.graph,
+        source,
+        today=ctx.today,
+        now=ctx.now,
+        actor=actor,
+        reference_sources=ctx.settings.reference_sources,
+    )
 
     async def chunks() -> AsyncIterator[Chunk]:
         for chunk in chunked(items, CHUNK_RECORDS):
             yield chunk
 
-    async for _, outcome in ingestor.ingest_chunks(chunks()):
+    def audit(outcome: ChunkOutcome) -> list[AuditRecord]:
+        # Reference data a chunk changed is audited in the chunk's own transaction; the
+        # children it wrote are named in this request's event, below.
+        if not outcome.changed:
+            return []
+        event = chunk_event(outcome, ctx.viewer.subject, role, ctx.request_id, source)
+        return [dataclasses.replace(event, child_ids=[])]
+
+    async for _, outcome in ingestor.ingest_chunks(chunks(), audit):
         # R4: a write that brought the household rule into play raised an alert with it;
         # this request's event names the shielded children too. The report does not.
         for child_id in outcome.audited_child_ids():
