@@ -48,6 +48,9 @@ class AlertKind(StrEnum):
     SHIELD_LIFTED = "SHIELD_LIFTED"
     #: R13/R14: one subject refused again and again, as when probing.
     REPEATED_REFUSALS = "REPEATED_REFUSALS"
+    #: R4: a reference-data feed changed the index-team contact shielded children show
+    #: (raised by graph/feed_writes/upsert_local_authority.py).
+    INDEX_TEAM_CONTACT_CHANGED = "INDEX_TEAM_CONTACT_CHANGED"
 
 
 class AlertState(StrEnum):

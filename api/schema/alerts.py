@@ -51,6 +51,14 @@ class AccessAlertKind(Enum):
         "REPEATED_REFUSALS",
         description="Someone was refused again and again, as when probing the index.",
     )
+    INDEX_TEAM_CONTACT_CHANGED = strawberry.enum_value(
+        "INDEX_TEAM_CONTACT_CHANGED",
+        description=(
+            "R4: a reference-data feed changed your index team's phone or email, which every "
+            "shielded child of your authority shows in place of who works with them. Check "
+            "that the change is yours; detail names the record and source."
+        ),
+    )
 
 
 @strawberry.enum(description="Whether an access alert still needs the index team.")

@@ -20,6 +20,7 @@ from feeds.ops import (
     start_involvement,
     upsert_carer,
     upsert_child,
+    upsert_local_authority,
     upsert_practitioner,
     upsert_service,
 )
@@ -30,6 +31,7 @@ from graph.ingest import ChunkWriter
 __all__ = ["BY_NAME", "NAMES", "OPS", "WRITER", "WRITE_KINDS"]
 
 OPS: tuple[Op[Any], ...] = (
+    upsert_local_authority.OP,
     upsert_service.OP,
     upsert_practitioner.OP,
     upsert_child.OP,
