@@ -44,7 +44,18 @@ if TYPE_CHECKING:
     from api.audit import AuditCollector
     from api.context import RequestContext
     from api.schema.assessment import Assessment
-    from graph.assessments import AssessmentContent
+    from api.schema.assessment_form import (
+        AssessmentForm,
+        AssessmentReview,
+        CourseEvent,
+        FamilyMember,
+    )
+    from graph.assessments import (
+        AssessmentContent,
+        CourseEventFact,
+        FamilyMemberFact,
+        ReviewFact,
+    )
 
 __all__ = [
     "address",
@@ -294,12 +305,17 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
         AssessmentNeed,
         DeliveryAction,
     )
+    from api.schema.assessment_form import ClosureOutcome, NeedStatus
 
     item = f"Assessment:{content.id}.contacts"
     ask = _Asker(ctx, viewer, content.child)
 
     def person(fact: PractitionerFact) -> Practitioner:
         return ask.practitioner(fact, item)
+
+    assessor = next(
+        (p for p in (content.holder, *content.team) if p.id == content.form.assessor_id), None
+    )
 
     return Assessment(
         id=strawberry.ID(content.id),
@@ -308,7 +324,14 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
         closed_on=content.closed_on,
         holder=person(content.holder),
         needs=[
-            AssessmentNeed(domain=AssessmentDomain(n.domain), element=n.element, summary=n.summary)
+            AssessmentNeed(
+                domain=AssessmentDomain(n.domain),
+                element=n.element,
+                summary=n.summary,
+                id=strawberry.ID(n.id),
+                status=NeedStatus(n.status),
+                met_on=n.met_on,
+            )
             for n in content.needs
         ],
         strengths=list(content.strengths),
@@ -325,4 +348,108 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
         team_around_the_child=[person(p) for p in content.team],
         next_review_on=content.next_review_on,
         close_reason=content.close_reason,
+        close_outcome=ClosureOutcome(content.close_outcome) if content.close_outcome else None,
+        reviews=[_review(r) for r in content.reviews],
+        history=[_course_event(e) for e in content.history],
+        family_members=[_family_member(f) for f in content.family],
+        form=_form(content, person(assessor) if assessor else None),
+        social_care_since=content.social_care_since,
+        social_worker=person(content.social_worker) if content.social_worker else None,
+        local_authority=content.local_authority,
+        _content=content,
+    )
+
+
+def _review(fact: ReviewFact) -> AssessmentReview:
+    from api.schema.assessment_form import (
+        AssessmentReview,
+        AttendeeKind,
+        NeedProgress,
+        ProgressRating,
+        ReviewAttendee,
+    )
+
+    return AssessmentReview(
+        id=strawberry.ID(fact.id),
+        held_on=fact.held_on,
+        attendees=[
+            ReviewAttendee(
+                kind=AttendeeKind(a.kind),
+                id=strawberry.ID(a.id) if a.id else None,
+                name=a.name,
+            )
+            for a in fact.attendees
+        ],
+        progress=[
+            NeedProgress(
+                need_id=strawberry.ID(p.need_id), rating=ProgressRating(p.rating), note=p.note
+            )
+            for p in fact.progress
+        ],
+        changes=fact.changes,
+        next_review_on=fact.next_review_on,
+        actions_done=[strawberry.ID(i) for i in fact.actions_done],
+        needs_added=[strawberry.ID(i) for i in fact.needs_added],
+        actions_added=[strawberry.ID(i) for i in fact.actions_added],
+    )
+
+
+def _course_event(fact: CourseEventFact) -> CourseEvent:
+    from api.schema.assessment_form import CourseEvent, CourseEventKind
+
+    def ident(value: str | None) -> strawberry.ID | None:
+        return strawberry.ID(value) if value else None
+
+    return CourseEvent(
+        id=strawberry.ID(fact.id),
+        kind=CourseEventKind(fact.kind),
+        on=fact.on,
+        reason=fact.reason,
+        from_practitioner_id=ident(fact.from_practitioner_id),
+        to_practitioner_id=ident(fact.to_practitioner_id),
+        from_local_authority=fact.from_local_authority,
+        to_local_authority=fact.to_local_authority,
+        member_id=ident(fact.member_id),
+        member_name=fact.member_name,
+        recorded_at=fact.recorded_at,
+    )
+
+
+def _family_member(fact: FamilyMemberFact) -> FamilyMember:
+    from api.schema.assessment_form import FamilyMember, FamilyMemberKind
+
+    return FamilyMember(
+        kind=FamilyMemberKind(fact.kind),
+        id=strawberry.ID(fact.id),
+        name=fact.name,
+        relationship=fact.relationship,
+        since=fact.since,
+    )
+
+
+def _form(content: AssessmentContent, assessor: Practitioner | None) -> AssessmentForm:
+    from api.schema.assessment_form import (
+        AssessmentForm,
+        ConsentSigner,
+        Outcome,
+        OutcomeCheck,
+        OutcomeConcern,
+    )
+
+    form = content.form
+    return AssessmentForm(
+        child_views=form.child_views,
+        parents_views=form.parents_views,
+        assessor=assessor,
+        assessor_name=form.assessor_name,
+        assessor_job_title=form.assessor_job_title,
+        assessor_agency=form.assessor_agency,
+        checklist=[
+            OutcomeCheck(outcome=Outcome(c.outcome), concern=OutcomeConcern(c.concern), note=c.note)
+            for c in form.checklist
+        ],
+        consent_statement=form.consent_statement,
+        consent_signed_by=ConsentSigner(form.consent_signed_by) if form.consent_signed_by else None,
+        consent_signer_name=form.consent_signer_name,
+        consent_signed_on=form.consent_signed_on,
     )

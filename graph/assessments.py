@@ -25,10 +25,17 @@ from neo4j import AsyncManagedTransaction
 from graph.children import practitioner_projection
 from graph.consent import CONSENT_MAP, LOCK_CHILD, ChildContext, Recorder, locked_context
 from graph.database import Graph, reached
-from graph.facts import consent_from, native_date, override_from, practitioner_from, service_from
+from graph.facts import (
+    consent_from,
+    native_date,
+    native_datetime,
+    override_from,
+    practitioner_from,
+    service_from,
+)
 from graph.idempotency import IdempotencyClaim, write_once
 from policies.assessments import AssessmentAccessFacts
-from policies.facts import ChildFacts, PractitionerFact, ServiceFact
+from policies.facts import AssessmentSummaryFact, ChildFacts, PractitionerFact, ServiceFact
 
 __all__ = [
     "ActionFact",
@@ -55,6 +62,97 @@ class NeedFact:
     domain: str
     element: str
     summary: str
+    id: str = ""
+    #: OPEN, or MET once a review found it met (CAF guide 2.7).
+    status: str = "OPEN"
+    met_on: date | None = None
+
+
+@dataclass(frozen=True)
+class NeedProgressFact:
+    need_id: str
+    rating: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class AttendeeFact:
+    """Who came to a review: the child, a carer, a practitioner, or someone else named."""
+
+    kind: str
+    id: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class ReviewFact:
+    """One review of progress (CAF guide 2.7, 4.10: the delivery plan and review form)."""
+
+    id: str
+    held_on: date
+    attendees: tuple[AttendeeFact, ...]
+    progress: tuple[NeedProgressFact, ...]
+    changes: str | None
+    next_review_on: date | None
+    actions_done: tuple[str, ...]
+    needs_added: tuple[str, ...]
+    actions_added: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CourseEventFact:
+    """A step in the CAF's course: reopened, stepped up or down, handed over,
+    transferred, closed, someone leaving the team. Written once, never edited."""
+
+    id: str
+    kind: str
+    on: date
+    reason: str | None
+    from_practitioner_id: str | None
+    to_practitioner_id: str | None
+    from_local_authority: str | None
+    to_local_authority: str | None
+    member_id: str | None
+    member_name: str | None
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FamilyMemberFact:
+    """The child or one of their carers in the team around the child (CAF guide 2.5)."""
+
+    kind: str  # CHILD or CARER
+    id: str
+    name: str
+    relationship: str | None
+    since: date | None
+
+
+@dataclass(frozen=True)
+class OutcomeCheckFact:
+    """One line of the pre-assessment checklist: an Every Child Matters outcome (4.8)."""
+
+    outcome: str
+    concern: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FormFacts:
+    """The CAF form's own words: the child's and parents' views, the assessor, the
+    pre-assessment checklist and the consent statement as it was recorded (4.4, 4.9)."""
+
+    child_views: str | None = None
+    parents_views: str | None = None
+    assessor_id: str | None = None
+    assessor_name: str | None = None
+    assessor_job_title: str | None = None
+    assessor_agency: str | None = None
+    checklist: tuple[OutcomeCheckFact, ...] = ()
+    consent_statement: str | None = None
+    consent_signed_by: str | None = None
+    consent_signer_name: str | None = None
+    consent_signed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +186,22 @@ class AssessmentContent:
     child: ChildFacts
     viewer_service_ids: frozenset[str] = frozenset()
     close_reason: str | None = None
+    close_outcome: str | None = None
+    reviews: tuple[ReviewFact, ...] = ()
+    history: tuple[CourseEventFact, ...] = ()
+    family: tuple[FamilyMemberFact, ...] = ()
+    form: FormFacts = FormFacts()
+    #: Stepped up to children's social care (ICS guidance note 4.2): the CAF stays OPEN,
+    #: marked, with the social worker in the team.
+    social_care_since: date | None = None
+    social_worker: PractitionerFact | None = None
+    #: The local authority whose area the CAF is now held in (transferAssessment); the
+    #: child's own until it is transferred.
+    local_authority: str | None = None
+    #: The child's other OPEN CAFs, as index summaries (R7 decides which are there).
+    other_open: tuple[AssessmentSummaryFact, ...] = ()
+    #: (id, name) of each carer of the child: who addFamilyMember may bring in.
+    child_carers: tuple[tuple[str, str], ...] = ()
 
     def action(self, action_id: str) -> ActionFact | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -112,7 +226,27 @@ MATCH (:DeliveryAction {id: $actionId})-[:OF]->(a:Assessment)-[:ABOUT]->(c:Child
 _PROJECTION: LiteralString = (
     """
 RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .nextReviewOn,
-  .strengths,
+  .strengths, .closeOutcome, .childViews, .parentsViews, .assessorId, .assessorName,
+  .assessorJobTitle, .assessorAgency, .consentStatement, .consentSignedBy,
+  .consentSignerName, .consentSignedOn, .socialCareSince,
+  localAuthority: coalesce(a.localAuthority, c.localAuthority),
+  socialWorker: [(sw:Practitioner)-[:TEAM_MEMBER_OF]->(a) WHERE sw.id = a.socialWorkerId | """
+    + practitioner_projection("sw")
+    + """][0],
+  checklist: [(o:OutcomeCheck)-[:OF]->(a) | o { .outcome, .concern, .note }],
+  childCarers: [(ck:Carer)-[:CARES_FOR]->(c) | [ck.id, ck.name]],
+  otherOpen: [(oa:Assessment {status: 'OPEN'})-[:ABOUT]->(c) WHERE oa <> a | oa { .id, .status,
+    .startedOn, holder: [(oh:Practitioner)-[:HOLDS]->(oa) | """
+    + practitioner_projection("oh")
+    + """][0] }],
+  reviews: [(r:AssessmentReview)-[:OF]->(a) | r { .id, .heldOn, .attendeeKinds, .attendeeIds,
+    .attendeeNames, .changes, .nextReviewOn, .actionsDone, .needsAdded, .actionsAdded,
+    .recordedAt, progress: [(np:NeedProgress)-[:IN]->(r) | np { .needId, .rating, .note }] }],
+  history: [(e:CourseEvent)-[:OF]->(a) | e { .* }],
+  family: [(f)-[fm:TEAM_MEMBER_OF]->(a) WHERE f:Child OR f:Carer | {
+    kind: CASE WHEN f:Child THEN 'CHILD' ELSE 'CARER' END, id: f.id,
+    name: CASE WHEN f:Child THEN f.givenName + ' ' + f.familyName ELSE f.name END,
+    relationship: [(f)-[cf:CARES_FOR]->(c) | cf.relationship][0], since: fm.since }],
   childId: c.id, childShielded: c.shielded, childLocalAuthority: c.localAuthority,
   dateOfBirth: c.dateOfBirth, childGivenName: c.givenName, childFamilyName: c.familyName,
   childGender: c.gender,
@@ -122,7 +256,8 @@ RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .n
   team: [(t:Practitioner)-[:TEAM_MEMBER_OF]->(a) | """
     + practitioner_projection("t")
     + """],
-  needs: [(n:AssessmentNeed)-[:OF]->(a) | n { .domain, .element, .summary, .position }],
+  needs: [(n:AssessmentNeed)-[:OF]->(a) | n { .id, .domain, .element, .summary, .position,
+    .status, .metOn }],
   actions: [(d:DeliveryAction)-[:OF]->(a) | d { .id, .description, .dueOn, .doneOn,
     .createdAt,
     owner: [(o:Practitioner)-[:OWNS]->(d) | """
@@ -164,6 +299,10 @@ def assessment_from(
         overrides=tuple(override_from(o) for o in m.get("overrides") or ()),
     )
     needs = sorted(m.get("needs") or (), key=lambda n: n.get("position") or 0)
+    reviews = sorted(
+        m.get("reviews") or (), key=lambda r: (str(r.get("heldOn")), str(r.get("recordedAt")))
+    )
+    history = sorted(m.get("history") or (), key=lambda e: (str(e.get("recordedAt")), e["id"]))
     actions = sorted(m.get("actions") or (), key=lambda d: (str(d.get("createdAt") or ""), d["id"]))
     reached(m["childId"])
     child = ChildFacts(
@@ -189,7 +328,17 @@ def assessment_from(
         next_review_on=native_date(m.get("nextReviewOn")),
         holder=holder,
         team=tuple(sorted(team, key=lambda p: p.id)),
-        needs=tuple(NeedFact(n["domain"], n["element"], n["summary"]) for n in needs),
+        needs=tuple(
+            NeedFact(
+                n["domain"],
+                n["element"],
+                n["summary"],
+                n.get("id") or "",
+                n.get("status") or "OPEN",
+                native_date(n.get("metOn")),
+            )
+            for n in needs
+        ),
         strengths=tuple(m.get("strengths") or ()),
         actions=tuple(
             ActionFact(
@@ -204,7 +353,89 @@ def assessment_from(
         access=access,
         viewer_service_ids=frozenset(viewer_services or ()),
         close_reason=m.get("closeReason"),
+        close_outcome=m.get("closeOutcome"),
         child=child,
+        reviews=tuple(_review_from(r) for r in reviews),
+        history=tuple(_event_from(e) for e in history),
+        family=tuple(
+            FamilyMemberFact(
+                f["kind"],
+                f["id"],
+                f.get("name") or "",
+                f.get("relationship"),
+                native_date(f.get("since")),
+            )
+            for f in sorted(m.get("family") or (), key=lambda f: (f["kind"], f["id"]))
+        ),
+        form=FormFacts(
+            child_views=m.get("childViews"),
+            parents_views=m.get("parentsViews"),
+            assessor_id=m.get("assessorId"),
+            assessor_name=m.get("assessorName"),
+            assessor_job_title=m.get("assessorJobTitle"),
+            assessor_agency=m.get("assessorAgency"),
+            checklist=tuple(
+                OutcomeCheckFact(o["outcome"], o.get("concern") or "NOT_KNOWN", o.get("note"))
+                for o in sorted(m.get("checklist") or (), key=lambda o: o["outcome"])
+            ),
+            consent_statement=m.get("consentStatement"),
+            consent_signed_by=m.get("consentSignedBy"),
+            consent_signer_name=m.get("consentSignerName"),
+            consent_signed_on=native_date(m.get("consentSignedOn")),
+        ),
+        social_care_since=native_date(m.get("socialCareSince")),
+        social_worker=practitioner_from(m.get("socialWorker")),
+        local_authority=m.get("localAuthority"),
+        child_carers=tuple((k[0], k[1] or "") for k in m.get("childCarers") or ()),
+        other_open=tuple(
+            AssessmentSummaryFact(
+                o["id"],
+                o.get("status") or "OPEN",
+                native_date(o.get("startedOn")) or date.min,
+                holder,
+            )
+            for o in m.get("otherOpen") or ()
+            if (holder := practitioner_from(o.get("holder"))) is not None
+        ),
+    )
+
+
+def _review_from(r: dict[str, Any]) -> ReviewFact:
+    kinds = r.get("attendeeKinds") or []
+    ids = r.get("attendeeIds") or []
+    names = r.get("attendeeNames") or []
+    return ReviewFact(
+        id=r["id"],
+        held_on=native_date(r.get("heldOn")) or date.min,
+        attendees=tuple(
+            AttendeeFact(kind, ident or None, name)
+            for kind, ident, name in zip(kinds, ids, names, strict=False)
+        ),
+        progress=tuple(
+            NeedProgressFact(p["needId"], p["rating"], p.get("note"))
+            for p in sorted(r.get("progress") or (), key=lambda p: p["needId"])
+        ),
+        changes=r.get("changes"),
+        next_review_on=native_date(r.get("nextReviewOn")),
+        actions_done=tuple(r.get("actionsDone") or ()),
+        needs_added=tuple(r.get("needsAdded") or ()),
+        actions_added=tuple(r.get("actionsAdded") or ()),
+    )
+
+
+def _event_from(e: dict[str, Any]) -> CourseEventFact:
+    return CourseEventFact(
+        id=e["id"],
+        kind=e["kind"],
+        on=native_date(e.get("on")) or date.min,
+        reason=e.get("reason"),
+        from_practitioner_id=e.get("fromPractitionerId"),
+        to_practitioner_id=e.get("toPractitionerId"),
+        from_local_authority=e.get("fromLocalAuthority"),
+        to_local_authority=e.get("toLocalAuthority"),
+        member_id=e.get("memberId"),
+        member_name=e.get("memberName"),
+        recorded_at=native_datetime(e.get("recordedAt")),
     )
 
 
@@ -261,6 +492,20 @@ async def _load(
 Decide = Callable[[AssessmentContent | None], None]
 
 
+async def locked_assessment(
+    tx: AsyncManagedTransaction, recorder: Recorder, assessment_id: str
+) -> AssessmentContent | None:
+    """The CAF under the child's write lock, as a write's decision needs it."""
+    return await _locked(tx, recorder, assessment_id=assessment_id)
+
+
+async def load_assessment(
+    tx: AsyncManagedTransaction, recorder: Recorder, assessment_id: str
+) -> AssessmentContent:
+    """The CAF as it stands after a write, for the answer."""
+    return await _load(tx, recorder, assessment_id)
+
+
 async def _change(
     graph: Graph,
     recorder: Recorder,
@@ -298,7 +543,9 @@ async def _change(
 _START: LiteralString = """
 MATCH (c:Child {id: $childId}), (p:Practitioner {id: $practitionerId})
 CREATE (a:Assessment {id: $id, status: 'OPEN', startedOn: $today, strengths: $strengths,
-  createdAt: $now, startedBy: $subject})-[:ABOUT]->(c)
+  createdAt: $now, startedBy: $subject, assessorId: p.id, assessorName: p.name,
+  assessorJobTitle: p.jobTitle,
+  assessorAgency: [(p)-[:WORKS_FOR]->(s:Service) | s.name][0]})-[:ABOUT]->(c)
 CREATE (p)-[:HOLDS]->(a), (p)-[:TEAM_MEMBER_OF]->(a)
 WITH a
 CALL (a) {
@@ -306,8 +553,9 @@ CALL (a) {
 }
 CALL (a) {
   UNWIND $needs AS need
-  CREATE (:AssessmentNeed {domain: need.domain, element: need.element,
-    summary: need.summary, position: need.position})-[:OF]->(a)
+  CREATE (:AssessmentNeed {id: 'need-' + randomUUID(), domain: need.domain,
+    element: need.element, summary: need.summary, position: need.position, status: 'OPEN',
+    addedOn: $today})-[:OF]->(a)
 }
 RETURN a.id AS id
 """
@@ -354,8 +602,9 @@ async def start_assessment(
 
 _ADD_NEED: LiteralString = """
 MATCH (a:Assessment {id: $assessmentId})
-CREATE (:AssessmentNeed {domain: $domain, element: $element, summary: $summary,
-  position: COUNT { (:AssessmentNeed)-[:OF]->(a) }})-[:OF]->(a)
+CREATE (:AssessmentNeed {id: 'need-' + randomUUID(), domain: $domain, element: $element,
+  summary: $summary, position: COUNT { (:AssessmentNeed)-[:OF]->(a) }, status: 'OPEN',
+  addedOn: $today})-[:OF]->(a)
 """
 
 _ADD_STRENGTH: LiteralString = """
@@ -385,7 +634,10 @@ MATCH (a:Assessment {id: $assessmentId}) SET a.nextReviewOn = $nextReviewOn
 
 _CLOSE: LiteralString = """
 MATCH (a:Assessment {id: $assessmentId})
-SET a.status = $status, a.closedOn = $today, a.closeReason = $reason, a.closedBy = $subject
+SET a.status = $status, a.closedOn = $today, a.closeReason = $reason, a.closedBy = $subject,
+  a.closeOutcome = $outcome
+CREATE (e:CourseEvent {id: 'ev-' + randomUUID(), kind: 'CLOSED', on: $today, reason: $reason,
+  outcome: $outcome, recordedAt: $now, recordedBy: $subject})-[:OF]->(a)
 """
 
 _ADD_TEAM_MEMBER: LiteralString = """
@@ -523,6 +775,7 @@ async def close_assessment(
     status: str,
     reason: str,
     *,
+    outcome: str,
     recorder: Recorder,
     claim: IdempotencyClaim | None,
     decide: Decide,
@@ -533,7 +786,7 @@ async def close_assessment(
         claim,
         decide,
         _CLOSE,
-        {"status": status, "reason": reason},
+        {"status": status, "reason": reason, "outcome": outcome},
         assessment_id=assessment_id,
     )
 

@@ -92,7 +92,9 @@ RETURN count(k) AS n
 _DELETE_ASSESSMENT_PARTS: LiteralString = """
 UNWIND $ids AS id
 MATCH (:Child {id: id})<-[:ABOUT]-(a:Assessment)<-[:OF]-(x)
-WHERE x:AssessmentNeed OR x:DeliveryAction
+WHERE x:AssessmentNeed OR x:DeliveryAction OR x:AssessmentReview OR x:CourseEvent
+  OR x:OutcomeCheck
+CALL (x) { MATCH (np:NeedProgress)-[:IN]->(x) DETACH DELETE np }
 DETACH DELETE x
 RETURN count(x) AS n
 """

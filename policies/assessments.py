@@ -320,3 +320,116 @@ def may_be_lead(*, involvement_visible: bool, in_open_team: bool) -> Decision:
         "the lead professional must be working with the child: an active involvement or a "
         "member of the team around the child"
     )
+
+
+# --- The CAF's course: reviews, hand-over, stepping up and down --------------------------
+
+#: How a review rates progress against one need (the delivery plan and review form).
+PROGRESS_RATINGS = ("WORSE", "NO_CHANGE", "SOME_PROGRESS", "GOOD_PROGRESS", "MET")
+
+#: The five Every Child Matters outcomes the pre-assessment checklist goes through (4.8).
+OUTCOMES = (
+    "BE_HEALTHY",
+    "STAY_SAFE",
+    "ENJOY_AND_ACHIEVE",
+    "MAKE_A_POSITIVE_CONTRIBUTION",
+    "ACHIEVE_ECONOMIC_WELLBEING",
+)
+
+#: Why a CAF ended, for management information (R11 counts them by this, never by the
+#: free-text reason). closeAssessment derives one from the status when none is given.
+CLOSURE_OUTCOMES = (
+    "NEEDS_MET",
+    "TRANSFERRED_TO_SOCIAL_CARE",
+    "MOVED_AWAY",
+    "CONSENT_WITHDRAWN",
+    "NO_LONGER_ENGAGING",
+    "OTHER",
+)
+
+
+def default_closure_outcome(status: str) -> str:
+    return "TRANSFERRED_TO_SOCIAL_CARE" if status == "TRANSFERRED_TO_SOCIAL_CARE" else "NEEDS_MET"
+
+
+def review_date(held_on: date, started_on: date, today: date) -> Decision:
+    """A review is recorded after it is held: not in the future, not before the CAF."""
+    if held_on > today:
+        return deny("a review is recorded once it has been held: heldOn cannot be in the future")
+    if held_on < started_on:
+        return deny("heldOn cannot be before the CAF was started")
+    return allow("the review date is within the CAF's life")
+
+
+def may_hand_over(
+    viewer: Viewer, facts: AssessmentAccessFacts, holder_reachable: bool, now: datetime
+) -> Decision:
+    """The holder hands the CAF on. When the holder has left or is unavailable (R17) and so
+    cannot, a team member who may read the CAF (R7) takes it on for the child's sake."""
+    if may_change_assessment(viewer, facts):
+        return allow("the viewer holds this CAF")
+    if holder_reachable:
+        return deny("only the holder of this CAF may hand it over")
+    if viewer.practitioner_id not in facts.team_ids:
+        return deny("only the holder, or a team member when the holder has left, may hand over")
+    read = may_read_assessment(viewer, facts, now)
+    if not read or read.override_id is not None:
+        return deny("only the holder, or a team member when the holder has left, may hand over")
+    return allow(f"R17: the holder has left; a team member takes it on ({read.reason})", Rule.R17)
+
+
+def may_step_down(
+    viewer: Viewer, facts: AssessmentAccessFacts, social_worker_id: str | None
+) -> Decision:
+    """ICS guidance note 4.2: whether and when the CAF comes back from social care is
+    decided between the lead professional and the social worker: either records it."""
+    if may_change_assessment(viewer, facts):
+        return allow("the viewer holds this CAF")
+    if social_worker_id is not None and viewer.practitioner_id == social_worker_id:
+        return allow("the social worker who took the case")
+    return deny("only the holder or the social worker may step the CAF down")
+
+
+def may_leave_team(viewer: Viewer, facts: AssessmentAccessFacts) -> Decision:
+    if viewer.practitioner_id is None or viewer.practitioner_id not in facts.team_ids:
+        return deny("you are not in the team around this child")
+    if viewer.practitioner_id == facts.holder_id:
+        return deny("the holder hands the CAF over before leaving its team")
+    return allow("a team member may leave the team")
+
+
+def may_read_sharing_decisions(
+    viewer: Viewer,
+    *,
+    is_lead_professional: bool,
+    reads_a_caf: bool,
+    child_local_authority: str | None,
+) -> Decision:
+    """CAF guide 4.24: decisions to share or not are recorded so that those working with
+    the child can see what was decided: the lead professional, the CAF team (those R7 lets
+    read one of the child's CAFs) and the SAFEGUARDING_LEAD of the child's area."""
+    if viewer.has(Role.SAFEGUARDING_LEAD) and (
+        viewer.local_authority is not None and viewer.local_authority == child_local_authority
+    ):
+        return allow("SAFEGUARDING_LEAD of the child's local authority")
+    if viewer.practitioner_id is None:
+        return deny("only the lead professional, the CAF team or the area's safeguarding lead")
+    if is_lead_professional:
+        return allow("the child's lead professional")
+    if reads_a_caf:
+        return allow("in the team around the child, reading its CAF (R7)")
+    return deny("only the lead professional, the CAF team or the area's safeguarding lead")
+
+
+def may_list_overdue(viewer: Viewer, local_authority: str) -> Decision:
+    """INDEX_ADMIN of the area sees every overdue review there; a practitioner sees those
+    of the CAFs they hold and of the children they are lead professional for."""
+    if viewer.has(Role.INDEX_ADMIN):
+        if viewer.local_authority == local_authority:
+            return allow("INDEX_ADMIN of this local authority")
+        return deny("INDEX_ADMIN sees the overdue reviews of their own local authority only")
+    if viewer.practitioner_id is not None and (
+        viewer.has(Role.PRACTITIONER) or viewer.has(Role.SAFEGUARDING_LEAD)
+    ):
+        return allow("the holder's or lead professional's own CAFs")
+    return deny("only lead professionals, CAF holders and INDEX_ADMIN list overdue reviews")

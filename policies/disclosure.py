@@ -51,6 +51,7 @@ __all__ = [
     "CarerContact",
     "Carers",
     "ConsentRecord",
+    "FamilyCopyPractitioner",
     "HomeAddress",
     "Involvement",
     "Item",
@@ -58,6 +59,7 @@ __all__ = [
     "LocalAuthority",
     "PractitionerContact",
     "ServiceContact",
+    "SharingDecisionEntry",
     "Whereabouts",
     "available",
     "decide",
@@ -145,6 +147,25 @@ class AssessmentContent:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilyCopyPractitioner:
+    """A practitioner named in the copy of the CAF given to the child and family (CAF
+    guide 4.9). The copy is read by the child and by their parents alike, so it holds
+    nothing R6 would withhold from a family member's own view: no one from a sensitive
+    service, whatever the requesting practitioner may see (R6); R17 for their contact."""
+
+    practitioner: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
+class SharingDecisionEntry:
+    """A recorded decision to share or not (CAF guide 4.24), by the services its recorder
+    works for: one recorded from a sensitive service says the child goes there (R6), and
+    for a shielded child any of them says who works with him (R4)."""
+
+    services: tuple[ServiceFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentRecord:
     """A consent record, by whom and what it names (R4, R6): the services it covers or is
     granted to (with the services of the practitioners it is granted to), those
@@ -182,6 +203,8 @@ Item = (
     | AssessmentSummary
     | AssessmentExists
     | AssessmentContent
+    | FamilyCopyPractitioner
+    | SharingDecisionEntry
     | ConsentRecord
     | AuditActor
     | AuditEntry
@@ -228,6 +251,16 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _first_denial(
                 shielding.whereabouts(viewer, child, now),
                 assessments.may_read_assessment(viewer, access, now),
+            )
+        case FamilyCopyPractitioner(practitioner):
+            service = practitioner.service
+            if service is not None and service.is_sensitive:
+                return deny("R6: a sensitive service is not named in the family's copy", Rule.R6)
+            return available(practitioner, today)
+        case SharingDecisionEntry(services):
+            return _first_denial(
+                shielding.whereabouts(viewer, child, now),
+                _audit_actor(viewer, child, services, now),
             )
         case ConsentRecord(services, practitioner_ids, recorded_by):
             mine = recorded_by is not None and recorded_by == viewer.practitioner_id

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         NeedInput,
         StartAssessmentInput,
     )
+    from api.schema.assessment_form import ClosureOutcome
     from api.schema.child import Child
 
 __all__ = [
@@ -460,7 +461,11 @@ async def set_next_review(
 
 
 async def close_assessment(
-    info: Info[Any, Any], assessment_id: str, status: AssessmentStatus, reason: str
+    info: Info[Any, Any],
+    assessment_id: str,
+    status: AssessmentStatus,
+    reason: str,
+    outcome: ClosureOutcome | None = None,
 ) -> Assessment:
     ctx = mutation.begin(info, "closeAssessment")
     _practitioner_only(ctx, "closeAssessment")
@@ -477,11 +482,19 @@ async def close_assessment(
             assessment_id,
             status.value,
             why,
+            outcome=outcome.value
+            if outcome
+            else assessment_policy.default_closure_outcome(status.value),
             recorder=mutation.recorder(ctx),
             claim=mutation.claim(
                 info,
                 "closeAssessment",
-                {"assessmentId": assessment_id, "status": status, "reason": why},
+                {
+                    "assessmentId": assessment_id,
+                    "status": status,
+                    "reason": why,
+                    "outcome": outcome,
+                },
             ),
             # Closing stores nothing new: it needs no consent (R8), only the holder.
             decide=_holder_decide(ctx, "closeAssessment", store=False),

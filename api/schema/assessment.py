@@ -9,6 +9,15 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api.schema.assessment_form import (
+    AssessmentForm,
+    AssessmentReview,
+    ClosureOutcome,
+    CourseEvent,
+    FamilyCopy,
+    FamilyMember,
+    NeedStatus,
+)
 from api.schema.child import Child, Practitioner
 from api.schema.enums import AssessmentStatus
 
@@ -25,6 +34,13 @@ class AssessmentNeed:
     domain: AssessmentDomain
     element: str = strawberry.field(description="The element of the domain, e.g. 'Health'.")
     summary: str
+    id: strawberry.ID = strawberry.field(
+        default=strawberry.ID(""), description="What a review's progress names (recordReview)."
+    )
+    status: NeedStatus = strawberry.field(
+        default=NeedStatus.OPEN, description="MET once a review found the need met."
+    )
+    met_on: date | None = None
 
 
 @strawberry.type(description="Something the team around the child agreed to do.")
@@ -63,6 +79,57 @@ class Assessment:
     close_reason: str | None = strawberry.field(
         default=None, description="Why the CAF was closed or transferred; null while OPEN."
     )
+    close_outcome: ClosureOutcome | None = strawberry.field(
+        default=None, description="Why it ended, as counted in management information."
+    )
+    reviews: list[AssessmentReview] = strawberry.field(
+        default_factory=list, description="Every review of progress, oldest first."
+    )
+    history: list[CourseEvent] = strawberry.field(
+        default_factory=list,
+        description=(
+            "The CAF's course, oldest first: closed, re-opened, stepped up or down, handed "
+            "over, transferred, team changes. Written once, never edited."
+        ),
+    )
+    family_members: list[FamilyMember] = strawberry.field(
+        default_factory=list,
+        description="The child and parents/carers in the team around the child (CAF guide 2.5).",
+    )
+    form: AssessmentForm | None = strawberry.field(
+        default=None, description="The CAF form's own words (views, assessor, checklist, consent)."
+    )
+    social_care_since: date | None = strawberry.field(
+        default=None,
+        description=(
+            "Set while the CAF is stepped up to children's social care (ICS guidance note "
+            "4.2): it stays OPEN, marked, with the social worker in the team."
+        ),
+    )
+    social_worker: Practitioner | None = strawberry.field(
+        default=None, description="The social worker who took the case while stepped up."
+    )
+    local_authority: str | None = strawberry.field(
+        default=None,
+        description="The area the CAF is held in: the child's, until transferAssessment.",
+    )
+    #: The facts it was shaped from (graph.assessments.AssessmentContent): R7 already let
+    #: this viewer read them, and the family's copy is made from them.
+    _content: strawberry.Private[Any] = None
+
+    @strawberry.field(
+        description=(
+            "The copy of the CAF for the child and family (CAF guide 4.9), as a PDF written "
+            "for a parent to read: their needs, strengths, plan, reviews and their own words. "
+            "No one from a sensitive service is named in it (R6), whoever asks for it. Same "
+            "R7 rule as the CAF itself; the request that fetches it is audited. Costly: ask "
+            "for it alone, when the family is to be given it."
+        )
+    )
+    async def family_copy(self, info: Info[Any, Any]) -> FamilyCopy | None:
+        from api.resolvers.assessment_course import resolve_family_copy
+
+        return await resolve_family_copy(info, self._content)
 
 
 @strawberry.type(description="The elements of one CAF domain (CAF guide, Table 1).")
@@ -252,7 +319,8 @@ class AssessmentMutation:
             "Close a CAF, with a reason: CLOSED when needs are met, TRANSFERRED_TO_SOCIAL_CARE "
             "when it supported a referral to children's social care ('stepping up'). The "
             "index shows the new status at once. Holder only, OPEN only; consent is not needed "
-            "to close. Audited."
+            "to close. `outcome` is what management information counts (NEEDS_MET, or "
+            "TRANSFERRED_TO_SOCIAL_CARE, when omitted). Audited."
         )
     )
     async def close_assessment(
@@ -261,7 +329,8 @@ class AssessmentMutation:
         assessment_id: strawberry.ID,
         status: AssessmentStatus,
         reason: str,
+        outcome: ClosureOutcome | None = None,
     ) -> Assessment:
         from api.resolvers.assessment import close_assessment
 
-        return await close_assessment(info, str(assessment_id), status, reason)
+        return await close_assessment(info, str(assessment_id), status, reason, outcome)

@@ -13,6 +13,7 @@ from api.resolvers.child import resolve_child, resolve_search_children
 from api.resolvers.viewer import resolve_me
 from api.schema.alerts import AlertMutation, AlertQuery
 from api.schema.assessment import Assessment, AssessmentMutation, AssessmentQuery
+from api.schema.assessment_course import AssessmentCourseMutation
 from api.schema.audit import AuditEvent
 from api.schema.child import Child, ChildSearchResult
 from api.schema.consent import ConsentMutation, ConsentQuery
@@ -78,6 +79,7 @@ QUERY_TYPES: tuple[type, ...] = (
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
     AssessmentMutation,
+    AssessmentCourseMutation,
     OverrideMutation,
     IngestMutation,
     AlertMutation,

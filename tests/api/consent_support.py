@@ -191,8 +191,11 @@ def clean(driver: neo4j.Driver, child_ids: tuple[str, ...] = FAMILY) -> None:
         """
         MATCH (c:Child) WHERE c.id IN $ids
         OPTIONAL MATCH (a:Assessment)-[:ABOUT]->(c)
-        OPTIONAL MATCH (x)-[:OF]->(a) WHERE x:AssessmentNeed OR x:DeliveryAction
-        DETACH DELETE x, a
+        OPTIONAL MATCH (x)-[:OF]->(a)
+          WHERE x:AssessmentNeed OR x:DeliveryAction OR x:AssessmentReview OR x:CourseEvent
+            OR x:OutcomeCheck
+        OPTIONAL MATCH (np:NeedProgress)-[:IN]->(x)
+        DETACH DELETE np, x, a
         """,
         ids=list(child_ids),
     )
