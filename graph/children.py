@@ -25,6 +25,7 @@ __all__ = [
     "ChildPage",
     "ChildSearch",
     "fetch_children",
+    "fetch_children_matching",
     "fetch_practitioner",
     "search_children",
 ]
@@ -134,7 +135,7 @@ RETURN viewerServices, c {
   lead: [(lp:Practitioner)-[:LEAD_PROFESSIONAL_FOR]->(c) | """
     + practitioner_projection("lp")
     + """][0],
-  assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status, .startedOn,
+  assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status, .startedOn, .nextReviewOn,
     holder: [(ah:Practitioner)-[:HOLDS]->(a) | """
     + practitioner_projection("ah")
     + """][0] }],
@@ -199,6 +200,27 @@ async def fetch_children(
 ) -> ChildPage:
     records = await graph.read(
         _FETCH_BY_IDS, ids=ids, practitionerId=practitioner_id, subject=subject, horizon=horizon
+    )
+    return _page(records)
+
+
+async def fetch_children_matching(
+    graph: Graph,
+    match: LiteralString,
+    *,
+    practitioner_id: str | None,
+    subject: str,
+    horizon: date,
+    **params: Any,
+) -> ChildPage:
+    """Children found by `match` (Cypher binding `c`, and `viewerServices` carried on),
+    each with every fact the index view needs, in one round trip."""
+    records = await graph.read(
+        _VIEWER_SERVICES + match + _PROJECTION,
+        practitionerId=practitioner_id,
+        subject=subject,
+        horizon=horizon,
+        **params,
     )
     return _page(records)
 

@@ -144,7 +144,11 @@ def child_facts_from(m: dict[str, Any]) -> ChildFacts:
         if holder is not None:
             assessments.append(
                 AssessmentSummaryFact(
-                    a["id"], a["status"], native_date(a["startedOn"]) or date.min, holder
+                    a["id"],
+                    a["status"],
+                    native_date(a["startedOn"]) or date.min,
+                    holder,
+                    native_date(a.get("nextReviewOn")),
                 )
             )
     la = m.get("la")

@@ -98,6 +98,7 @@ class AssessmentSummaryFact:
     status: str
     started_on: date
     holder: PractitionerFact
+    next_review_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

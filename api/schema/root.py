@@ -15,6 +15,7 @@ from api.schema.alerts import AlertMutation, AlertQuery
 from api.schema.assessment import Assessment, AssessmentMutation, AssessmentQuery
 from api.schema.assessment_course import AssessmentCourseMutation
 from api.schema.audit import AuditEvent
+from api.schema.caf_reports import CafReportQuery
 from api.schema.child import Child, ChildSearchResult
 from api.schema.consent import ConsentMutation, ConsentQuery
 from api.schema.ingest import IngestMutation, IngestQuery
@@ -71,6 +72,7 @@ QUERY_TYPES: tuple[type, ...] = (
     ConsentQuery,
     OverrideQuery,
     AssessmentQuery,
+    CafReportQuery,
     IngestQuery,
     StatisticsQuery,
     NetworkQuery,
