@@ -271,6 +271,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_export",
     "api.commands_schema",
     "api.commands_documents",
+    "api.commands_caf",
 )
 
 

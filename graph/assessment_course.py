@@ -24,6 +24,7 @@ from graph.assessments import (
     AssessmentContent,
     NeedFact,
     NewAction,
+    change_assessment,
     load_assessment,
     locked_assessment,
 )
@@ -70,23 +71,9 @@ async def _write(
     cypher: LiteralString,
     decide: Callable[[AssessmentContent | None], dict[str, Any]],
 ) -> AssessmentContent:
-    async def write(tx: AsyncManagedTransaction) -> str:
-        content = await locked_assessment(tx, recorder, assessment_id)
-        params = decide(content)
-        if content is None:
-            raise AssertionError("decide must refuse a missing assessment")
-        result = await tx.run(
-            cypher,
-            assessmentId=content.id,
-            now=recorder.now,
-            today=recorder.now.date(),
-            subject=recorder.subject,
-            **params,
-        )
-        await result.consume()
-        return content.id
-
-    return await write_once(graph, claim, write, lambda tx, aid: load_assessment(tx, recorder, aid))
+    return await change_assessment(
+        graph, recorder, claim, decide, cypher, {}, assessment_id=assessment_id
+    )
 
 
 @dataclass(frozen=True)

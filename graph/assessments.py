@@ -49,6 +49,7 @@ __all__ = [
     "add_strength",
     "add_team_member",
     "appoint_lead_professional",
+    "change_assessment",
     "close_assessment",
     "fetch_assessment",
     "set_next_review",
@@ -445,14 +446,15 @@ def _viewer_params(practitioner_id: str | None, subject: str, now: datetime) -> 
 
 async def fetch_assessment(
     graph: Graph,
-    child_id: str,
+    child_id: str | None,
     assessment_id: str,
     *,
     practitioner_id: str | None,
     subject: str,
     now: datetime | None = None,
 ) -> AssessmentContent | None:
-    """One CAF of one child, with the viewer's services, consents and overrides (R7)."""
+    """One CAF (of one child, when `child_id` is given), with the viewer's services,
+    consents and overrides (R7)."""
     records = await graph.read(
         _FETCH,
         childId=child_id,
@@ -506,11 +508,16 @@ async def load_assessment(
     return await _load(tx, recorder, assessment_id)
 
 
-async def _change(
+#: A write's decision on the CAF as it stands under the lock: raise to refuse; return
+#: None, or the parameters the write needs that only that CAF can tell (who is named).
+DecideParams = Callable[[AssessmentContent | None], dict[str, Any] | None]
+
+
+async def change_assessment(
     graph: Graph,
     recorder: Recorder,
     claim: IdempotencyClaim | None,
-    decide: Decide,
+    decide: Decide | DecideParams,
     cypher: LiteralString,
     params: dict[str, Any],
     *,
@@ -521,7 +528,7 @@ async def _change(
 
     async def write(tx: AsyncManagedTransaction) -> str:
         content = await _locked(tx, recorder, assessment_id=assessment_id, action_id=action_id)
-        decide(content)
+        decided = decide(content) or {}
         if content is None:
             raise AssertionError("decide must refuse a missing assessment")
         result = await tx.run(
@@ -531,6 +538,7 @@ async def _change(
             today=recorder.now.date(),
             subject=recorder.subject,
             **params,
+            **decided,
         )
         await result.consume()
         return content.id
@@ -655,7 +663,7 @@ async def add_need(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,
@@ -675,7 +683,7 @@ async def add_strength(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,
@@ -702,7 +710,7 @@ async def add_delivery_action(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,
@@ -731,7 +739,7 @@ async def update_delivery_action(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,
@@ -758,7 +766,7 @@ async def set_next_review(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,
@@ -780,7 +788,7 @@ async def close_assessment(
     claim: IdempotencyClaim | None,
     decide: Decide,
 ) -> AssessmentContent:
-    return await _change(
+    return await change_assessment(
         graph,
         recorder,
         claim,

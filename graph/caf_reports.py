@@ -10,8 +10,7 @@ from typing import Any, LiteralString
 
 from graph.children import ChildPage, fetch_children_matching, practitioner_projection
 from graph.database import Graph
-from graph.facts import native_datetime, practitioner_from
-from graph.overrides import SharingDecisionRecord
+from graph.overrides import SharingDecisionRecord, decision_from
 
 __all__ = [
     "CafFigureRows",
@@ -83,22 +82,7 @@ async def fetch_sharing_decisions(
     records = await graph.read(_DECISIONS, childId=child_id, practitionerId=practitioner_id)
     if not records:
         return [], []
-    decisions = []
-    for m in records[0]["decisions"]:
-        recorded_at = native_datetime(m.get("recordedAt"))
-        assert recorded_at is not None
-        decisions.append(
-            SharingDecisionRecord(
-                id=m["id"],
-                child_id=m["childId"],
-                shared=bool(m["shared"]),
-                with_consent=bool(m["withConsent"]),
-                recipient=m.get("recipient") or "",
-                reason=m.get("reason") or "",
-                recorded_by=practitioner_from(m.get("recordedBy")),
-                recorded_at=recorded_at,
-            )
-        )
+    decisions = [decision_from(m) for m in records[0]["decisions"]]
     decisions.sort(key=lambda d: (d.recorded_at, d.id), reverse=True)
     return decisions, sorted(records[0]["teamCafs"])
 

@@ -34,6 +34,7 @@ __all__ = [
     "RecorderNotOnIndex",
     "SharingDecisionRecord",
     "SharingDraft",
+    "decision_from",
     "fetch_overrides_for_review",
     "record_access_override",
     "record_sharing_decision",
@@ -219,7 +220,11 @@ class SharingDraft:
 
 async def _load_decision(tx: AsyncManagedTransaction, decision_id: str) -> SharingDecisionRecord:
     result = await tx.run(_LOAD_DECISION, id=decision_id)
-    m = (await result.single(strict=True))["d"]
+    return decision_from((await result.single(strict=True))["d"])
+
+
+def decision_from(m: dict[str, Any]) -> SharingDecisionRecord:
+    """A recorded sharing decision from its map projection (see _LOAD_DECISION)."""
     recorded_at = native_datetime(m.get("recordedAt"))
     assert recorded_at is not None
     return SharingDecisionRecord(

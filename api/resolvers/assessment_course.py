@@ -69,6 +69,20 @@ def _reason(value: str, field: str = "reason") -> str:
     return text
 
 
+def _by(
+    info: Info[Any, Any],
+    ctx: RequestContext,
+    operation: str,
+    assessment_id: str,
+    arguments: dict[str, Any],
+) -> dict[str, Any]:
+    """Who writes, and the Idempotency-Key claim on this operation and its arguments."""
+    return {
+        "recorder": mutation.recorder(ctx),
+        "claim": mutation.claim(info, operation, {"assessmentId": assessment_id, **arguments}),
+    }
+
+
 def _start(info: Info[Any, Any], action: str, assessment_id: str) -> tuple[RequestContext, str]:
     ctx = mutation.begin(info, action)
     _practitioner_only(ctx, action)
@@ -153,10 +167,7 @@ async def record_review(
         course.record_review(
             ctx.graph,
             assessment_id,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
-                info, "recordReview", {"assessmentId": assessment_id, "input": input}
-            ),
+            **_by(info, ctx, "recordReview", assessment_id, {"input": input}),
             decide=decide,
         ),
     )
@@ -230,10 +241,7 @@ async def reopen_assessment(info: Info[Any, Any], assessment_id: str, reason: st
         course.reopen(
             ctx.graph,
             assessment_id,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
-                info, "reopenAssessment", {"assessmentId": assessment_id, "reason": why}
-            ),
+            **_by(info, ctx, "reopenAssessment", assessment_id, {"reason": why}),
             decide=decide,
         ),
     )
@@ -305,11 +313,12 @@ async def step_up_to_social_care(
             ctx.graph,
             assessment_id,
             worker_id,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
+            **_by(
                 info,
+                ctx,
                 "stepUpToSocialCare",
-                {"assessmentId": assessment_id, "socialWorkerId": worker_id, "reason": why},
+                assessment_id,
+                {"socialWorkerId": worker_id, "reason": why},
             ),
             decide=decide,
         ),
@@ -347,15 +356,12 @@ async def step_down_from_social_care(
             ctx.graph,
             assessment_id,
             worker_leaves=social_worker_leaves_team,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
+            **_by(
                 info,
+                ctx,
                 "stepDownFromSocialCare",
-                {
-                    "assessmentId": assessment_id,
-                    "reason": why,
-                    "socialWorkerLeavesTeam": social_worker_leaves_team,
-                },
+                assessment_id,
+                {"reason": why, "socialWorkerLeavesTeam": social_worker_leaves_team},
             ),
             decide=decide,
         ),
@@ -433,12 +439,12 @@ async def hand_over_assessment(
             assessment_id,
             new_holder,
             outgoing_leaves=outgoing_holder_leaves_team,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
+            **_by(
                 info,
+                ctx,
                 "handOverAssessment",
+                assessment_id,
                 {
-                    "assessmentId": assessment_id,
                     "newHolderId": new_holder,
                     "reason": why,
                     "outgoingHolderLeavesTeam": outgoing_holder_leaves_team,
@@ -469,16 +475,12 @@ async def transfer_assessment(
             new_holder,
             outgoing_leaves=True,
             to_local_authority=area,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
+            **_by(
                 info,
+                ctx,
                 "transferAssessment",
-                {
-                    "assessmentId": assessment_id,
-                    "toLocalAuthority": area,
-                    "newHolderId": new_holder,
-                    "reason": why,
-                },
+                assessment_id,
+                {"toLocalAuthority": area, "newHolderId": new_holder, "reason": why},
             ),
             decide=_handover_decide(ctx, "transferAssessment", area, why),
         ),
@@ -567,10 +569,7 @@ async def record_assessment_form(
             ctx.graph,
             assessment_id,
             form,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
-                info, "recordAssessmentForm", {"assessmentId": assessment_id, "input": input}
-            ),
+            **_by(info, ctx, "recordAssessmentForm", assessment_id, {"input": input}),
             decide=decide,
         ),
     )
@@ -603,10 +602,7 @@ async def add_family_member(
             ctx.graph,
             assessment_id,
             carer_id=carer,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
-                info, "addFamilyMember", {"assessmentId": assessment_id, "carerId": carer}
-            ),
+            **_by(info, ctx, "addFamilyMember", assessment_id, {"carerId": carer}),
             decide=decide,
         ),
     )
@@ -637,8 +633,7 @@ async def leave_team(info: Info[Any, Any], assessment_id: str, reason: str) -> b
             ctx.graph,
             assessment_id,
             member_id=me,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(info, "leaveTeam", {"assessmentId": assessment_id, "reason": why}),
+            **_by(info, ctx, "leaveTeam", assessment_id, {"reason": why}),
             decide=decide,
         ),
     )
@@ -674,11 +669,8 @@ async def remove_team_member(
             ctx.graph,
             assessment_id,
             member_id=member,
-            recorder=mutation.recorder(ctx),
-            claim=mutation.claim(
-                info,
-                "removeTeamMember",
-                {"assessmentId": assessment_id, "memberId": member, "reason": why},
+            **_by(
+                info, ctx, "removeTeamMember", assessment_id, {"memberId": member, "reason": why}
             ),
             decide=decide,
         ),

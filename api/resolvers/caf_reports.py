@@ -18,6 +18,7 @@ from api import shaping
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import findable, load_children
+from api.resolvers.overrides import shape_sharing_decision
 from graph import caf_reports
 from graph.assessments import fetch_assessment
 from policies import analytics, caf_figures, disclosure, visibility
@@ -94,8 +95,6 @@ async def resolve_overdue_reviews(
 
 
 async def resolve_sharing_decisions(info: Info[Any, Any], child_id: str) -> list[SharingDecision]:
-    from api.schema.overrides import SharingDecision
-
     child_id = child_id.strip()
     if not child_id or len(child_id) > 200:
         raise BadUserInput("childId must be a non-empty id", field="childId")
@@ -153,17 +152,11 @@ async def resolve_sharing_decisions(info: Info[Any, Any], child_id: str) -> list
             continue
         ctx.audit.disclose(f"SharingDecision:{record.id}")
         shaped.append(
-            SharingDecision(
-                id=strawberry.ID(record.id),
-                child_id=strawberry.ID(record.child_id),
-                shared=record.shared,
-                with_consent=record.with_consent,
-                recipient=record.recipient,
-                reason=record.reason,
-                recorded_by=shaping.practitioner(
+            shape_sharing_decision(
+                record,
+                shaping.practitioner(
                     ctx, viewer, child, who, f"SharingDecision:{record.id}.contact"
                 ),
-                recorded_at=record.recorded_at,
             )
         )
     return shaped

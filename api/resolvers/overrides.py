@@ -19,7 +19,7 @@ from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
 from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, standing
-from api.schema.child import Child
+from api.schema.child import Child, Practitioner
 from api.schema.overrides import (
     AccessOverride,
     OverrideGround,
@@ -39,6 +39,7 @@ __all__ = [
     "record_sharing_decision",
     "resolve_overrides_for_review",
     "set_shielded",
+    "shape_sharing_decision",
 ]
 
 _MAX_RECIPIENT = 200
@@ -221,6 +222,13 @@ async def record_sharing_decision(
     if record.recorded_by is None:
         raise NotFound("that decision is not available")
     ctx.audit.disclose(f"SharingDecision:{record.id}")
+    return shape_sharing_decision(record, shaping.own_practitioner(record.recorded_by))
+
+
+def shape_sharing_decision(
+    record: override_graph.SharingDecisionRecord, recorded_by: Practitioner
+) -> SharingDecision:
+    """A decision as the API shows it; its recorder already shaped for this reader."""
     return SharingDecision(
         id=strawberry.ID(record.id),
         child_id=strawberry.ID(record.child_id),
@@ -228,7 +236,7 @@ async def record_sharing_decision(
         with_consent=record.with_consent,
         recipient=record.recipient,
         reason=record.reason,
-        recorded_by=shaping.own_practitioner(record.recorded_by),
+        recorded_by=recorded_by,
         recorded_at=record.recorded_at,
     )
 

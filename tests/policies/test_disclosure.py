@@ -158,6 +158,16 @@ ROWS = [
     ("an entry the trail cannot attribute", ADMIN_EVL, d.AuditEntry("ConsentGrant:g-1"), kid(), False, Rule.R14),
     ("a CAF held from the clinic in the trail", ADMIN_EVL, d.AuditEntry("Assessment:a-2.holder"), kid(), False, Rule.R7),
     ("AUDITOR reads every entry", AUDITOR, d.AuditEntry("Involvement:i-clinic"), kid(), True, Rule.R14),
+    # The family's copy of a CAF (CAF guide 4.9): no sensitive service, whoever asks (R6).
+    ("the family's copy names the teacher", MELANIE, d.FamilyCopyPractitioner(TEACHER), kid(), True, Rule.R17),
+    ("...never the nurse, even for the nurse", NURSE_VIEWER, d.FamilyCopyPractitioner(NURSE), kid(), False, Rule.R6),
+    ("...a teacher who left, reached through the school", MELANIE, d.FamilyCopyPractitioner(LEFT), kid(), False, Rule.R17),
+    # Decisions to share or not (CAF guide 4.24), by who recorded them.
+    ("a sharing decision from the school", MELANIE, d.SharingDecisionEntry((SCHOOL,)), kid(), True, Rule.R14),
+    ("a sharing decision from the clinic", MELANIE, d.SharingDecisionEntry((CLINIC,)), kid(), False, Rule.R6),
+    ("...to the clinic itself", NURSE_VIEWER, d.SharingDecisionEntry((CLINIC,)), kid(), True, Rule.R14),
+    ("a shielded child's sharing decision", LEAD, d.SharingDecisionEntry((SCHOOL,)), SHIELDED, False, Rule.R4),
+    ("...to his own index team", ADMIN_EVL, d.SharingDecisionEntry((SCHOOL,)), SHIELDED, True, Rule.R14),
 ]  # fmt: skip
 
 

@@ -464,3 +464,44 @@ async def test_the_familys_copy(as_viewer, sync_driver, today: date) -> None:
     )
     assert sneaky["data"]["child"] == {"a": None}
     assert "JVBER" not in json.dumps(sneaky)
+
+
+async def test_the_familys_copy_from_the_command_line(
+    as_viewer, sync_driver, tmp_path, today: date
+) -> None:
+    """`contactgraph caf export ID --format pdf`: the same copy, for the practitioner who may
+    read the CAF (R7), audited (R14); refused for one who may not."""
+    import os
+    import subprocess
+    import sys
+
+    melanie = as_viewer(practitioner_id="p-melanie", purpose="Hannah's CAF")
+    caf = await _hannahs_caf(melanie, today)
+    ok(
+        await melanie.post(FORM, {"id": caf["id"], "input": {"childViews": CHILD_VIEWS}}),
+        "recordAssessmentForm",
+    )
+
+    def export(practitioner: str, output: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", "caf", "export", caf["id"], "--format", "pdf",
+             "--practitioner", practitioner, "--purpose", "copy for the family", "--output", str(output)],
+            capture_output=True, text=True, env=os.environ.copy(), timeout=300, check=False,
+        )  # fmt: skip
+
+    done = export("p-melanie", tmp_path / "copy.pdf")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(p.extract_text() or "" for p in PdfReader(tmp_path / "copy.pdf").pages)
+    assert CHILD_VIEWS in " ".join(text.split())
+    refused = export("p-steve", tmp_path / "no.pdf")
+    assert refused.returncode == 3 and not (tmp_path / "no.pdf").exists()
+    records, _, _ = sync_driver.execute_query(
+        "MATCH (e:AuditEvent {action: 'cafExport'}) WHERE $id IN e.childIds OR e.denied[0] STARTS WITH $item "
+        "RETURN e.subject AS s, e.disclosed AS d, e.denied AS n ORDER BY e.seq DESC LIMIT 2",
+        id="c-hannah",
+        item=f"Assessment:{caf['id']}",
+    )
+    assert {(r["s"], bool(r["d"]), bool(r["n"])) for r in records} == {
+        ("cli:p-melanie", True, False),
+        ("cli:p-steve", False, True),
+    }
