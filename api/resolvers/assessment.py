@@ -36,6 +36,7 @@ from graph.idempotency import IdempotencyConflict
 from policies import assessments as assessment_policy
 from policies import consent as consent_policy
 from policies import disclosure, visibility
+from policies.facts import AssessmentSummaryFact
 from policies.viewer import Role, Viewer
 
 if TYPE_CHECKING:
@@ -147,6 +148,15 @@ def _need(need: NeedInput, field: str) -> NeedFact:
     return NeedFact(domain, element, summary)
 
 
+def _content_there(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> bool:
+    """R7: a CAF held from a sensitive service R6 hides from the viewer is not there for
+    them at all: refusing them would confirm it, so they are answered as for no CAF."""
+    summary = AssessmentSummaryFact(content.id, content.status, content.started_on, content.holder)
+    return bool(
+        disclosure.decide(viewer, disclosure.AssessmentExists(summary), content.child, ctx.now)
+    )
+
+
 def _holder_as_viewer(content: AssessmentContent) -> Viewer:
     """The CAF is stored by its holder: R8 is asked on their behalf, whoever writes."""
     holder = content.holder
@@ -195,6 +205,8 @@ def _holder_decide(
         decision = assessment_policy.may_change_assessment(viewer, content.access)
         if not decision:
             ctx.audit.deny(f"{action}: {decision.reason}")
+            if not _content_there(ctx, viewer, content):
+                raise NotFound(ASSESSMENT_NOT_FOUND)
             raise Forbidden(decision.reason)
         _require_open(content, "assessmentId")
         if store:

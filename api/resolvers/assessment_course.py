@@ -22,6 +22,7 @@ from api.resolvers import mutation
 from api.resolvers.assessment import (
     ASSESSMENT_NOT_FOUND,
     _changed,
+    _content_there,
     _holder_decide,
     _id,
     _need,
@@ -221,6 +222,8 @@ async def reopen_assessment(info: Info[Any, Any], assessment_id: str, reason: st
         allowed = assessment_policy.may_change_assessment(viewer, content.access)
         if not allowed:
             ctx.audit.deny(f"reopenAssessment: {allowed.reason}")
+            if not _content_there(ctx, viewer, content):
+                raise NotFound(ASSESSMENT_NOT_FOUND)
             raise Forbidden(allowed.reason)
         if content.status == "OPEN":
             raise BadUserInput("the CAF is already OPEN", field="assessmentId")
@@ -615,10 +618,13 @@ async def leave_team(info: Info[Any, Any], assessment_id: str, reason: str) -> b
     assert me is not None
 
     def decide(content: AssessmentContent | None) -> course.CourseEvent:
-        if content is None or me not in content.access.team_ids:
-            # R7: not in its team, the CAF is not there for them to leave.
+        if content is None:
             raise NotFound(ASSESSMENT_NOT_FOUND)
         ctx.audit.child(content.child_id)
+        if me not in content.access.team_ids:
+            # R7: not in its team, the CAF is not there for them to leave.
+            ctx.audit.deny(f"leaveTeam: Assessment:{content.id}")
+            raise NotFound(ASSESSMENT_NOT_FOUND)
         allowed = assessment_policy.may_leave_team(_viewer(ctx, content), content.access)
         if not allowed:
             raise BadUserInput(allowed.reason, field="assessmentId")
