@@ -45,6 +45,9 @@ __all__ = ["DocumentCache", "Limits", "PreparedDocument", "asks_only_about_the_s
 # How many items a list field is assumed to return, for the cost estimate.
 _LIST_FACTOR = 3
 _FACTORS = {"matches": 20}  # R2: a search returns at most 20 children
+# Fields whose answer is made, not read: their work, priced in the cost estimate (and so
+# in the rate limit). A family's copy of a CAF is a PDF rendered on request.
+_MADE = {"familyCopy": 1000}
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 _SCHEMA_FIELDS = frozenset({"__schema", "__type", "__typename"})
 
@@ -158,7 +161,7 @@ class _Walker:
         # validation spends time on a hostile document.
         child_type = named if isinstance(named, GraphQLObjectType) else None
         inner = self.selection(node.selection_set, child_type, depth + 1, seen)
-        cost = 1 + factor * inner
+        cost = 1 + factor * inner + _MADE.get(name, 0)
         if cost > self.limits.max_cost:
             raise _TooComplex
         return cost

@@ -217,3 +217,13 @@ async def test_aliased_writes_by_someone_else_all_fail(as_viewer, today: date) -
     assert body["data"] is None and codes(body) == ["FORBIDDEN"]
     read = ok(await melanie.post(READ, {"childId": "c-hannah", "id": caf["id"]}), "child")
     assert read["assessment"]["reviews"] == []
+
+
+async def test_the_familys_copy_is_priced(as_viewer) -> None:
+    """A PDF is made on request: a document asking for many copies is refused before any is
+    made, and each costs the rate limit accordingly."""
+    fields = " ".join(f'c{i}: assessment(id: "x") {{ familyCopy {{ sha256 }} }}' for i in range(9))
+    body = await as_viewer(practitioner_id="p-melanie").post(
+        f'query {{ child(id: "c-hannah") {{ {fields} }} }}'
+    )
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
