@@ -336,6 +336,9 @@ async def test_hannahs_caf_runs_its_course(as_viewer, sync_driver, today: date) 
         (a["holder"]["id"]) for a in ok(await steve.post(INDEX), "child")["commonAssessments"]
     ] == ["p-lee"]
     assert await _read(melanie, caf_id) is None
+    # Lee, leaving, cannot hand it to Steve: Hannah never agreed to share it with him (R8).
+    no_consent = await lee.post(HAND_OVER, {"id": caf_id, "to": "p-steve", "reason": "Leaving"})
+    assert codes(no_consent) == ["CONSENT_REQUIRED"]
     # Libby is not the holder: while Lee is there, he hands over, not she.
     forbidden = await libby.post(HAND_OVER, {"id": caf_id, "to": "p-libby", "reason": "x"})
     assert codes(forbidden) == ["FORBIDDEN"]
