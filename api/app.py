@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import graphiql as graphiql_page
-from api.audit import GroupCommitter
+from api.audit import Checkpointer, GroupCommitter
 from api.auth import TokenVerifier
 from api.documents import TrustedDocuments, load_manifest
 from api.endpoint import GraphQLEndpoint
@@ -84,10 +84,11 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     warm_up(trusted, documents, fast_path)
 
     def build(db: Graph) -> None:
-        committer = GroupCommitter(
-            audit_store.AuditChainWriter(db).append, settings.audit_batch_max
-        )
+        writer = audit_store.AuditChainWriter(db)
+        committer = GroupCommitter(writer.append, settings.audit_batch_max)
         state["graph"] = db
+        state["audit_writer"] = writer
+        state["checkpointer"] = Checkpointer(writer, settings.audit_checkpoint_s)
         state["endpoint"] = GraphQLEndpoint(
             schema=schema._schema,
             settings=settings,
@@ -126,6 +127,9 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
             acquire_timeout_s=settings.pool_acquire_timeout_s,
         )
         build(db)
+        checkpointer = state["checkpointer"]
+        assert isinstance(checkpointer, Checkpointer)
+        checkpointer.start()
         if settings.metrics_port:
             # Production's way to scrape: a port of its own, never the API's.
             start_http_server(
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         try:
             yield
         finally:
+            await checkpointer.close()  # the closing checkpoint: this chain ends here
             await db.close()
 
     async def graphql(request: Request) -> Response:

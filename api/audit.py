@@ -11,14 +11,19 @@ held by another request's whole transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from graph.audit import AuditRecord
+from api.logs import get_logger, where
+from graph.audit import AuditChainWriter, AuditRecord
 
-__all__ = ["AuditCollector", "GroupCommitter"]
+__all__ = ["AuditCollector", "Checkpointer", "GroupCommitter"]
+
+log = get_logger("contactgraph.audit")
 
 
 @dataclass
@@ -147,3 +152,51 @@ class GroupCommitter:
                             future.set_result(None)
         finally:
             self._in_flight -= 1
+
+
+class Checkpointer:
+    """Anchors this process's chain to every other, every `every_s` seconds.
+
+    Each checkpoint records the heads of the chains that moved (graph.audit), so a tail
+    another writer has seen cannot be cut off unnoticed; its hash also goes to the log,
+    an anchor outside the database. Off the request path: a failed checkpoint fails no
+    request and is retried at the next tick. `close` writes the closing checkpoint.
+    """
+
+    def __init__(self, writer: AuditChainWriter, every_s: float = 5.0) -> None:
+        self.writer = writer
+        self.every_s = every_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None and self.every_s > 0:
+            self._task = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            await self.once()
+
+    async def once(self, closing: bool = False) -> None:
+        try:
+            checkpoint = await self.writer.checkpoint(closing=closing)
+        except Exception:
+            log.warning("audit_checkpoint_failed", **where(sys.exc_info()[1]))
+            return
+        if checkpoint is not None:
+            log.info(
+                "audit_checkpoint",
+                writer=checkpoint.writer,
+                seq=checkpoint.seq,
+                hash=checkpoint.hash,
+                chains=len(checkpoint.heads),
+                closing=closing,
+            )
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.once(closing=True)

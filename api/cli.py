@@ -5,7 +5,7 @@ contactgraph neo4j start|stop|status
 contactgraph migrate
 contactgraph seed [--children N] [--seed S] [--no-scenario]
 contactgraph token --role ROLE [--practitioner-id ID] [--local-authority LA] [--source S] [--ttl 1h]
-contactgraph serve [--host 127.0.0.1] [--port 8000]
+contactgraph serve [--host 127.0.0.1] [--port 8000] [--workers N]
 contactgraph audit verify
 contactgraph schema print [--output schema.graphql]
 contactgraph documents register FILE | documents list
@@ -151,15 +151,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     if settings.uses_dev_keys:
         ensure_dev_keys()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        access_log=False,
-        log_level="warning",
-        loop="uvloop",
-        http="httptools",
-    )
+    workers = args.workers or int(os.environ.get("CONTACTGRAPH_WORKERS") or 1)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,
+        "log_level": "warning",
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    if workers > 1:
+        # uvicorn's own supervisor: it binds the socket once and the kernel spreads
+        # connections over N worker processes, each building its own app (and so its own
+        # driver, audit chain and rate-limit leases); a worker that dies is replaced.
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -200,18 +207,27 @@ def _seed_marker() -> Any:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from graph.audit import verify_chain
+    from graph.audit import verify_audit
 
     ensure_neo4j(quiet=True)
-    report = asyncio.run(with_graph(verify_chain))
-    if report.ok:
-        print(f"audit chain intact: {report.events} events")
-        return 0
-    print(
-        f"audit chain BROKEN at event seq {report.broken_at_seq} "
-        f"(id {report.broken_event_id}): {report.problem}",
-        file=sys.stderr,
+    report = asyncio.run(with_graph(verify_audit))
+    closed = sum(1 for c in report.chains if c.closed)
+    summary = (
+        f"{len(report.chains)} chains ({closed} closed, {len(report.chains) - closed} open: "
+        f"running or stopped without closing), {report.events} events, "
+        f"{report.checkpoints} checkpoints"
     )
+    if report.ok:
+        print(f"audit chains intact: {summary}")
+        return 0
+    for chain in report.broken:
+        print(
+            f"audit chain {chain.writer} BROKEN at seq {chain.broken_at_seq}"
+            + (f" (id {chain.broken_link_id})" if chain.broken_link_id else "")
+            + f": {chain.problem}",
+            file=sys.stderr,
+        )
+    print(f"audit BROKEN: {len(report.broken)} of {summary}", file=sys.stderr)
     return 1
 
 
@@ -249,6 +265,12 @@ def parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=text)
         s.add_argument("--host", default="127.0.0.1")
         s.add_argument("--port", type=int, default=8000)
+        s.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="API processes on this port (default CONTACTGRAPH_WORKERS or 1)",
+        )
         if name == "up":
             s.add_argument("--children", type=int, default=10_000)
             s.add_argument("--seed", type=int, default=1)

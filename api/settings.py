@@ -55,6 +55,7 @@ class Settings:
     # each process its own (the fallback, for a single process or a test).
     rate_limit_store: str = "neo4j"
     audit_batch_max: int = 256
+    audit_checkpoint_s: float = 5.0  # how often each process anchors the audit chains
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
     fast_path: bool = True
@@ -134,6 +135,7 @@ def load_settings() -> Settings:
         rate_limit_cost_per_minute=_int("CONTACTGRAPH_RATE_LIMIT", 120_000),
         rate_limit_store=os.environ.get("CONTACTGRAPH_RATE_LIMIT_STORE", "neo4j").strip().lower(),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
+        audit_checkpoint_s=float(os.environ.get("CONTACTGRAPH_AUDIT_CHECKPOINT", "5")),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
         statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),
         metrics=_flag("CONTACTGRAPH_METRICS", True),

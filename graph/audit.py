@@ -1,10 +1,22 @@
-"""The audit store (R14): append-only, hash-chained events, written in groups.
+"""The audit store (R14): append-only hash chains, one per writer, anchored by checkpoints.
 
-Each event's hash is SHA-256 over the previous event's hash and the event's own
-canonical JSON, so editing or deleting any event breaks every link after it. Appends
-lock the single `:AuditChain` head node inside the write transaction, so chains from
-several API processes interleave correctly; one transaction carries a whole group of
-events from concurrent requests (group commit), which is what keeps audit cheap.
+Every process that writes audit events is a writer with an id of its own (host, pid,
+a random part) and a chain of its own: a `:AuditWriter` head node and `:AuditLink`
+nodes numbered 1, 2, 3 ... Each link's hash is SHA-256 over the previous link's hash
+and the link's canonical JSON, so editing, deleting or reordering a link breaks the
+chain there. Only its own process ever moves a head, so two processes never contend
+for one: appends do not wait on each other and never fail for want of the head.
+
+Links are request events (`:AuditEvent`) and checkpoints (`:AuditCheckpoint`). A
+checkpoint, written into its writer's own chain every few seconds, records the head
+(seq and hash) of every other chain that moved since that writer's last checkpoint, so
+the chains are anchored to each other: deleting a tail that another writer's
+checkpoint saw, or a whole chain, is found by `verify_audit`. A writer that stops
+cleanly writes a closing checkpoint; one that dies leaves a chain that still verifies.
+
+Events carry `at` (when the request was answered); the trail across chains is ordered
+by (at, writer, seq). Single-chain data from before is the chain of writer 'main'
+(migration 0021).
 """
 
 from __future__ import annotations
@@ -12,9 +24,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
+import re
+import secrets
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, LiteralString, Protocol
 
 from neo4j import AsyncManagedTransaction
 
@@ -24,16 +41,31 @@ from policies.facts import ServiceFact
 
 __all__ = [
     "GENESIS",
+    "LEGACY_WRITER",
+    "AuditChainWriter",
     "AuditRecord",
+    "AuditReport",
     "ChainReport",
+    "Checkpoint",
     "TrailEvent",
+    "TrailKey",
     "append_events",
+    "append_in_transaction",
     "audit_trail",
     "event_hash",
-    "verify_chain",
+    "new_writer_id",
+    "verify_audit",
 ]
 
 GENESIS = "0" * 64
+#: The chain that single-chain data from before per-writer chains became.
+LEGACY_WRITER = "main"
+
+
+def new_writer_id(role: str = "api") -> str:
+    """A writer id no other process will ever take: host, pid, role and a random part."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:40] or "host"
+    return f"{host}-{os.getpid()}-{role}-{secrets.token_hex(4)}"
 
 
 @dataclass
@@ -56,8 +88,12 @@ class AuditRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     #: The practitioner record the caller's token names, if any: who made the event.
     practitioner_id: str | None = None
+    #: The chain the event is on (set when it is chained).
+    writer: str = ""
 
     def canonical(self) -> bytes:
+        # The writer is not hashed: the link to the previous hash already ties an event
+        # to its chain, and events from before per-writer chains hash as they were.
         body = {
             "id": self.id,
             "seq": self.seq,
@@ -77,22 +113,104 @@ class AuditRecord:
             body["practitionerId"] = self.practitioner_id
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "at": self.at,
+            "subject": self.subject,
+            "role": self.role,
+            "action": self.action,
+            "purpose": self.purpose,
+            "childIds": self.child_ids,
+            "disclosed": self.disclosed,
+            "denied": self.denied,
+            "overrideId": self.override_id,
+            "reason": self.reason,
+            "requestId": self.request_id,
+            "practitionerId": self.practitioner_id,
+            "writer": self.writer,
+            "prevHash": self.prev_hash,
+            "hash": self.hash,
+        }
 
-def event_hash(prev_hash: str, record: AuditRecord) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + record.canonical()).hexdigest()
+
+@dataclass
+class Checkpoint:
+    """A link that records other chains' heads: (writer, seq, hash), sorted."""
+
+    at: datetime
+    heads: list[tuple[str, int, str]]
+    closing: bool = False
+    writer: str = ""
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"checkpoint:{self.writer}:{self.seq}"
+
+    def canonical(self) -> bytes:
+        body = {
+            "kind": "checkpoint",
+            "writer": self.writer,
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "heads": [list(h) for h in self.heads],
+            "closing": self.closing,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "writer": self.writer,
+            "seq": self.seq,
+            "at": self.at,
+            "headWriters": [h[0] for h in self.heads],
+            "headSeqs": [h[1] for h in self.heads],
+            "headHashes": [h[2] for h in self.heads],
+            "closing": self.closing,
+            "prevHash": self.prev_hash,
+            "hash": self.hash,
+        }
 
 
-_LOCK_HEAD = """
-MERGE (h:AuditChain {id: 'main'})
-  ON CREATE SET h.seq = 0, h.lastHash = $genesis
-SET h.locked = true
+class _Link(Protocol):
+    writer: str
+    seq: int
+    prev_hash: str
+    hash: str
+
+    def canonical(self) -> bytes: ...
+
+
+def event_hash(prev_hash: str, link: _Link) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + link.canonical()).hexdigest()
+
+
+def _chained(links: list[Any], writer: str, seq: int, last: str) -> tuple[int, str]:
+    """Numbers and hashes `links` onto the head (seq, last) of `writer`; the new head."""
+    for link in links:
+        seq += 1
+        link.writer, link.seq, link.prev_hash = writer, seq, last
+        link.hash = last = event_hash(last, link)
+    return seq, last
+
+
+_REGISTER = """
+MERGE (h:AuditWriter {id: $writer})
+  ON CREATE SET h.seq = 0, h.lastHash = $genesis, h.startedAt = datetime(), h.host = $host,
+    h.pid = $pid
 RETURN h.seq AS seq, h.lastHash AS lastHash
 """
+_LOCK_HEAD = _REGISTER.replace("RETURN", "SET h.locked = true\nRETURN")
 
 # Each event of $events, linked to the children it names (what auditTrail follows).
 _CREATE_EVENTS = """
 UNWIND $events AS e
-CREATE (a:AuditEvent)
+CREATE (a:AuditEvent:AuditLink)
 SET a = e
 WITH a, e
 CALL (a, e) {
@@ -105,55 +223,64 @@ CALL (a, e) {
 _APPEND = (
     _CREATE_EVENTS
     + """WITH count(*) AS written
-MATCH (h:AuditChain {id: 'main'})
+MATCH (h:AuditWriter {id: $writer})
 SET h.seq = $seq, h.lastHash = $lastHash, h.locked = false
 RETURN written
 """
 )
 
+# The writer's own head, checked after taking its write lock: it moves only under this
+# process, so a mismatch means a group of this process before it failed.
+_AT_HEAD = """
+MATCH (h:AuditWriter {id: $writer})
+SET h.lockedAt = datetime()
+WITH h WHERE h.seq = $expectedSeq AND h.lastHash = $expectedHash
+SET h.seq = $seq, h.lastHash = $lastHash
+WITH h"""
+_APPEND_AT_HEAD = _AT_HEAD + _CREATE_EVENTS + "RETURN count(a) AS written\n"
+_CHECKPOINT_AT_HEAD = (
+    _AT_HEAD
+    + """
+SET h.checkpointedAt = datetime(),
+    h.closedAt = CASE WHEN $closing THEN datetime() ELSE h.closedAt END
+CREATE (c:AuditCheckpoint:AuditLink)
+SET c = $checkpoint
+RETURN count(c) AS written
+"""
+)
+_HEADS = """
+MATCH (h:AuditWriter) WHERE h.id <> $writer AND h.seq > 0
+RETURN h.id AS writer, h.seq AS seq, h.lastHash AS lastHash
+"""
 
-def _as_params(record: AuditRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "seq": record.seq,
-        "at": record.at,
-        "subject": record.subject,
-        "role": record.role,
-        "action": record.action,
-        "purpose": record.purpose,
-        "childIds": record.child_ids,
-        "disclosed": record.disclosed,
-        "denied": record.denied,
-        "overrideId": record.override_id,
-        "reason": record.reason,
-        "requestId": record.request_id,
-        "practitionerId": record.practitioner_id,
-        "prevHash": record.prev_hash,
-        "hash": record.hash,
-    }
+_TX_WRITERS: dict[int, str] = {}
 
 
-def _chained(
-    records: list[AuditRecord], seq: int, last: str
-) -> tuple[int, str, list[dict[str, Any]]]:
-    """Numbers and hashes `records` onto the head (seq, last); returns the new head and rows."""
-    rows = []
-    for record in records:
-        seq += 1
-        record.seq, record.prev_hash = seq, last
-        record.hash = last = event_hash(last, record)
-        rows.append(_as_params(record))
-    return seq, last, rows
+def _transaction_writer() -> str:
+    """This process's chain for events written inside another transaction (ingest,
+    retention): its head is locked for that transaction's length, so it is kept apart
+    from the request chain, whose appends never wait on a long transaction."""
+    pid = os.getpid()
+    if pid not in _TX_WRITERS:  # a forked worker gets a chain of its own
+        _TX_WRITERS[pid] = new_writer_id("tx")
+    return _TX_WRITERS[pid]
 
 
 async def append_in_transaction(tx: AsyncManagedTransaction, records: list[AuditRecord]) -> None:
     """Chain and write events inside the caller's transaction: they commit with its writes.
 
-    The chain head stays locked until that transaction ends, so call this last.
+    This process's transaction chain stays locked until that transaction ends, so call
+    this last. Only this process writes that chain: other processes never wait on it.
     """
-    head = await (await tx.run(_LOCK_HEAD, genesis=GENESIS)).single(strict=True)
-    seq, last, rows = _chained(records, int(head["seq"]), str(head["lastHash"]))
-    await (await tx.run(_APPEND, events=rows, seq=seq, lastHash=last)).consume()
+    writer = _transaction_writer()
+    head = await (
+        await tx.run(
+            _LOCK_HEAD, writer=writer, genesis=GENESIS, host=socket.gethostname(), pid=os.getpid()
+        )
+    ).single(strict=True)
+    seq, last = _chained(records, writer, int(head["seq"]), str(head["lastHash"]))
+    rows = [r.params() for r in records]
+    await (await tx.run(_APPEND, events=rows, writer=writer, seq=seq, lastHash=last)).consume()
 
 
 async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
@@ -165,87 +292,135 @@ async def append_events(graph: Graph, records: list[AuditRecord]) -> None:
     await graph.write_transaction(work)
 
 
-_APPEND_AT_HEAD = (
-    """
-MATCH (h:AuditChain {id: 'main'})
-SET h.lockedAt = datetime()
-WITH h WHERE h.seq = $expectedSeq AND h.lastHash = $expectedHash
-SET h.seq = $seq, h.lastHash = $lastHash
-WITH h"""
-    + _CREATE_EVENTS
-    + "RETURN count(a) AS written\n"
-)
-_READ_HEAD = """
-MERGE (h:AuditChain {id: 'main'})
-  ON CREATE SET h.seq = 0, h.lastHash = $genesis
-RETURN h.seq AS seq, h.lastHash AS lastHash
-"""
-
-
 class AuditChainWriter:
-    """The API's appender: one statement, one network flush per group of events.
+    """The API's appender: one chain for this process, one statement per group of events.
 
-    Groups are chained in order in this process (under a lock, from the head it last
-    wrote or chained), then written; the statement appends only if the stored head is
-    still the one the group was chained on, checked after taking the head's write lock.
-    So two groups can be in flight at once: the second waits in Neo4j for the first to
-    commit and then lands on top of it. If the head moved (another process, or a group
-    before it failed), nothing is written; the head is re-read and the group re-chained.
+    Groups are chained in order here (under a lock, from the head it last wrote or
+    chained), then written; the statement appends only if the stored head is still the
+    one the group was chained on, checked after taking the head's write lock. So two
+    groups can be in flight at once: the second waits in Neo4j for the first to commit
+    and lands on top of it. No other process writes this chain, so the head can only
+    have moved if a group of this process before it failed; then the head is re-read
+    and the group re-chained.
     """
 
-    def __init__(self, graph: Graph, attempts: int = 8) -> None:
+    def __init__(self, graph: Graph, writer_id: str | None = None, attempts: int = 8) -> None:
         self.graph = graph
+        self.writer_id = writer_id or new_writer_id()
         self.attempts = attempts
         self._head: tuple[int, str] | None = None  # the last head chained on, tentative
         self._chaining = asyncio.Lock()
+        self._recorded: dict[str, tuple[int, str]] = {}  # heads our checkpoints recorded
 
-    async def _chain(
-        self, records: list[AuditRecord]
-    ) -> tuple[int, str, int, str, list[dict[str, Any]]]:
+    async def _chain(self, links: list[Any]) -> tuple[int, str, int, str]:
         async with self._chaining:
             if self._head is None:
-                row = (await self.graph.write_autocommit(_READ_HEAD, genesis=GENESIS))[0]
+                row = (
+                    await self.graph.write_autocommit(
+                        _REGISTER,
+                        writer=self.writer_id,
+                        genesis=GENESIS,
+                        host=socket.gethostname(),
+                        pid=os.getpid(),
+                    )
+                )[0]
                 self._head = (int(row["seq"]), str(row["lastHash"]))
             expected_seq, expected_hash = self._head
-            seq, last, rows = _chained(records, expected_seq, expected_hash)
-            self._head = (seq, last)
-            return expected_seq, expected_hash, seq, last, rows
+            self._head = _chained(links, self.writer_id, expected_seq, expected_hash)
+            return expected_seq, expected_hash, *self._head
 
-    async def append(self, records: list[AuditRecord]) -> None:
+    async def _write(
+        self, links: list[Any], statement: LiteralString, params: Callable[[], dict[str, Any]]
+    ) -> None:
         for _ in range(self.attempts):
-            expected_seq, expected_hash, seq, last, rows = await self._chain(records)
+            expected_seq, expected_hash, seq, last = await self._chain(links)
             try:
                 result = await self.graph.write_autocommit(
-                    _APPEND_AT_HEAD,
-                    events=rows,
+                    statement,
+                    writer=self.writer_id,
                     expectedSeq=expected_seq,
                     expectedHash=expected_hash,
                     seq=seq,
                     lastHash=last,
+                    **params(),
                 )
             except BaseException:
                 self._head = None  # whether it landed is unknown: re-read next time
                 raise
-            if result and int(result[0]["written"]) == len(rows):
+            if result and int(result[0]["written"]) == len(links):
                 return
-            self._head = None  # the stored head moved under us: re-read and re-chain
+            self._head = None  # a group before this one failed: re-read and re-chain
         raise RuntimeError("the audit chain head kept moving; events not written")
+
+    async def append(self, records: list[AuditRecord]) -> None:
+        await self._write(
+            records, _APPEND_AT_HEAD, lambda: {"events": [r.params() for r in records]}
+        )
+
+    async def checkpoint(self, closing: bool = False) -> Checkpoint | None:
+        """Record, in this chain, the head of every other chain that moved since the last
+        checkpoint (all of them, the first time). None when nothing moved, unless closing."""
+        rows = await self.graph.read(_HEADS, writer=self.writer_id)
+        heads = {str(r["writer"]): (int(r["seq"]), str(r["lastHash"])) for r in rows}
+        moved = sorted(
+            (w, seq, digest)
+            for w, (seq, digest) in heads.items()
+            if self._recorded.get(w) != (seq, digest)
+        )
+        if not moved and not closing:
+            return None
+        checkpoint = Checkpoint(at=datetime.now(UTC), heads=moved, closing=closing)
+        await self._write(
+            [checkpoint],
+            _CHECKPOINT_AT_HEAD,
+            lambda: {"checkpoint": checkpoint.params(), "closing": closing},
+        )
+        self._recorded.update({w: (seq, digest) for w, seq, digest in moved})
+        return checkpoint
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    events: int
+    """One writer's chain: intact, or the first broken link and what is wrong there."""
+
+    writer: str
+    links: int
     ok: bool
     broken_at_seq: int | None = None
-    broken_event_id: str | None = None
+    broken_link_id: str | None = None
     problem: str | None = None
+    closed: bool = False
 
 
-_WALK = """
-MATCH (a:AuditEvent) WHERE a.seq > $after
-RETURN a { .* } AS a ORDER BY a.seq LIMIT $page
+@dataclass(frozen=True)
+class AuditReport:
+    chains: tuple[ChainReport, ...]
+    events: int
+    checkpoints: int
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.chains)
+
+    @property
+    def broken(self) -> tuple[ChainReport, ...]:
+        return tuple(c for c in self.chains if not c.ok)
+
+
+_WRITERS = """
+MATCH (h:AuditWriter)
+RETURN h.id AS writer, h.seq AS seq, h.lastHash AS lastHash, h.closedAt IS NOT NULL AS closed
 """
-_HEAD = "MATCH (h:AuditChain {id: 'main'}) RETURN h.seq AS seq, h.lastHash AS lastHash"
+_LINK_WRITERS = "MATCH (a:AuditLink) RETURN DISTINCT a.writer AS writer"
+_CLAIMS = """
+MATCH (c:AuditCheckpoint)
+RETURN c.writer AS by, c.seq AS bySeq, c.headWriters AS writers, c.headSeqs AS seqs,
+  c.headHashes AS hashes
+"""
+_WALK = """
+MATCH (a:AuditLink) WHERE a.writer = $writer AND a.seq > $after
+RETURN a { .* } AS a, a:AuditCheckpoint AS checkpoint ORDER BY a.seq LIMIT $page
+"""
 
 
 def _record_from(m: dict[str, Any]) -> AuditRecord:
@@ -268,43 +443,139 @@ def _record_from(m: dict[str, Any]) -> AuditRecord:
         prev_hash=m.get("prevHash") or "",
         hash=m.get("hash") or "",
         practitioner_id=m.get("practitionerId"),
+        writer=m.get("writer") or "",
     )
 
 
-async def verify_chain(graph: Graph, page: int = 5000) -> ChainReport:
-    """Walk every event in order, recomputing each hash; name the first broken link."""
-    expected_prev, expected_seq, count = GENESIS, 1, 0
-    after = 0
+def _checkpoint_from(m: dict[str, Any]) -> Checkpoint:
+    at = native_datetime(m.get("at"))
+    assert at is not None
+    heads = zip(
+        m.get("headWriters") or [], m.get("headSeqs") or [], m.get("headHashes") or [], strict=False
+    )
+    return Checkpoint(
+        at=at,
+        heads=[(str(w), int(s), str(h)) for w, s, h in heads],
+        closing=bool(m.get("closing")),
+        writer=m.get("writer") or "",
+        seq=int(m.get("seq") or 0),
+        prev_hash=m.get("prevHash") or "",
+        hash=m.get("hash") or "",
+    )
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A checkpoint's record of another chain's head."""
+
+    hash: str
+    by: str
+    by_seq: int
+
+    def names(self) -> str:
+        return f"checkpoint {self.by} #{self.by_seq}"
+
+
+async def _claims(graph: Graph) -> dict[str, dict[int, list[_Claim]]]:
+    claims: dict[str, dict[int, list[_Claim]]] = {}
+    for row in await graph.read(_CLAIMS):
+        for w, s, h in zip(
+            row["writers"] or [], row["seqs"] or [], row["hashes"] or [], strict=False
+        ):
+            claim = _Claim(str(h), str(row["by"]), int(row["bySeq"]))
+            claims.setdefault(str(w), {}).setdefault(int(s), []).append(claim)
+    return claims
+
+
+async def _verify_one(
+    graph: Graph,
+    writer: str,
+    head: tuple[int, str] | None,
+    closed: bool,
+    claims: dict[int, list[_Claim]],
+    page: int,
+) -> tuple[ChainReport, int, int]:
+    """Walk one chain in order, recomputing each hash and checking what checkpoints saw."""
+    expected_prev, expected_seq, links, events, checkpoints = GENESIS, 1, 0, 0, 0
+
+    def broken(seq: int | None, link_id: str | None, problem: str) -> tuple[ChainReport, int, int]:
+        return ChainReport(writer, links, False, seq, link_id, problem, closed), events, checkpoints
+
     while True:
-        rows = await graph.read(_WALK, after=after, page=page)
+        rows = await graph.read(_WALK, writer=writer, after=expected_seq - 1, page=page)
         if not rows:
             break
         for row in rows:
-            record = _record_from(row["a"])
-            count += 1
-            if record.seq != expected_seq:
-                return ChainReport(
-                    count, False, record.seq, record.id, f"sequence gap: expected {expected_seq}"
+            link: AuditRecord | Checkpoint = (
+                _checkpoint_from(row["a"]) if row["checkpoint"] else _record_from(row["a"])
+            )
+            links += 1
+            if row["checkpoint"]:
+                checkpoints += 1
+            else:
+                events += 1
+            if link.seq != expected_seq:
+                return broken(
+                    expected_seq,
+                    None,
+                    f"link seq {expected_seq} is missing (next: seq {link.seq}, id {link.id})",
                 )
-            if record.prev_hash != expected_prev:
-                return ChainReport(
-                    count, False, record.seq, record.id, "previous hash does not match"
-                )
-            if event_hash(record.prev_hash, record) != record.hash:
-                return ChainReport(
-                    count, False, record.seq, record.id, "event content does not match its hash"
-                )
-            expected_prev, expected_seq, after = record.hash, expected_seq + 1, record.seq
-    head = await graph.read(_HEAD)
-    if head and int(head[0]["seq"]) != expected_seq - 1:
-        return ChainReport(
-            count, False, expected_seq, None, "events missing at the end of the chain"
+            if link.prev_hash != expected_prev:
+                return broken(link.seq, link.id, "previous hash does not match")
+            if event_hash(link.prev_hash, link) != link.hash:
+                return broken(link.seq, link.id, "link content does not match its hash")
+            for claim in claims.get(link.seq, ()):
+                if claim.hash != link.hash:
+                    return broken(
+                        link.seq, link.id, f"{claim.names()} recorded another hash for this link"
+                    )
+            if head is not None and link.seq == head[0] and link.hash != head[1]:
+                return broken(link.seq, link.id, "the head's hash does not match this link")
+            expected_prev, expected_seq = link.hash, expected_seq + 1
+    last = expected_seq - 1
+    beyond = [(seq, c) for seq, found in claims.items() if seq > last for c in found]
+    if beyond:
+        seq, claim = max(beyond, key=lambda pair: pair[0])
+        return broken(
+            last + 1, None, f"links after seq {last} are missing: {claim.names()} saw seq {seq}"
         )
-    if head and head[0]["lastHash"] != expected_prev:
-        return ChainReport(
-            count, False, expected_seq - 1, None, "chain head hash does not match the last event"
+    if head is None:
+        return broken(last, None, "the chain's head is missing")
+    # Links past the head were written after it was read (verify runs beside live writers).
+    if head[0] > last:
+        return broken(
+            last + 1, None, f"links after seq {last} are missing: the head says seq {head[0]}"
         )
-    return ChainReport(count, True)
+    return ChainReport(writer, links, True, closed=closed), events, checkpoints
+
+
+async def verify_audit(graph: Graph, page: int = 5000) -> AuditReport:
+    """Verify every chain and every checkpoint; name each chain's first broken link.
+
+    A chain a checkpoint names but that has no links and no head was deleted whole.
+    """
+    # Read in this order beside live writers, each read sees everything the one before
+    # it saw: a claim's link is under its chain's head, a link's writer has a head.
+    claims = await _claims(graph)
+    writers = {str(r["writer"]) for r in await graph.read(_LINK_WRITERS)} | set(claims)
+    heads: dict[str, tuple[int, str]] = {}
+    closed: set[str] = set()
+    for row in await graph.read(_WRITERS):
+        heads[str(row["writer"])] = (int(row["seq"]), str(row["lastHash"]))
+        if row["closed"]:
+            closed.add(str(row["writer"]))
+    writers |= set(heads)
+    reports, events, checkpoints = [], 0, 0
+    for writer in sorted(writers):
+        head = heads.get(writer)
+        if head is not None and head[0] == 0 and writer not in claims:
+            continue  # registered, never written
+        report, e, c = await _verify_one(
+            graph, writer, head, writer in closed, claims.get(writer, {}), page
+        )
+        reports.append(report)
+        events, checkpoints = events + e, checkpoints + c
+    return AuditReport(tuple(reports), events, checkpoints)
 
 
 # The services of whoever made each event: an event made from a sensitive service says
@@ -313,13 +584,40 @@ async def verify_chain(graph: Graph, page: int = 5000) -> ChainReport:
 # most identity providers set to the practitioner id.
 _TRAIL = """
 MATCH (a:AuditEvent)-[:CONCERNS]->(:Child {id: $childId})
-WHERE $beforeSeq IS NULL OR a.seq < $beforeSeq
-WITH a ORDER BY a.seq DESC LIMIT $first
+WHERE $before IS NULL OR a.at < $before.at
+  OR (a.at = $before.at AND (a.writer < $before.writer
+    OR (a.writer = $before.writer AND a.seq < $before.seq)))
+WITH a ORDER BY a.at DESC, a.writer DESC, a.seq DESC LIMIT $first
 RETURN a { .* } AS a,
   [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
    WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
      .localAuthority }] AS actorServices
 """
+
+
+@dataclass(frozen=True)
+class TrailKey:
+    """Where an event sits in a trail across chains: newest `at` first, then chain, seq."""
+
+    at: datetime
+    writer: str
+    seq: int
+
+    @classmethod
+    def of(cls, record: AuditRecord) -> TrailKey:
+        return cls(record.at, record.writer, record.seq)
+
+    def text(self) -> str:
+        return f"{self.at.astimezone(UTC).isoformat()}|{self.seq}|{self.writer}"
+
+    @classmethod
+    def parse(cls, text: str) -> TrailKey | None:
+        at, _, rest = text.partition("|")
+        seq, _, writer = rest.partition("|")
+        try:
+            return cls(datetime.fromisoformat(at), writer, int(seq))
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -330,10 +628,17 @@ class TrailEvent:
 
 
 async def audit_trail(
-    graph: Graph, child_id: str, first: int, before_seq: int | None = None
+    graph: Graph, child_id: str, first: int, before: TrailKey | None = None
 ) -> list[TrailEvent]:
-    """The newest `first` events about a child, older than `before_seq` when given."""
-    rows = await graph.read(_TRAIL, childId=child_id, first=first, beforeSeq=before_seq)
+    """The newest `first` events about a child, older than `before` when given."""
+    rows = await graph.read(
+        _TRAIL,
+        childId=child_id,
+        first=first,
+        before=None
+        if before is None
+        else {"at": before.at, "writer": before.writer, "seq": before.seq},
+    )
     return [
         TrailEvent(
             _record_from(r["a"]),

@@ -3,7 +3,8 @@
 `NEO4J_URI`, `NEO4J_USER` and `NEO4J_PASSWORD` point ContactGraph at any Neo4j
 (Desktop, Aura, a cluster through a `neo4j://` routing URI). Without them it uses
 the local server that `contactgraph neo4j start` runs on loopback, whose generated
-password sits in the ignored `.local/` folder.
+password sits in the ignored `.local/` folder, reached through a routing `neo4j://` URI
+as a cluster would be.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def target_from_env(instance: str | None = None) -> Neo4jTarget:
 
     local = localneo4j.instance(instance or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
     return Neo4jTarget(
-        uri=localneo4j.uri(local),
+        # A routing URI even for the one local server: the same code path as a cluster,
+        # where reads go to followers and writes to the leader.
+        uri=localneo4j.uri(local, scheme="neo4j"),
         user="neo4j",
         password=localneo4j.password(local),
         database=database,

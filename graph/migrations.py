@@ -14,7 +14,7 @@ from typing import LiteralString, cast
 
 from graph.database import Graph
 
-__all__ = ["Migration", "applied", "apply_all", "available", "pending"]
+__all__ = ["Migration", "applied", "apply_all", "available", "pending", "run"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
@@ -55,12 +55,21 @@ async def pending(graph: Graph) -> list[Migration]:
     return [m for m in available() if m.id not in done]
 
 
+async def run(graph: Graph, migration: Migration) -> None:
+    """Apply one migration's statements, without recording it."""
+    for statement in migration.statements():
+        # Schema statements cannot share a transaction with data writes; a batched
+        # statement (CALL ... IN TRANSACTIONS) needs an auto-commit transaction.
+        if "IN TRANSACTIONS" in statement:
+            await graph.write_autocommit(cast(LiteralString, statement))
+        else:
+            await graph.write(cast(LiteralString, statement))
+
+
 async def apply_all(graph: Graph, report: object = print) -> list[Migration]:
     ran = []
     for migration in await pending(graph):
-        for statement in migration.statements():
-            # Schema statements cannot share a transaction with data writes.
-            await graph.write(cast(LiteralString, statement))
+        await run(graph, migration)
         await graph.write(_RECORD, id=migration.id, name=migration.name)
         if callable(report):
             report(f"applied migration {migration.id}_{migration.name}")

@@ -20,7 +20,7 @@ from api.resolvers.child import MAX_ID, load_children
 from api.schema.audit import AuditEvent
 from api.schema.enums import Role
 from api.schema.pagination import Connection, Page
-from graph.audit import TrailEvent, audit_trail
+from graph.audit import TrailEvent, TrailKey, audit_trail
 from policies import disclosure
 from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
 from policies.facts import ChildFacts
@@ -78,26 +78,26 @@ async def _read_trail(
 async def _trail_page(
     ctx: RequestContext, viewer: Viewer, child: ChildFacts, page: Page
 ) -> list[AuditEvent]:
-    """A page of what this reader is shown, newest first, keyed by the chain's seq.
+    """A page of what this reader is shown, newest first, keyed by (at, chain, seq).
 
     Events left out for the reader are skipped by reading on from the last one read, so
     a page is full unless the trail has ended.
     """
     after = page.after_key()
-    before = after if isinstance(after, int) else None
+    before = TrailKey.parse(after) if isinstance(after, str) else None
     if after is not None and before is None:
         raise BadUserInput("after is not a cursor from this list", field="after")
-    shown: list[tuple[int, AuditEvent]] = []
+    shown: list[tuple[str, AuditEvent]] = []
     batch = page.first + 1
     while len(shown) <= page.first:
         events = await audit_trail(ctx.graph, child.id, batch, before)
         for event in events:
             made = _event(viewer, child, event, ctx)
             if made is not None:
-                shown.append((event.record.seq, made))
+                shown.append((TrailKey.of(event.record).text(), made))
         if len(events) < batch:
             break
-        before = events[-1].record.seq
+        before = TrailKey.of(events[-1].record)
     # The trail is keyset-paged: what was read already starts after the cursor.
     chosen = page.select(shown, key_of=lambda pair: pair[0], from_top=True)
     return [made for _, made in chosen]

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from graph.audit import verify_chain
+from graph.audit import verify_audit
 from policies.viewer import Role
 from tests.queries import CHILD_PROFILE, SEARCH
 
@@ -103,7 +103,7 @@ async def test_concurrent_requests_share_group_commits_and_chain_stays_intact(
         (event,) = _events(sync_driver, request_id)
         seqs.append(event["seq"])
     assert len(set(seqs)) == 30
-    report = await verify_chain(graph)
+    report = await verify_audit(graph)
     assert report.ok, report
 
 
@@ -142,7 +142,7 @@ async def test_audit_verify_command_detects_an_edited_event(as_viewer, sync_driv
             rid=request_id,
             d=event["disclosed"],
         )
-    assert (await verify_chain(graph)).ok
+    assert (await verify_audit(graph)).ok
 
 
 async def test_audit_failure_fails_closed(app, as_viewer) -> None:

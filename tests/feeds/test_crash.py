@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from graph.audit import verify_chain
+from graph.audit import verify_audit
 from graph.nhs_number import with_check_digit
 from tests.feeds.conftest import CLI, REPO
 
@@ -204,5 +204,5 @@ async def test_kill_minus_nine_then_rerun_loses_nothing_and_duplicates_nothing(
         "ended": CHILDREN // 2,
     }
     assert _audited_children(cypher, feed_source) == CHILDREN
-    chain = await verify_chain(graph)
+    chain = await verify_audit(graph)
     assert chain.ok, chain

@@ -217,7 +217,7 @@ async def test_a_feeds_carer_living_with_sam_and_caring_for_another_child_alerts
     # The second call wrote only the carer of the other child; its event names Sam too.
     (last,) = cypher(
         "MATCH (e:AuditEvent {action: 'ingest'}) WHERE $o IN e.childIds "
-        "RETURN e.childIds AS ids ORDER BY e.seq DESC LIMIT 1",
+        "RETURN e.childIds AS ids ORDER BY e.at DESC LIMIT 1",
         o=other_id,
     )
     assert last["ids"] == [other_id, "c-sam"]

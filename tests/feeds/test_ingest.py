@@ -245,7 +245,7 @@ async def test_unchanged_resend_writes_no_child_ids(feed: Feed, cypher) -> None:
     again = await feed.send(*records)
     assert again["unchanged"] == 3
     events = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'}) WITH e ORDER BY e.seq DESC LIMIT 1 "
+        "MATCH (e:AuditEvent {action: 'ingest'}) WITH e ORDER BY e.at DESC LIMIT 1 "
         "RETURN e.childIds AS ids, e.seq AS seq"
     )
     total = cypher("MATCH (e:AuditEvent {action: 'ingest'}) RETURN count(e) AS n")[0]["n"]

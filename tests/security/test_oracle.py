@@ -196,31 +196,41 @@ class Exchange:
 
 
 class AuditWatch:
-    """The audit events each subject has written since we last looked (R14)."""
+    """The audit events each subject has written since we last looked (R14).
+
+    Events sit on several chains (one per writer), so what is new is told by id, among
+    the events from a minute before the newest one seen (a request's `at` is when it
+    finished, and the oracle's requests come one at a time)."""
 
     def __init__(self, driver: neo4j.Driver) -> None:
         self.driver = driver
-        self.last: dict[str, int] = {}
+        self.seen: dict[str, set[str]] = {}
+        self.since: dict[str, Any] = {}
 
-    def _query(self, subject: str, after: int) -> list[dict[str, Any]]:
+    def _query(self, subject: str) -> list[dict[str, Any]]:
         records, _, _ = self.driver.execute_query(
-            "MATCH (a:AuditEvent {subject: $s}) WHERE a.seq > $after "
-            "RETURN a { .seq, .action, .childIds, .purpose } AS a ORDER BY a.seq",
+            "MATCH (a:AuditEvent {subject: $s}) "
+            "WHERE $since IS NULL OR a.at >= $since - duration('PT60S') "
+            "RETURN a { .id, .at, .seq, .action, .childIds, .purpose } AS a "
+            "ORDER BY a.at, a.writer, a.seq",
             s=subject,
-            after=after,
+            since=self.since.get(subject),
         )
         return [r["a"] for r in records]
 
+    def _saw(self, subject: str, events: list[dict[str, Any]]) -> None:
+        self.seen.setdefault(subject, set()).update(e["id"] for e in events)
+        if events:
+            self.since[subject] = events[-1]["at"]
+
     def start(self, subject: str) -> None:
-        records, _, _ = self.driver.execute_query(
-            "MATCH (a:AuditEvent {subject: $s}) RETURN coalesce(max(a.seq), -1) AS m", s=subject
-        )
-        self.last[subject] = int(records[0]["m"])
+        self.since.pop(subject, None)
+        self.seen[subject] = set()
+        self._saw(subject, self._query(subject))
 
     def new(self, subject: str) -> list[dict[str, Any]]:
-        events = self._query(subject, self.last[subject])
-        if events:
-            self.last[subject] = int(events[-1]["seq"])
+        events = [e for e in self._query(subject) if e["id"] not in self.seen[subject]]
+        self._saw(subject, events)
         return events
 
 
