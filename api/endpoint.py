@@ -137,8 +137,11 @@ def _never_executed(result: ExecutionResult) -> bool:
 def _timed_out(exc: BaseException) -> bool:
     """A transaction the database gave up on (its timeout): the index is overloaded."""
     code = getattr(exc, "code", None) or ""
+    # LockClientStopped: the transaction timed out while waiting for a lock.
     return isinstance(exc, neo4j.exceptions.Neo4jError) and (
-        "TransactionTimedOut" in code or code.startswith("Neo.TransientError")
+        "TransactionTimedOut" in code
+        or code == "Neo.ClientError.Transaction.LockClientStopped"
+        or code.startswith("Neo.TransientError")
     )
 
 
@@ -404,7 +407,8 @@ class GraphQLEndpoint:
             )
             fatal = True
         else:
-            log.error("internal_error", **where(original))
+            # A Neo4j status code is a fixed string (never data): it says which fault.
+            log.error("internal_error", code=getattr(original, "code", None), **where(original))
             shaped = _error("INTERNAL", "internal error")
             fatal = True
         if path:

@@ -15,8 +15,9 @@ checkpoint saw, or a whole chain, is found by `verify_audit`. A writer that stop
 cleanly writes a closing checkpoint; one that dies leaves a chain that still verifies.
 
 Events carry `at` (when the request was answered); the trail across chains is ordered
-by (at, writer, seq). Single-chain data from before is the chain of writer 'main'
-(migration 0021).
+by (at, writer, seq). A child's events are found through `:AuditMention {childId}`
+nodes, so an append locks nothing but its own head. Single-chain data from before is
+the chain of writer 'main' (migration 0021).
 """
 
 from __future__ import annotations
@@ -207,7 +208,10 @@ RETURN h.seq AS seq, h.lastHash AS lastHash
 """
 _LOCK_HEAD = _REGISTER.replace("RETURN", "SET h.locked = true\nRETURN")
 
-# Each event of $events, linked to the children it names (what auditTrail follows).
+# Each event of $events, with a mention per child it names (what auditTrail follows).
+# Mentions carry the child's id rather than a relationship to the :Child, so an append
+# creates only new nodes and moves only its own head: it takes no lock on a child that
+# consent, CAF and ingest writes lock, and no other process's append waits on it.
 _CREATE_EVENTS = """
 UNWIND $events AS e
 CREATE (a:AuditEvent:AuditLink)
@@ -215,8 +219,8 @@ SET a = e
 WITH a, e
 CALL (a, e) {
   UNWIND e.childIds AS childId
-  MATCH (c:Child {id: childId})
-  CREATE (a)-[:CONCERNS]->(c)
+  CREATE (:AuditMention {childId: childId, at: e.at, writer: e.writer, seq: e.seq})
+    -[:MENTIONED_IN]->(a)
 }
 """
 
@@ -583,15 +587,17 @@ async def verify_audit(graph: Graph, page: int = 5000) -> AuditReport:
 # Events written before practitionerId was kept fall back to the subject, which dev and
 # most identity providers set to the practitioner id.
 _TRAIL = """
-MATCH (a:AuditEvent)-[:CONCERNS]->(:Child {id: $childId})
-WHERE $before IS NULL OR a.at < $before.at
-  OR (a.at = $before.at AND (a.writer < $before.writer
-    OR (a.writer = $before.writer AND a.seq < $before.seq)))
-WITH a ORDER BY a.at DESC, a.writer DESC, a.seq DESC LIMIT $first
+MATCH (m:AuditMention {childId: $childId})
+WHERE $before IS NULL OR m.at < $before.at
+  OR (m.at = $before.at AND (m.writer < $before.writer
+    OR (m.writer = $before.writer AND m.seq < $before.seq)))
+WITH m ORDER BY m.at DESC, m.writer DESC, m.seq DESC LIMIT $first
+MATCH (m)-[:MENTIONED_IN]->(a:AuditEvent)
 RETURN a { .* } AS a,
   [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
    WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
      .localAuthority }] AS actorServices
+ORDER BY a.at DESC, a.writer DESC, a.seq DESC
 """
 
 

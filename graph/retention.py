@@ -12,9 +12,9 @@ Deleting a child deletes everything that hangs only on that child:
 - the feeds' FeedRecords about the child (its own, and its carers', involvements' and
   CAFs': each carries the child's id), so a source's references to the child do not
   outlive it, and match reviews resolved to the child;
-- the child itself, with every relationship (lead professional, audit CONCERNS links,
-  match review candidacy).
-Audit events stay (R14: append-only). Their `childIds` keep the deleted id.
+- the child itself, with every relationship (lead professional, match review candidacy).
+Audit events stay (R14: append-only), with their mentions: both keep the deleted id,
+and no trail is read for a child that is not there.
 
 Every batch is one transaction that first takes the ingest lock (migration 0005), so
 a feed never resolves a reference to a child that is being deleted under it.

@@ -10,3 +10,11 @@ MATCH (h:AuditChain {id: 'main'}) WHERE h.seq > 0
 MERGE (w:AuditWriter {id: 'main'})
   ON CREATE SET w.seq = h.seq, w.lastHash = h.lastHash, w.closedAt = datetime(), w.legacy = true;
 MATCH (h:AuditChain) DELETE h;
+// A child's events are found through mentions, not CONCERNS relationships: an append
+// then takes no lock on the child (which consent, CAF and ingest writes lock).
+CREATE INDEX audit_mention_child IF NOT EXISTS FOR (m:AuditMention) ON (m.childId, m.at);
+MATCH (a:AuditEvent)-[r:CONCERNS]->(c:Child)
+CALL (a, r, c) {
+  CREATE (:AuditMention {childId: c.id, at: a.at, writer: a.writer, seq: a.seq})-[:MENTIONED_IN]->(a)
+  DELETE r
+} IN TRANSACTIONS OF 10000 ROWS;

@@ -114,10 +114,11 @@ def _wait_until_the_server_is_done_with_it(cypher: Any) -> None:
 
 
 def _audited_children(cypher: Any, source: str) -> int:
-    """Children of `source` that an ingest audit event names and links to."""
+    """Children of `source` that an ingest audit event names and mentions."""
     return int(
         cypher(
-            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'})-[:CONCERNS]->(c:Child) "
+            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'})<-[:MENTIONED_IN]-(m) "
+            "MATCH (c:Child {id: m.childId}) "
             "WHERE c.source = $s AND c.id IN e.childIds RETURN count(DISTINCT c) AS n",
             s=source,
         )[0]["n"]

@@ -229,9 +229,9 @@ async def test_ingest_is_audited_with_the_children_it_changed(feed: Feed, cypher
     assert len(events) == 1
     assert events[0]["role"] == "FEED"
     assert set(events[0]["ids"]) == {child_id, "c-hannah"}
-    # The CONCERNS links make the event show up in each child's audit trail (R14).
+    # The mentions make the event show up in each child's audit trail (R14).
     linked = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'})-[:CONCERNS]->(c:Child {id: 'c-hannah'}) "
+        "MATCH (e:AuditEvent {action: 'ingest'})<-[:MENTIONED_IN]-(:AuditMention {childId: 'c-hannah'}) "
         "WHERE $id IN e.childIds RETURN count(e) AS n",
         id=child_id,
     )

@@ -155,8 +155,8 @@ async def test_reading_the_trail_needs_a_purpose_and_is_itself_audited(
     )
     assert "errors" not in read, read
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid})-[:CONCERNS]->(c:Child) "
-        "RETURN a.action AS action, c.id AS child",
+        "MATCH (a:AuditEvent {requestId: $rid})<-[:MENTIONED_IN]-(m:AuditMention) "
+        "RETURN a.action AS action, m.childId AS child",
         rid=rid,
     )
     assert [(r["action"], r["child"]) for r in records] == [("auditTrail", "c-hannah")]
