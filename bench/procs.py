@@ -77,12 +77,25 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time the process has used so far."""
+    """User plus system CPU time the process and its live descendants have used so far
+    (a server with `--workers N` is a supervisor whose workers do the work)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     except (OSError, ValueError, IndexError):
         return None
+    total = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return total + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == pid:
+                    found.append(int(entry.name))
+    return found
 
 
 def local_neo4j_pid(name: str | None = None) -> int | None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["machine", "markdown", "ratios", "targets", "write"]
+__all__ = ["machine", "markdown", "ratios", "run_header", "targets", "write"]
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -71,6 +71,26 @@ def machine(load_at_start: float) -> dict[str, Any]:
         "neo4j": neo4j_version(),
         "load_average_at_start": round(load_at_start, 2),
         "load_average_at_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_header(
+    args: Any, data: Any, sample: Any, started_at: datetime, load_at_start: float
+) -> dict[str, Any]:
+    """What every run's report starts with: when, where, which data, which viewer."""
+    return {
+        "mode": args.mode,
+        "date": started_at.isoformat(timespec="seconds"),
+        "machine": machine(load_at_start),
+        "dataset_children": data.children,
+        "dataset_seed": data.seed,
+        "dataset_seeded_on": data.seeded_on,
+        "child_nodes": data.child_nodes,
+        "sample_size": len(sample.children),
+        "viewer": f"PRACTITIONER {sample.practitioner_id} ({sample.local_authority})",
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "concurrency": args.concurrency,
     }
 
 

@@ -232,3 +232,31 @@ def test_write_floor_variants_drop_only_what_they_say() -> None:
     assert folded["children_new"] == [dict(child, payloadHash="h1")]
     assert folded["involvements_new"][0]["props"]["payloadHash"] == "h2"
     assert folded["ends"] == [end]
+
+
+def test_workers_summary_sets_two_workers_against_one() -> None:
+    from bench.workers_bench import summary
+
+    def row(system: str, c: int, rps: float, p50: float, cores: float) -> dict[str, Any]:
+        return {
+            "system": system,
+            "concurrency": c,
+            "rps": rps,
+            "p50_ms": p50,
+            "p95_ms": 2 * p50,
+            "server_cores": cores,
+            "neo4j_cores": 0.5,
+        }
+
+    rows = [
+        row("raw", 1, 500, 2.0, 0.3),
+        row("contactgraph", 1, 250, 4.0, 0.5),
+        row("contactgraph-2w", 1, 240, 4.2, 0.5),
+        row("raw", 8, 900, 8.0, 0.6),
+        row("contactgraph", 8, 400, 20.0, 1.0),
+        row("contactgraph-2w", 8, 600, 13.0, 1.5),
+    ]
+    out = summary(rows, [1, 8])
+    assert out["p50_1_client_over_raw"] == {"contactgraph": 2.0, "contactgraph-2w": 2.1}
+    assert out["c8"]["rps_2w_over_1w"] == 1.5
+    assert out["c8"]["server_cpu_ms_per_request_1w_2w"] == [2.5, 2.5]

@@ -228,7 +228,7 @@ _APPEND = (
     _CREATE_EVENTS
     + """WITH count(*) AS written
 MATCH (h:AuditWriter {id: $writer})
-SET h.seq = $seq, h.lastHash = $lastHash, h.locked = false
+SET h.seq = $seq, h.lastHash = $lastHash, h.locked = false, h.movedAt = datetime()
 RETURN written
 """
 )
@@ -239,7 +239,7 @@ _AT_HEAD = """
 MATCH (h:AuditWriter {id: $writer})
 SET h.lockedAt = datetime()
 WITH h WHERE h.seq = $expectedSeq AND h.lastHash = $expectedHash
-SET h.seq = $seq, h.lastHash = $lastHash
+SET h.seq = $seq, h.lastHash = $lastHash, h.movedAt = datetime()
 WITH h"""
 _APPEND_AT_HEAD = _AT_HEAD + _CREATE_EVENTS + "RETURN count(a) AS written\n"
 _CHECKPOINT_AT_HEAD = (
@@ -252,8 +252,13 @@ SET c = $checkpoint
 RETURN count(c) AS written
 """
 )
+# Chains that moved within a day: older ones were recorded by the checkpoints of the
+# writers alive when they last moved, so a new writer need not list every chain there
+# has ever been (one per process start). Migrated chains have no movedAt: always listed.
 _HEADS = """
-MATCH (h:AuditWriter) WHERE h.id <> $writer AND h.seq > 0
+MATCH (h:AuditWriter)
+WHERE h.id <> $writer AND h.seq > 0
+  AND (h.movedAt IS NULL OR h.movedAt > datetime() - duration('P1D'))
 RETURN h.id AS writer, h.seq AS seq, h.lastHash AS lastHash
 """
 

@@ -23,12 +23,11 @@ from bench.run.options import (
     LOCAL,
     NOTES,
     PORTS,
-    PURPOSE,
     REPO,
     environment,
     parse_args,
 )
-from bench.run.prepare import build_loadgen, git_state, install_npm_peer
+from bench.run.prepare import build_loadgen, git_state, install_npm_peer, viewer_headers
 from bench.run.pyspy import py_spy_profile
 from bench.run.servers import define_servers
 from bench.run.verify import verify
@@ -39,9 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env = environment(args)
     import localneo4j as neo
-    from api.devkeys import issue_token
-    from api.settings import load_settings
-    from policies.viewer import Role
 
     total_cells = len(args.workloads) * len(args.concurrency) * len(args.systems)
     estimate = total_cells * (args.warmup + args.duration + 2) + 2 * args.py_spy + 120
@@ -76,19 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"page cache warmed for the sample in {time.monotonic() - t0:.1f}s", flush=True)
 
-            settings = load_settings()
-            token = issue_token(
-                settings,
-                [Role.PRACTITIONER],
-                practitioner_id=sample.practitioner_id,
-                local_authority=sample.local_authority,
-                ttl_seconds=int(estimate * 3 + 3600),
+            headers = viewer_headers(
+                sample.practitioner_id, sample.local_authority, int(estimate * 3 + 3600)
             )
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "X-Purpose": PURPOSE,
-                "Content-Type": "application/json",
-            }
             today = date.today()
             with Servers() as servers:
                 defined = define_servers(args, env, lifetime_s=estimate * 3 + 1800)
@@ -162,19 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             ratios = rpt.ratios(results)
             report = {
-                "mode": args.mode,
+                **rpt.run_header(args, data, sample, started_at, load_at_start),
                 "smoke": args.smoke,
-                "date": started_at.isoformat(timespec="seconds"),
-                "machine": rpt.machine(load_at_start),
-                "dataset_children": data.children,
-                "dataset_seed": data.seed,
-                "dataset_seeded_on": data.seeded_on,
-                "child_nodes": data.child_nodes,
-                "sample_size": len(sample.children),
-                "viewer": f"PRACTITIONER {sample.practitioner_id} ({sample.local_authority})",
-                "warmup_s": args.warmup,
-                "duration_s": args.duration,
-                "concurrency": args.concurrency,
                 "systems": args.systems,
                 "workloads": args.workloads,
                 "loadgen_threads": 1,

@@ -45,7 +45,7 @@ def run_cell(
     spec_path.write_text(json.dumps(spec))
     if not server.alive():
         raise ServerError(f"{server.name} is not running:\n{server.log_tail()}")
-    audited = server.name == "contactgraph"
+    audited = server.name.startswith("contactgraph")
     events_before = ds.audit_events() if audited else 0
     started = time.monotonic()
     process = subprocess.Popen(

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from bench.run.options import LOADGEN, LOADGEN_SRC, LOCAL, NPM_PEER, REPO
+from bench.run.options import LOADGEN, LOADGEN_SRC, LOCAL, NPM_PEER, PURPOSE, REPO
 
 
 def build_loadgen() -> None:
@@ -53,3 +53,25 @@ def git_state() -> str:
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = git("status", "--porcelain", "--untracked-files=no")
     return f"{head}{' with uncommitted changes' if dirty else ''}"
+
+
+def viewer_headers(
+    practitioner_id: str, local_authority: str | None, ttl_seconds: int
+) -> dict[str, str]:
+    """The benchmark viewer's request headers: a dev token for the sampled practitioner."""
+    from api.devkeys import issue_token
+    from api.settings import load_settings
+    from policies.viewer import Role
+
+    token = issue_token(
+        load_settings(),
+        [Role.PRACTITIONER],
+        practitioner_id=practitioner_id,
+        local_authority=local_authority,
+        ttl_seconds=ttl_seconds,
+    )
+    return {
+        "Authorization": f"Bearer {token}",
+        "X-Purpose": PURPOSE,
+        "Content-Type": "application/json",
+    }

@@ -10,8 +10,15 @@ from bench.run.options import BENCH_RATE_LIMIT, LOCAL, NPM_PEER, PORTS, REPO, VE
 
 
 def define_servers(
-    args: argparse.Namespace, env: dict[str, str], lifetime_s: float
+    args: argparse.Namespace,
+    env: dict[str, str],
+    lifetime_s: float,
+    ports: dict[str, int] | None = None,
+    workers: int = 1,
 ) -> dict[str, Server]:
+    """The servers of `args.systems`, on `ports` (default PORTS); ContactGraph with
+    `workers` processes (`serve --workers`), named contactgraph-Nw when N > 1."""
+    ports = {**PORTS, **(ports or {})}
     from api.settings import load_settings
     from graph.connection import target_from_env
 
@@ -20,21 +27,24 @@ def define_servers(
     if "contactgraph" in args.systems:
         cg_env = dict(env, CONTACTGRAPH_GRAPHIQL="0", CONTACTGRAPH_RATE_LIMIT=BENCH_RATE_LIMIT)
         cg_env.update(dict(item.split("=", 1) for item in args.env))
+        name = "contactgraph" if workers == 1 else f"contactgraph-{workers}w"
         servers["contactgraph"] = Server(
-            name="contactgraph",
+            name=name,
             argv=[
                 str(VENV_BIN / "contactgraph"),
                 "serve",
                 "--host",
                 HOST,
                 "--port",
-                str(PORTS["contactgraph"]),
+                str(ports["contactgraph"]),
+                "--workers",
+                str(workers),
             ],
-            port=PORTS["contactgraph"],
+            port=ports["contactgraph"],
             ready_path="/readyz",
             env=cg_env,
             cwd=REPO,
-            log_path=logs / "contactgraph.log",
+            log_path=logs / f"{name}.log",
         )
     if "raw" in args.systems:
         servers["raw"] = Server(
@@ -44,13 +54,13 @@ def define_servers(
                 "-m",
                 "bench.raw_server",
                 "--port",
-                str(PORTS["raw"]),
+                str(ports["raw"]),
                 "--instance",
                 args.instance,
                 "--max-lifetime",
                 str(int(lifetime_s)),
             ],
-            port=PORTS["raw"],
+            port=ports["raw"],
             ready_path="/healthz",
             env=env,
             cwd=REPO,
@@ -67,14 +77,14 @@ def define_servers(
             JWKS_FILE=str(settings.jwks_path),
             JWT_ISSUER=settings.issuer,
             JWT_AUDIENCE=settings.audience,
-            PORT=str(PORTS["neo4j-graphql"]),
+            PORT=str(ports["neo4j-graphql"]),
             BENCH_MAX_LIFETIME_S=str(int(lifetime_s)),
             NODE_ENV="production",
         )
         servers["neo4j-graphql"] = Server(
             name="neo4j-graphql",
             argv=["node", "server.mjs"],
-            port=PORTS["neo4j-graphql"],
+            port=ports["neo4j-graphql"],
             ready_path="/healthz",
             env=node_env,
             cwd=NPM_PEER,
