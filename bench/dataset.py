@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
-CONTACTGRAPH = REPO / ".local" / "venv" / "bin" / "contactgraph"
+# `python -m api.cli` from the repository rather than the venv's `contactgraph` script:
+# the shared venv's editable install may point at another checkout (another worktree).
+CONTACTGRAPH = [str(REPO / ".local" / "venv" / "bin" / "python"), "-m", "api.cli"]
 
 MARKER: LiteralString = """
 MATCH (m:BenchDataset {id: 'bench'})
@@ -113,7 +115,7 @@ def _driver() -> neo4j.Driver:
 def _run(args: list[str], env: dict[str, str]) -> None:
     print(f"$ contactgraph {' '.join(args)}", flush=True)
     done = subprocess.run(
-        [str(CONTACTGRAPH), *args], env=env, cwd=REPO, check=False, stdin=subprocess.DEVNULL
+        [*CONTACTGRAPH, *args], env=env, cwd=REPO, check=False, stdin=subprocess.DEVNULL
     )
     if done.returncode != 0:
         raise SystemExit(f"`contactgraph {' '.join(args)}` failed (exit {done.returncode})")

@@ -31,7 +31,10 @@ def define_servers(
         servers["contactgraph"] = Server(
             name=name,
             argv=[
-                str(VENV_BIN / "contactgraph"),
+                # The module from this checkout, not the venv's script (bench/dataset.py).
+                str(VENV_BIN / "python"),
+                "-m",
+                "api.cli",
                 "serve",
                 "--host",
                 HOST,
