@@ -592,43 +592,49 @@ async def verify_audit(graph: Graph, page: int = 5000) -> AuditReport:
 # Events written before practitionerId was kept fall back to the subject, which dev and
 # most identity providers set to the practitioner id.
 _TRAIL = """
+WITH CASE WHEN $before IS NULL THEN null
+  ELSE datetime({epochSeconds: $before.s, nanosecond: $before.ns}) END AS beforeAt
 MATCH (m:AuditMention {childId: $childId})
-WHERE $before IS NULL OR m.at < $before.at
-  OR (m.at = $before.at AND (m.writer < $before.writer
+WHERE beforeAt IS NULL OR m.at < beforeAt
+  OR (m.at = beforeAt AND (m.writer < $before.writer
     OR (m.writer = $before.writer AND m.seq < $before.seq)))
 WITH m ORDER BY m.at DESC, m.writer DESC, m.seq DESC LIMIT $first
 MATCH (m)-[:MENTIONED_IN]->(a:AuditEvent)
-RETURN a { .* } AS a,
+RETURN a { .* } AS a, m.at.epochSeconds AS atS, m.at.nanosecond AS atNs,
   [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
    WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
      .localAuthority }] AS actorServices
-ORDER BY a.at DESC, a.writer DESC, a.seq DESC
+ORDER BY m.at DESC, m.writer DESC, m.seq DESC
 """
 
 
 @dataclass(frozen=True)
 class TrailKey:
-    """Where an event sits in a trail across chains: newest `at` first, then chain, seq."""
+    """Where an event sits in a trail across chains: newest `at` first, then chain, seq.
 
-    at: datetime
+    `at` in whole nanoseconds as stored: a Python datetime holds microseconds, and a
+    key rounded to them could let the event it names through again."""
+
+    at_s: int
+    at_ns: int
     writer: str
     seq: int
 
-    @classmethod
-    def of(cls, record: AuditRecord) -> TrailKey:
-        return cls(record.at, record.writer, record.seq)
-
     def text(self) -> str:
-        return f"{self.at.astimezone(UTC).isoformat()}|{self.seq}|{self.writer}"
+        return f"{self.at_s}.{self.at_ns:09d}|{self.seq}|{self.writer}"
 
     @classmethod
     def parse(cls, text: str) -> TrailKey | None:
         at, _, rest = text.partition("|")
+        seconds, _, nanos = at.partition(".")
         seq, _, writer = rest.partition("|")
         try:
-            return cls(datetime.fromisoformat(at), writer, int(seq))
+            return cls(int(seconds), int(nanos), writer, int(seq))
         except ValueError:
             return None
+
+    def params(self) -> dict[str, Any]:
+        return {"s": self.at_s, "ns": self.at_ns, "writer": self.writer, "seq": self.seq}
 
 
 @dataclass(frozen=True)
@@ -636,6 +642,7 @@ class TrailEvent:
     record: AuditRecord
     #: The services the event's author works for (R14 with R6).
     actor_services: tuple[ServiceFact, ...]
+    key: TrailKey
 
 
 async def audit_trail(
@@ -646,14 +653,16 @@ async def audit_trail(
         _TRAIL,
         childId=child_id,
         first=first,
-        before=None
-        if before is None
-        else {"at": before.at, "writer": before.writer, "seq": before.seq},
+        before=None if before is None else before.params(),
     )
-    return [
-        TrailEvent(
-            _record_from(r["a"]),
-            tuple(s for s in map(service_from, r["actorServices"] or ()) if s is not None),
+    trail = []
+    for r in rows:
+        record = _record_from(r["a"])
+        trail.append(
+            TrailEvent(
+                record,
+                tuple(s for s in map(service_from, r["actorServices"] or ()) if s is not None),
+                TrailKey(int(r["atS"]), int(r["atNs"]), record.writer, record.seq),
+            )
         )
-        for r in rows
-    ]
+    return trail

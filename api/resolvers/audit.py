@@ -94,10 +94,10 @@ async def _trail_page(
         for event in events:
             made = _event(viewer, child, event, ctx)
             if made is not None:
-                shown.append((TrailKey.of(event.record).text(), made))
+                shown.append((event.key.text(), made))
         if len(events) < batch:
             break
-        before = TrailKey.of(events[-1].record)
+        before = events[-1].key
     # The trail is keyset-paged: what was read already starts after the cursor.
     chosen = page.select(shown, key_of=lambda pair: pair[0], from_top=True)
     return [made for _, made in chosen]
