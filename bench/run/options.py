@@ -11,7 +11,7 @@ from bench.workloads import SYSTEMS, WORKLOADS
 
 DESCRIPTION = "One command for the whole benchmark of issue 7."
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # bench/run/options.py -> the repository
 LOCAL = REPO / ".local" / "bench"
 VENV_BIN = REPO / ".local" / "venv" / "bin"
 LOADGEN_SRC = REPO / "bench" / "loadgen"
