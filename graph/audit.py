@@ -17,7 +17,7 @@ cleanly writes a closing checkpoint; one that dies leaves a chain that still ver
 Events carry `at` (when the request was answered); the trail across chains is ordered
 by (at, writer, seq). A child's events are found through `:AuditMention {childId}`
 nodes, so an append locks nothing but its own head. Single-chain data from before is
-the chain of writer 'main' (migration 0021).
+the chain of writer 'main' (migration 0022).
 """
 
 from __future__ import annotations

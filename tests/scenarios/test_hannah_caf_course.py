@@ -500,7 +500,7 @@ async def test_the_familys_copy_from_the_command_line(
     assert refused.returncode == 3 and not (tmp_path / "no.pdf").exists()
     records, _, _ = sync_driver.execute_query(
         "MATCH (e:AuditEvent {action: 'cafExport'}) WHERE $id IN e.childIds OR e.denied[0] STARTS WITH $item "
-        "RETURN e.subject AS s, e.disclosed AS d, e.denied AS n ORDER BY e.seq DESC LIMIT 2",
+        "RETURN e.subject AS s, e.disclosed AS d, e.denied AS n ORDER BY e.at DESC LIMIT 2",
         id="c-hannah",
         item=f"Assessment:{caf['id']}",
     )
