@@ -74,6 +74,7 @@ class AuditCollector:
         purpose: str | None,
         request_id: str,
         practitioner_id: str | None = None,
+        client_request_id: str | None = None,
     ) -> AuditRecord:
         return AuditRecord(
             id=str(uuid.uuid4()),
@@ -89,6 +90,7 @@ class AuditCollector:
             override_id=",".join(self.override_ids) or None,
             reason=self.reason,
             practitioner_id=practitioner_id,
+            client_request_id=client_request_id,
         )
 
 

@@ -31,6 +31,7 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     execute,
 )
 from starlette.requests import Request
@@ -39,6 +40,7 @@ from starlette.responses import Response
 from api import graphiql as graphiql_page
 from api.audit import GroupCommitter
 from api.auth import AuthError, TokenVerifier
+from api.browsing import BrowsingLedger
 from api.context import RequestContext
 from api.documents import TrustedDocuments
 from api.errors import BadUserInput, ContactGraphError
@@ -48,7 +50,10 @@ from api.logs import get_logger, where
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.settings import Settings
+from graph import browsing as monitoring
+from graph import suspensions
 from graph.database import ChildrenRead, Graph, children_read, round_trips
+from policies.browsing import REFUSALS_BEFORE_ALERT
 from policies.viewer import Role
 
 __all__ = ["GraphQLEndpoint"]
@@ -68,6 +73,8 @@ _DB_DOWN = (
 _MAX_BODY = 256 * 1024
 # R15: an ingest call carries up to 1000 records, about 350 bytes each as JSON strings.
 _MAX_FEED_BODY = 4 * 1024 * 1024
+# Answers that refuse a read: counted per subject and day (REPEATED_REFUSALS).
+_REFUSALS = frozenset({"NOT_FOUND", "FORBIDDEN", "BROWSING_BUDGET_EXCEEDED"})
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -134,6 +141,71 @@ def _never_executed(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(not e.path for e in errors)
 
 
+SUSPENDED = (
+    "ACCOUNT_SUSPENDED",
+    "this account is suspended; contact your local authority's index team",
+)
+UNAVAILABLE = ("SERVICE_UNAVAILABLE", "the index is temporarily unavailable; try again")
+
+
+def _suspended(ctx: RequestContext, reason: str) -> None:
+    ctx.audit.touch("refusedSuspended")
+    ctx.audit.deny(f"Subject:{ctx.viewer.subject}: suspended: {reason}")
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to be over `limit` bytes.
+
+    Content-Length is believed when it already says too much; otherwise the stream is
+    counted as it arrives, so a large or lying body is never held in memory whole.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                return None
+        except ValueError:
+            return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def utf8_header(value: str | None) -> tuple[str | None, str | None]:
+    """A header's text as UTF-8 (HTTP hands it over as latin-1), or why it is not."""
+    if value is None:
+        return None, None
+    try:
+        return value.encode("latin-1").decode("utf-8"), None
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None, "the X-Purpose header must be UTF-8 text"
+
+
+def client_request_id(value: str | None) -> str | None:
+    """The caller's own request id, kept for them beside ours (R14), if it is sensible."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > 100 or not value.isprintable() or not value.isascii():
+        return None
+    return value
+
+
+def _writes(document: DocumentNode, operation: str | None) -> bool:
+    """Whether the operation to run is a mutation (it must not run for a suspended subject)."""
+    return any(
+        isinstance(d, OperationDefinitionNode)
+        and d.operation is OperationType.MUTATION
+        and (operation is None or (d.name is not None and d.name.value == operation))
+        for d in document.definitions
+    )
+
+
 def _timed_out(exc: BaseException) -> bool:
     """A transaction the database gave up on (its timeout): the index is overloaded."""
     code = getattr(exc, "code", None) or ""
@@ -171,6 +243,50 @@ class GraphQLEndpoint:
         self.graph = graph
         self.audit = audit
         self.graphiql = graphiql
+        self.ledger = BrowsingLedger()
+
+    async def _refuse_suspended(self, ctx: RequestContext, reason: str, media: str) -> Response:
+        """A suspended subject's write: refused before it runs, and the attempt audited."""
+        _suspended(ctx, reason)
+        record = ctx.audit.record(
+            subject=ctx.viewer.subject,
+            role=ctx.viewer.primary_role.value,
+            purpose=(ctx.purpose_header or "").strip() or None,
+            request_id=ctx.request_id,
+            practitioner_id=ctx.viewer.practitioner_id,
+            client_request_id=ctx.client_request_id,
+        )
+        try:
+            await self.audit.commit(record)
+        except Exception:
+            log.error("audit_write_failed", request_id=ctx.request_id, **where(sys.exc_info()[1]))
+            return _refuse(200, *UNAVAILABLE, None, media)
+        return _refuse(403, *SUSPENDED, {"X-Request-Id": ctx.request_id}, media)
+
+    async def _watch(self, ctx: RequestContext, body: dict[str, Any]) -> None:
+        """What the index teams watch (R2, R4): refused reads counted, shielded children
+        read out of their area alerted. Nothing to write, nothing written."""
+        refused = sum(1 for e in body.get("errors", ()) if e["extensions"]["code"] in _REFUSALS)
+        if not refused and not ctx.watch.out_of_area:
+            return
+        viewer = ctx.viewer
+        await monitoring.record_monitoring(
+            self.graph,
+            monitoring.Monitoring(
+                subject=viewer.subject,
+                role=viewer.primary_role.value,
+                day=ctx.today,
+                local_authority=viewer.local_authority,
+                request_id=ctx.request_id,
+                refusals=refused,
+                threshold=REFUSALS_BEFORE_ALERT,
+                out_of_area=tuple(
+                    monitoring.OutOfArea(child_id, la)
+                    for child_id, la in ctx.watch.out_of_area.items()
+                ),
+                now=ctx.now,
+            ),
+        )
 
     async def __call__(self, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"))
@@ -194,8 +310,8 @@ class GraphQLEndpoint:
         except AuthError as exc:
             return _refuse(401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": "Bearer"}, media)
 
-        body = await request.body()
-        if len(body) > (_MAX_FEED_BODY if viewer.has(Role.FEED) else _MAX_BODY):
+        body = await read_body(request, _MAX_FEED_BODY if viewer.has(Role.FEED) else _MAX_BODY)
+        if body is None:
             return _refuse(413, "QUERY_TOO_COMPLEX", "the request is too large", None, media)
         try:
             payload = orjson.loads(body)
@@ -262,17 +378,32 @@ class GraphQLEndpoint:
                 media,
             )
 
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if len(request_id) > 100:
-            request_id = uuid.uuid4().hex
+        # R14: the server's own id names the request; the client's is kept beside it.
+        request_id = uuid.uuid4().hex
+        purpose, purpose_problem = utf8_header(request.headers.get("x-purpose"))
         ctx = RequestContext(
             viewer=viewer,
             graph=self.graph,
             settings=self.settings,
             request_id=request_id,
-            purpose_header=request.headers.get("x-purpose"),
+            client_request_id=client_request_id(request.headers.get("x-request-id")),
+            purpose_header=purpose,
+            purpose_problem=purpose_problem,
             idempotency_key=request.headers.get("idempotency-key"),
+            ledger=self.ledger,
         )
+        # Suspension is shared state, asked on every request (suspended on one process,
+        # refused on the next request to any). A write waits for the answer before it
+        # runs; a read runs alongside it and nothing it read leaves if the answer is yes.
+        suspended = asyncio.ensure_future(suspensions.active_suspension(self.graph, viewer.subject))
+        if _writes(prepared.document, operation):
+            try:
+                reason = await suspended
+            except Exception:
+                log.error("suspension_check_failed", request_id=request_id)
+                return _refuse(200, *UNAVAILABLE, None, media)
+            if reason is not None:
+                return await self._refuse_suspended(ctx, reason, media)
         token = round_trips.set(ctx.round_trips)
         read = ChildrenRead(set())
         read_token = children_read.set(read)
@@ -299,6 +430,16 @@ class GraphQLEndpoint:
             round_trips.reset(token)
             children_read.reset(read_token)
 
+        try:
+            suspension = await suspended
+        except Exception:
+            log.error("suspension_check_failed", request_id=request_id)
+            body_out, suspension = {"data": None, "errors": [_error(*UNAVAILABLE)]}, None
+        if suspension is not None:
+            # Whatever the request read stays here; the event says it was refused.
+            _suspended(ctx, suspension)
+            body_out, status = {"data": None, "errors": [_error(*SUSPENDED)]}, 403
+
         unaudited = ctx.audit.unaudited(read.ids)
         if unaudited and timed_out:
             # Cut short before it could audit what it read: nothing left, but the event
@@ -322,10 +463,11 @@ class GraphQLEndpoint:
                 purpose=(ctx.purpose_header or "").strip() or None,
                 request_id=request_id,
                 practitioner_id=viewer.practitioner_id,
+                client_request_id=ctx.client_request_id,
             )
             committing = time.perf_counter()
             try:
-                await self.audit.commit(record)
+                await asyncio.gather(self.audit.commit(record), self._watch(ctx, body_out))
                 if self.metrics is not None:
                     self.metrics.audit_commit.observe(time.perf_counter() - committing)
             except Exception:
@@ -347,6 +489,7 @@ class GraphQLEndpoint:
         log.info(
             "graphql",
             request_id=request_id,
+            client_request_id=ctx.client_request_id,
             subject=viewer.subject,
             ms=round((time.perf_counter() - started) * 1000, 2),
             round_trips=ctx.round_trips.count,

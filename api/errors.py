@@ -12,6 +12,7 @@ from typing import ClassVar
 __all__ = [
     "CODES",
     "BadUserInput",
+    "BrowsingBudgetExceeded",
     "ConsentRequired",
     "ContactGraphError",
     "Forbidden",
@@ -31,6 +32,7 @@ CODES = (
     "BAD_USER_INPUT",
     "QUERY_TOO_COMPLEX",
     "RATE_LIMITED",
+    "BROWSING_BUDGET_EXCEEDED",
     "SERVICE_UNAVAILABLE",
     "INTERNAL",
 )
@@ -70,6 +72,13 @@ class BadUserInput(ContactGraphError):
 
 class PurposeRequired(BadUserInput):
     fatal = True
+
+
+class BrowsingBudgetExceeded(ContactGraphError):
+    """R2: the viewer has read their role's daily number of distinct children. Only the
+    field that asked for a new child fails; children already read today still answer."""
+
+    code = "BROWSING_BUDGET_EXCEEDED"
 
 
 class QueryTooComplex(ContactGraphError):

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policies.browsing import Budgets, parse_budgets
+
 __all__ = ["LOCAL", "ROOT", "Settings", "SettingsError", "load_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +75,8 @@ class Settings:
     # Feed sources that may send reference data (UPSERT_LOCAL_AUTHORITY, feeds.md):
     # none unless named.
     reference_sources: frozenset[str] = frozenset()
+    # R2: distinct children a subject may read a day, per role (policies/browsing.py).
+    browsing_budgets: Budgets = field(default_factory=lambda: parse_budgets(None))
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -117,8 +121,13 @@ def load_settings() -> Settings:
     production = env == "production"
     jwks_file = os.environ.get("CONTACTGRAPH_JWKS_FILE")
     jwks_url = os.environ.get("CONTACTGRAPH_JWKS_URL") or None
+    try:
+        budgets = parse_budgets(os.environ.get("CONTACTGRAPH_BROWSING_BUDGET"))
+    except ValueError as exc:
+        raise SettingsError(f"CONTACTGRAPH_BROWSING_BUDGET: {exc}") from None
     return Settings(
         env=env,
+        browsing_budgets=budgets,
         issuer=os.environ.get("CONTACTGRAPH_ISSUER", Settings.issuer),
         audience=os.environ.get("CONTACTGRAPH_AUDIENCE", Settings.audience),
         jwks_path=Path(jwks_file) if jwks_file else (None if jwks_url else DEV_KEYS / "jwks.json"),

@@ -27,6 +27,7 @@ from api.schema.child import (
 )
 from api.schema.enums import AssessmentStatus, PractitionerAvailability, gender, service_kind
 from api.schema.guard import OPEN, Guard
+from policies import alerts
 from policies import disclosure as d
 from policies.decision import Decision, Rule
 from policies.facts import (
@@ -223,6 +224,8 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
     """The index view of one child (R3 to R7, R17), as this viewer may see it."""
     audit = ctx.audit
     audit.child(facts.id)
+    if alerts.shielded_read_out_of_area(viewer, facts):
+        ctx.watch.shielded_out_of_area(facts.id, facts.local_authority)
     ask = _Asker(ctx, viewer, facts)
 
     involvements = []

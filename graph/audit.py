@@ -89,6 +89,8 @@ class AuditRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     #: The practitioner record the caller's token names, if any: who made the event.
     practitioner_id: str | None = None
+    #: The caller's own X-Request-Id (R14: kept apart from `request_id`, the server's).
+    client_request_id: str | None = None
     #: The chain the event is on (set when it is chained).
     writer: str = ""
 
@@ -112,6 +114,8 @@ class AuditRecord:
         }
         if self.practitioner_id is not None:  # events from before it was kept hash as they were
             body["practitionerId"] = self.practitioner_id
+        if self.client_request_id is not None:  # likewise
+            body["clientRequestId"] = self.client_request_id
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def params(self) -> dict[str, Any]:
@@ -130,6 +134,7 @@ class AuditRecord:
             "reason": self.reason,
             "requestId": self.request_id,
             "practitionerId": self.practitioner_id,
+            "clientRequestId": self.client_request_id,
             "writer": self.writer,
             "prevHash": self.prev_hash,
             "hash": self.hash,
@@ -452,6 +457,7 @@ def _record_from(m: dict[str, Any]) -> AuditRecord:
         prev_hash=m.get("prevHash") or "",
         hash=m.get("hash") or "",
         practitioner_id=m.get("practitionerId"),
+        client_request_id=m.get("clientRequestId"),
         writer=m.get("writer") or "",
     )
 

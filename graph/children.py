@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, LiteralString
 
+from graph.browsing import RESERVE, BudgetRequest
 from graph.database import Graph
 from graph.facts import (
     child_facts_from,
@@ -54,7 +55,7 @@ AT_A_SHIELDED_ADDRESS: LiteralString = (
 _POSTCODE_NARROWS: LiteralString = (
     "  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR "
     + AT_A_SHIELDED_ADDRESS
-    + ")\nWITH c, viewerServices ORDER BY c.id LIMIT $limit\n"
+    + ")\nWITH c, viewerServices, withinBudget ORDER BY c.id LIMIT $limit\n"
 )
 
 _BY_NHS: LiteralString = (
@@ -109,7 +110,7 @@ CONSENT_FACT_FIELDS: LiteralString = """
 _PROJECTION: LiteralString = (
     """
 OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
-RETURN viewerServices, c {
+RETURN withinBudget, viewerServices, c {
   .id, .givenName, .familyName, .dateOfBirth, .gender, .shielded, .localAuthority,
   .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
   addressSharedWithShielded: """
@@ -155,9 +156,19 @@ RETURN viewerServices, c {
 """
 )
 
-_FETCH_BY_IDS: LiteralString = _VIEWER_SERVICES + _BY_IDS + _PROJECTION
-_SEARCH_BY_NHS: LiteralString = _VIEWER_SERVICES + _BY_NHS + _PROJECTION
-_SEARCH_BY_NAME: LiteralString = _VIEWER_SERVICES + _BY_NAME_AND_BIRTH + _PROJECTION
+_UNCOUNTED: LiteralString = "WITH true AS withinBudget\n"
+_FETCH_BY_IDS: LiteralString = _UNCOUNTED + _VIEWER_SERVICES + _BY_IDS + _PROJECTION
+_SEARCH_BY_NHS: LiteralString = _UNCOUNTED + _VIEWER_SERVICES + _BY_NHS + _PROJECTION
+_SEARCH_BY_NAME: LiteralString = _UNCOUNTED + _VIEWER_SERVICES + _BY_NAME_AND_BIRTH + _PROJECTION
+# R2: the read of children new to the viewer today spends their budget in the same
+# statement (graph/browsing.py); past the budget nothing of them is read. One row
+# whatever was found, so the answer says whether the budget held.
+_FETCH_COUNTING: LiteralString = (
+    RESERVE
+    + _VIEWER_SERVICES
+    + "OPTIONAL MATCH (c:Child) WHERE withinBudget AND c.id IN $ids\n"
+    + _PROJECTION
+)
 
 _PRACTITIONER: LiteralString = (
     "MATCH (p:Practitioner {id: $id}) RETURN " + practitioner_projection("p") + " AS p"
@@ -179,15 +190,20 @@ class ChildSearch:
 class ChildPage:
     children: list[ChildFacts]
     viewer_service_ids: frozenset[str]
+    #: R2: false when the read would have gone past the viewer's daily budget (nothing read).
+    within_budget: bool = True
 
 
 def _page(records: list[Any]) -> ChildPage:
     services: frozenset[str] = frozenset()
     children = []
+    within = True
     for record in records:
         services = frozenset(record["viewerServices"])
-        children.append(child_facts_from(record["child"]))
-    return ChildPage(children, services)
+        within = within and bool(record["withinBudget"])
+        if record["child"] is not None:
+            children.append(child_facts_from(record["child"]))
+    return ChildPage(children, services, within)
 
 
 async def fetch_children(
@@ -197,11 +213,16 @@ async def fetch_children(
     practitioner_id: str | None,
     subject: str,
     horizon: date,
+    budget: BudgetRequest | None = None,
 ) -> ChildPage:
-    records = await graph.read(
-        _FETCH_BY_IDS, ids=ids, practitionerId=practitioner_id, subject=subject, horizon=horizon
+    """With `budget`, the ids are spent from the viewer's daily budget first (R2), in the
+    same round trip; then the read is a write, so only children new today are read so."""
+    params = {"ids": ids, "practitionerId": practitioner_id, "subject": subject, "horizon": horizon}
+    if budget is None:
+        return _page(await graph.read(_FETCH_BY_IDS, **params))
+    return _page(
+        await graph.write_autocommit_retried(_FETCH_COUNTING, budget=budget.params(), **params)
     )
-    return _page(records)
 
 
 async def fetch_children_matching(

@@ -9,7 +9,9 @@ after a write sees it even when a cluster routes the read to another member.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar, cast
@@ -85,6 +87,21 @@ class Graph:
         """One write statement in an auto-commit transaction: atomic, one network flush,
         no driver retry (the caller decides whether a retry is safe)."""
         return await self._autocommit(neo4j.WRITE_ACCESS, cypher, params)
+
+    async def write_autocommit_retried(
+        self, cypher: LiteralString, attempts: int = 6, **params: Any
+    ) -> list[neo4j.Record]:
+        """An auto-commit write that is safe to repeat because it is one atomic statement:
+        when Neo4j aborts it as a deadlock victim or for another transient reason, nothing
+        of it was written, and it runs again (after a short, growing, jittered pause)."""
+        for attempt in range(attempts):
+            try:
+                return await self.write_autocommit(cypher, **params)
+            except neo4j.exceptions.TransientError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")
 
     async def _autocommit(
         self, mode: str, cypher: LiteralString, params: dict[str, Any]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from policies.decision import Decision, allow, deny
+from policies.facts import ChildFacts
 from policies.viewer import Role, Viewer
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "check_outcome",
     "may_read_alerts",
     "may_resolve_alert",
+    "shielded_read_out_of_area",
 ]
 
 MAX_OUTCOME = 2000
@@ -93,3 +95,10 @@ def check_outcome(outcome: str) -> Decision:
     if len(text) > MAX_OUTCOME:
         return deny(f"outcome must be at most {MAX_OUTCOME} characters")
     return allow("outcome recorded")
+
+
+def shielded_read_out_of_area(viewer: Viewer, child: ChildFacts) -> bool:
+    """R4: a shielded child reached by anyone outside its own local authority is for its
+    index team to look at (SHIELDED_READ_OUT_OF_AREA), whatever R4 let them see. A token
+    that names no authority is outside every one."""
+    return child.shielded and viewer.local_authority != child.local_authority

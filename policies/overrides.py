@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import OverrideFact
+from policies.text import visible_length
 from policies.viewer import Role, Viewer
 
 __all__ = [
@@ -89,8 +90,10 @@ def may_record_override(viewer: Viewer) -> Decision:
 
 def check_justification(text: str) -> Decision:
     """CAF guide 4.24: the reasons for sharing without consent are recorded, in words."""
-    if len(text.strip()) < MIN_JUSTIFICATION:
-        return deny(f"R9: the justification must be at least {MIN_JUSTIFICATION} characters")
+    if visible_length(text) < MIN_JUSTIFICATION:
+        return deny(
+            f"R9: the justification must be at least {MIN_JUSTIFICATION} visible characters"
+        )
     if len(text) > MAX_JUSTIFICATION:
         return deny(f"R9: the justification must be at most {MAX_JUSTIFICATION} characters")
     return allow("R9: justification recorded")
@@ -161,11 +164,11 @@ def check_sharing_decision(*, shared: bool, with_consent: bool, reason: str) -> 
     """CAF guide 4.24: every decision is recorded with its reason; sharing without consent
     needs a reason as full as an override's justification (R9)."""
     text = reason.strip()
-    if not text:
+    if not visible_length(text):
         return deny("give the reason for the decision")
     if len(reason) > MAX_JUSTIFICATION:
         return deny(f"the reason must be at most {MAX_JUSTIFICATION} characters")
-    if shared and not with_consent and len(text) < MIN_JUSTIFICATION:
+    if shared and not with_consent and visible_length(text) < MIN_JUSTIFICATION:
         return deny(
             f"sharing without consent needs a reason of at least {MIN_JUSTIFICATION} characters "
             "(R9, CAF guide 4.24)"

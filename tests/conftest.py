@@ -27,6 +27,7 @@ from graph import load as graph_load
 from graph import migrations
 from graph.connection import Neo4jTarget, target_from_env
 from graph.database import Graph, open_graph
+from policies.browsing import parse_budgets
 from policies.viewer import Role
 from seed import hannah, load
 
@@ -67,9 +68,16 @@ async def graph(
 
 @pytest.fixture(scope="session")
 def settings() -> Any:
-    # The suite sends thousands of requests as a handful of subjects; the rate limit has
-    # its own tests (tests/security/test_limits.py) with an app of its own.
-    return dataclasses.replace(load_settings(), rate_limit_cost_per_minute=100_000_000)
+    # The suite sends thousands of requests as a handful of subjects; the rate limit and
+    # the browsing budget have their own tests (tests/security/test_limits.py,
+    # tests/security/test_browsing_budget.py) with apps of their own.
+    return dataclasses.replace(
+        load_settings(),
+        rate_limit_cost_per_minute=100_000_000,
+        browsing_budgets=parse_budgets(
+            "PRACTITIONER=1000000,SAFEGUARDING_LEAD=1000000,INDEX_ADMIN=1000000"
+        ),
+    )
 
 
 @pytest.fixture(scope="session")

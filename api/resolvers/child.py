@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api import shaping
+from api import browsing, shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.schema.child import Child, ChildSearchInput, ChildSearchResult
@@ -50,15 +50,24 @@ def _with_services(viewer: Viewer, page: child_graph.ChildPage) -> Viewer:
     return dataclasses.replace(viewer, service_ids=page.viewer_service_ids)
 
 
-async def load_children(ctx: RequestContext, ids: list[str]) -> tuple[Viewer, list[ChildFacts]]:
-    """Facts for these children with the viewer's consent paths, in one round trip."""
+async def load_children(
+    ctx: RequestContext, ids: list[str], *, spend: bool = False
+) -> tuple[Viewer, list[ChildFacts]]:
+    """Facts for these children with the viewer's consent paths, in one round trip.
+
+    `spend`: a lookup by id, which spends the viewer's daily budget on the ids asked for
+    (R2) in that same round trip, and raises BROWSING_BUDGET_EXCEEDED past it.
+    """
+    budget = browsing.budget_request(ctx, ids) if spend else None
     page = await child_graph.fetch_children(
         ctx.graph,
         ids,
         practitioner_id=ctx.viewer.practitioner_id,
         subject=ctx.viewer.subject,
         horizon=visibility.involvement_horizon(ctx.today),
+        budget=budget,
     )
+    browsing.settle(ctx, budget, page.within_budget, ids)
     return _with_services(ctx.viewer, page), page.children
 
 
@@ -75,7 +84,7 @@ async def resolve_child(info: Info[Any, Any], id: strawberry.ID) -> Child | None
     child_id = str(id).strip()
     if not child_id or len(child_id) > MAX_ID:
         raise BadUserInput("id must be a non-empty index identifier", field="id")
-    viewer, found = await load_children(ctx, [child_id])
+    viewer, found = await load_children(ctx, [child_id], spend=True)
     shown = findable(ctx, viewer, found, by_search=False)
     if shown:
         return shaping.child(ctx, viewer, shown[0])
@@ -125,7 +134,7 @@ async def resolve_search_children(
             raise BadUserInput(
                 "childId must be a non-empty index identifier", field="input.childId"
             )
-        viewer, found = await load_children(ctx, [child_id])
+        viewer, found = await load_children(ctx, [child_id], spend=True)
         matches = findable(ctx, viewer, found, by_search=True)
         return ChildSearchResult(
             matches=[shaping.child(ctx, viewer, c) for c in matches], truncated=False
@@ -149,6 +158,7 @@ async def resolve_search_children(
     found = findable(ctx, viewer, page.children, by_search=True)
     for beyond in found[limit:]:
         ctx.audit.deny(f"Child:{beyond.id}: beyond the search limit")
+    await browsing.spend_shown(ctx, [c.id for c in found[:limit]])
     return ChildSearchResult(
         matches=[shaping.child(ctx, viewer, c) for c in found[:limit]],
         truncated=len(found) > limit,

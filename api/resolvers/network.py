@@ -15,7 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api import shaping
+from api import browsing, shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers.child import MAX_ID, findable, load_children
@@ -102,6 +102,8 @@ async def resolve_involvement_network(
             f"depth must be between {network.MIN_DEPTH} and {network.MAX_DEPTH}", field="depth"
         )
     root = _identifier(child_id, "childId")
+    # R2 before anything is read: whether the root exists must not decide the refusal.
+    await browsing.spend_shown(ctx, [root])
     hood = await network_graph.neighbourhood(ctx.graph, root, depth, network.MAX_NETWORK)
     viewer, found = await load_children(ctx, hood.child_ids) if hood.child_ids else (ctx.viewer, [])
     facts = _findable(ctx, viewer, found)
@@ -115,6 +117,7 @@ async def resolve_involvement_network(
         ctx.audit.deny(f"NetworkLink:{refused.a}-{refused.kind}-{refused.b}")
     order = sorted(traced.distance, key=lambda c: (traced.distance[c], c))
     _unreached(ctx, facts, order)
+    await browsing.spend_shown(ctx, order)
     children = [shaping.child(ctx, viewer, facts[c]) for c in order]
     links = [
         NetworkLink(
@@ -172,6 +175,7 @@ async def resolve_carer_network(
     if not shown:
         # A carer of shielded children only looks like no carer at all (R4: no oracle).
         raise NotFound("no carer with that id")
+    await browsing.spend_shown(ctx, list(shown))
     ctx.audit.disclose(f"Carer:{carer}.network")
     children = [shaping.child(ctx, viewer, facts[c]) for c in shown]
     return InvolvementNetwork(

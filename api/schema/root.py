@@ -19,10 +19,12 @@ from api.schema.caf_reports import CafReportQuery
 from api.schema.child import Child, ChildSearchResult
 from api.schema.consent import ConsentMutation, ConsentQuery
 from api.schema.ingest import IngestMutation, IngestQuery
+from api.schema.monitoring import MonitoringQuery
 from api.schema.network import NetworkQuery
 from api.schema.overrides import OverrideMutation, OverrideQuery
 from api.schema.pagination import Connection
 from api.schema.statistics import StatisticsQuery
+from api.schema.suspension import SuspensionMutation, SuspensionQuery
 from api.schema.viewer import Viewer
 
 
@@ -77,6 +79,8 @@ QUERY_TYPES: tuple[type, ...] = (
     StatisticsQuery,
     NetworkQuery,
     AlertQuery,
+    SuspensionQuery,
+    MonitoringQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
@@ -85,6 +89,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     OverrideMutation,
     IngestMutation,
     AlertMutation,
+    SuspensionMutation,
 )
 
 

@@ -341,7 +341,7 @@ async def test_appointing_a_lead_replaces_the_previous_one(as_viewer, sync_drive
         == 1
     )
     event = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     ).records[0]["a"]
     assert event["action"] == "appointLeadProfessional" and event["childIds"] == ["c-hannah"]
     # Someone not working with Hannah may not appoint anyone.

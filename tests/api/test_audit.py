@@ -17,7 +17,7 @@ from tests.queries import CHILD_PROFILE, SEARCH
 
 def _events(sync_driver, request_id: str) -> list[dict]:
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     )
     return [r["a"] for r in records]
 
@@ -129,7 +129,7 @@ async def test_audit_verify_command_detects_an_edited_event(as_viewer, sync_driv
     assert "intact" in ok.stdout
     (event,) = _events(sync_driver, request_id)
     sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) SET a.disclosed = []", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) SET a.disclosed = []", rid=request_id
     )
     try:
         broken = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
@@ -138,7 +138,7 @@ async def test_audit_verify_command_detects_an_edited_event(as_viewer, sync_driv
         assert event["id"] in broken.stderr
     finally:
         sync_driver.execute_query(
-            "MATCH (a:AuditEvent {requestId: $rid}) SET a.disclosed = $d",
+            "MATCH (a:AuditEvent {clientRequestId: $rid}) SET a.disclosed = $d",
             rid=request_id,
             d=event["disclosed"],
         )

@@ -404,7 +404,7 @@ async def test_one_round_trip_and_one_audit_event(as_viewer, sync_driver) -> Non
     record = ok(body, "recordConsent")
     assert body["extensions"]["cypherRoundTrips"] == 1
     events, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     )
     (event,) = [e["a"] for e in events]
     assert event["action"] == "recordConsent"
@@ -415,7 +415,7 @@ async def test_one_round_trip_and_one_audit_event(as_viewer, sync_driver) -> Non
         WITHDRAW, {"id": record["id"], "reason": "changed her mind"}, X_Request_Id=withdraw_id
     )
     events, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=withdraw_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=withdraw_id
     )
     assert events[0]["a"]["reason"] == "changed her mind"
     assert events[0]["a"]["childIds"] == ["c-hannah"]
@@ -427,7 +427,7 @@ async def test_a_refused_attempt_is_audited_too(as_viewer, sync_driver) -> None:
         RECORD_CONSENT, {"input": consent_input()}, X_Request_Id=request_id
     )
     events, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     )
     (event,) = [e["a"] for e in events]
     assert event["action"] == "recordConsent" and event["childIds"] == ["c-hannah"]

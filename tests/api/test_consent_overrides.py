@@ -88,7 +88,7 @@ async def test_a_practitioners_override_opens_r6_and_r7_for_72_hours(
     (event,) = [
         r["a"]
         for r in sync_driver.execute_query(
-            "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+            "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
         ).records
     ]
     assert event["overrideId"] == override["id"]
@@ -271,7 +271,7 @@ async def test_set_shielded_is_for_the_childs_own_index_team(
     assert jack["shielded"] is True and jack["address"] is not None  # own index team sees all
     assert body["extensions"]["cypherRoundTrips"] == 2
     event = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     ).records[0]["a"]
     assert event["action"] == "setShielded" and "Court order" in event["reason"]
     seen = ok(

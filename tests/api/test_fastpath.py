@@ -117,7 +117,7 @@ async def _ask(
     body = response.json()
     body.pop("extensions", None)
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .childIds, .disclosed, .denied, .action } AS a",
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .childIds, .disclosed, .denied, .action } AS a",
         rid=request_id,
     )
     audit = [

@@ -33,6 +33,6 @@ REASON = "Section 47 enquiry: tracing who else is involved with the family"
 
 def audit_events(driver: neo4j.Driver, request_id: str) -> list[dict[str, Any]]:
     records, _, _ = driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     )
     return [r["a"] for r in records]

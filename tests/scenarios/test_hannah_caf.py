@@ -42,7 +42,7 @@ pytestmark = pytest.mark.usefixtures("fresh_family")
 
 def _events(driver: Any, request_id: str) -> list[dict[str, Any]]:
     records, _, _ = driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a { .* } AS a", rid=request_id
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a { .* } AS a", rid=request_id
     )
     return [r["a"] for r in records]
 

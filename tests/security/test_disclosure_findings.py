@@ -155,7 +155,7 @@ async def test_reading_the_trail_needs_a_purpose_and_is_itself_audited(
     )
     assert "errors" not in read, read
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid})<-[:MENTIONED_IN]-(m:AuditMention) "
+        "MATCH (a:AuditEvent {clientRequestId: $rid})<-[:MENTIONED_IN]-(m:AuditMention) "
         "RETURN a.action AS action, m.childId AS child",
         rid=rid,
     )
@@ -332,7 +332,7 @@ async def test_a_path_that_reads_a_child_without_auditing_fails_closed(
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
     assert "EV2" not in response.text
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {requestId: $rid}) RETURN a.childIds AS ids", rid=rid
+        "MATCH (a:AuditEvent {clientRequestId: $rid}) RETURN a.childIds AS ids", rid=rid
     )
     assert [r["ids"] for r in records] == [["c-sam"]]
 

@@ -24,7 +24,7 @@ async def test_logs_hold_no_token_and_no_personal_data(as_viewer, sync_driver) -
         configure_logging()
     text = stream.getvalue()
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
-    assert any(line.get("request_id") == "log-test-1" for line in lines)
+    assert any(line.get("client_request_id") == "log-test-1" for line in lines)
     assert all("timestamp" in line and "level" in line for line in lines)
     records, _, _ = sync_driver.execute_query(
         "MATCH (c:Child) WHERE c.id IN ['c-hannah', 'c-sam'] RETURN c { .* } AS c"
