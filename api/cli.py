@@ -102,7 +102,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
             print("loaded Hannah's story (c-hannah and her family)")
         if args.children:
             load.load_synthetic(
-                driver, args.children, args.seed, today, database=target.database, progress=True
+                driver,
+                args.children,
+                args.seed,
+                today,
+                database=target.database,
+                progress=True,
+                id_key=_seed_id_key(),
             )
             print(f"loaded {args.children} synthetic children (seed {args.seed})")
     print(f"seeded in {time.perf_counter() - started:.1f}s")
@@ -197,6 +203,21 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     print()
     return cmd_serve(args)
+
+
+def _seed_id_key() -> bytes:
+    """This install's key for synthetic children's ids (seed.synthetic): made once, kept in
+    .local, so the demo's ids cannot be worked out from the code and walked."""
+    import secrets
+
+    from api.settings import LOCAL
+
+    path = LOCAL / "seed-id-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
 
 
 def _seed_marker() -> Any:

@@ -84,6 +84,7 @@ def load_synthetic(
     today: date,
     database: str | None = None,
     progress: bool = True,
+    id_key: bytes = b"",
 ) -> dict[str, int]:
     """Generates and writes `children` synthetic children (seed.synthetic); returns totals.
 
@@ -91,7 +92,7 @@ def load_synthetic(
     """
     totals: dict[str, int] = dict.fromkeys(KINDS, 0)
     with tqdm(total=children, unit="child", disable=not progress, desc="seeding") as bar:
-        for batch in _prefetched(generate(children, seed, today)):
+        for batch in _prefetched(generate(children, seed, today, id_key=id_key)):
             for kind, count in load_records(driver, batch, database).items():
                 totals[kind] += count
             bar.update(len(batch.children))

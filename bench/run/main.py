@@ -19,6 +19,7 @@ from bench.procs import (
 )
 from bench.run.measure import make_spec, run_cell
 from bench.run.options import (
+    BENCH_BUDGET,
     BENCH_RATE_LIMIT,
     LOCAL,
     NOTES,
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 "contactgraph_env": [
                     "CONTACTGRAPH_GRAPHIQL=0",
                     f"CONTACTGRAPH_RATE_LIMIT={BENCH_RATE_LIMIT}",
+                    f"CONTACTGRAPH_BROWSING_BUDGET={BENCH_BUDGET}",
                     *args.env,
                 ],
                 "results": results,

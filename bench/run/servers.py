@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bench.procs import HOST, Server
-from bench.run.options import BENCH_RATE_LIMIT, LOCAL, NPM_PEER, PORTS, REPO, VENV_BIN
+from bench.run.options import BENCH_BUDGET, BENCH_RATE_LIMIT, LOCAL, NPM_PEER, PORTS, REPO, VENV_BIN
 
 
 def define_servers(
@@ -25,7 +25,12 @@ def define_servers(
     logs = LOCAL / "logs"
     servers: dict[str, Server] = {}
     if "contactgraph" in args.systems:
-        cg_env = dict(env, CONTACTGRAPH_GRAPHIQL="0", CONTACTGRAPH_RATE_LIMIT=BENCH_RATE_LIMIT)
+        cg_env = dict(
+            env,
+            CONTACTGRAPH_GRAPHIQL="0",
+            CONTACTGRAPH_RATE_LIMIT=BENCH_RATE_LIMIT,
+            CONTACTGRAPH_BROWSING_BUDGET=BENCH_BUDGET,
+        )
         cg_env.update(dict(item.split("=", 1) for item in args.env))
         name = "contactgraph" if workers == 1 else f"contactgraph-{workers}w"
         servers["contactgraph"] = Server(

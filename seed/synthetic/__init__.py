@@ -62,7 +62,7 @@ def _reference_data(directory: dict[str, dict[str, list[ServiceEntry]]]) -> Batc
 
 
 def generate(
-    children: int, seed: int, today: date, batch_size: int = BATCH_SIZE
+    children: int, seed: int, today: date, batch_size: int = BATCH_SIZE, id_key: bytes = b""
 ) -> Iterator[Batch]:
     """Yields a population of `children` in batches of about `batch_size` children.
 
@@ -74,7 +74,7 @@ def generate(
     if children < 0:
         raise ValueError("children must be zero or more")
     directory = service_directory(children)
-    population = Population(seed, today, directory)
+    population = Population(seed, today, directory, id_key)
     batch = _reference_data(directory)
     made = 0
     household = 0

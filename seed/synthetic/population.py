@@ -8,6 +8,7 @@ the population size, and re-running with the same seed upserts the same records.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -80,11 +81,22 @@ class _Household:
     settings: dict[str, ServiceEntry] = field(default_factory=dict)
 
 
+# The key of the children's ids when no install key is given (tests, benches).
+_DEMO_ID_KEY = b"contactgraph synthetic children"
+
+
 class Population:
     """Turns household numbers into records, keeping the running numbers that ids use."""
 
-    def __init__(self, seed: int, today: date, directory: dict[str, dict[str, list[ServiceEntry]]]):
+    def __init__(
+        self,
+        seed: int,
+        today: date,
+        directory: dict[str, dict[str, list[ServiceEntry]]],
+        id_key: bytes = b"",
+    ):
         self.seed = seed
+        self.id_key = id_key or _DEMO_ID_KEY
         self.today = today
         self.directory = directory
         self.names = Names.for_seed(seed)
@@ -103,6 +115,15 @@ class Population:
 
     def _id(self, prefix: str, n: int) -> str:
         return f"{prefix}-s{self.seed}-{n}"
+
+    def _child_id(self, n: int) -> str:
+        """Children's ids look like the ones feeds create (c-<32 hex>), not a sequence one
+        could walk (c-s1-1, c-s1-2 ...): a keyed hash of seed and number, the same on
+        every run with the same key (`contactgraph seed` keeps one per install)."""
+        digest = hashlib.blake2b(
+            f"{self.seed}:{n}".encode(), key=self.id_key, digest_size=16
+        ).hexdigest()
+        return f"c-{digest}"
 
     # Households ------------------------------------------------------------------------
 
@@ -216,7 +237,7 @@ class Population:
         self, rng: random.Random, house: _Household, born: date, family: str, batch: Batch
     ) -> None:
         self.count.child += 1
-        child_id = self._id("c", self.count.child)
+        child_id = self._child_id(self.count.child)
         gender = rng.choices(*_GENDERS)[0]
         if gender == "FEMALE" or (gender != "MALE" and rng.random() < 0.5):
             given = rng.choice(self.names.female)

@@ -47,9 +47,9 @@ async def test_who_may_suspend(
     twice = await post(
         client,
         evl,
-        'mutation($s: String!) { a: suspendSubject(subject: $s, reason: "%s") { subject }'
-        ' b: suspendSubject(subject: $s, reason: "%s") { subject } }' % (REASON, REASON),
-        {"s": subject},
+        "mutation($s: String!, $r: String!) { a: suspendSubject(subject: $s, reason: $r) {"
+        " subject } b: suspendSubject(subject: $s, reason: $r) { subject } }",
+        {"s": subject, "r": REASON},
     )
     assert codes(twice) == ["FORBIDDEN"] and twice["data"] is None
     assert codes(await post(client, nbr, SUSPEND, {"s": "ia-nbr-x", "r": REASON})) == ["FORBIDDEN"]

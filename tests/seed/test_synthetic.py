@@ -109,10 +109,18 @@ def test_a_smaller_population_is_a_prefix_of_a_larger_one() -> None:
     assert all(large_services[s["id"]] == s for s in small.services)
 
 
-def test_ids_are_readable_and_derived_from_seed_and_number(population: Scenario) -> None:
-    assert population.children[0]["id"] == "c-s7-1"
-    assert population.children[-1]["id"] == f"c-s7-{N}"
-    assert all(re.fullmatch(r"c-s7-\d+", c["id"]) for c in population.children)
+def test_children_have_ids_no_one_can_walk(population: Scenario) -> None:
+    """Children's ids look like a feed's (c-<32 hex>), not c-s7-1, c-s7-2 ... (issue 16);
+    the other records, which no query reaches without a child, stay readable."""
+    ids = [c["id"] for c in population.children]
+    assert all(re.fullmatch(r"c-[0-9a-f]{32}", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    again = [c["id"] for batch in generate(N, seed=7, today=TODAY) for c in batch.children]
+    assert again == ids  # the same key, seed and number give the same id
+    keyed = [
+        c["id"] for batch in generate(N, seed=7, today=TODAY, id_key=b"x") for c in batch.children
+    ]
+    assert not set(keyed) & set(ids)  # another install's key gives other ids
     assert all(re.fullmatch(r"k-s7-\d+", k["id"]) for k in population.carers)
     assert all(re.fullmatch(r"i-s7-\d+", i["id"]) for i in population.involvements)
     assert all(re.fullmatch(r"a-s7-\d+", a["id"]) for a in population.assessments)
