@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_TRANSIENT_ATTEMPTS = 6
 
 
 @dataclass
@@ -89,16 +90,16 @@ class Graph:
         return await self._autocommit(neo4j.WRITE_ACCESS, cypher, params)
 
     async def write_autocommit_retried(
-        self, cypher: LiteralString, attempts: int = 6, **params: Any
+        self, cypher: LiteralString, **params: Any
     ) -> list[neo4j.Record]:
         """An auto-commit write that is safe to repeat because it is one atomic statement:
         when Neo4j aborts it as a deadlock victim or for another transient reason, nothing
         of it was written, and it runs again (after a short, growing, jittered pause)."""
-        for attempt in range(attempts):
+        for attempt in range(_TRANSIENT_ATTEMPTS):
             try:
                 return await self.write_autocommit(cypher, **params)
             except neo4j.exceptions.TransientError:
-                if attempt == attempts - 1:
+                if attempt == _TRANSIENT_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")
