@@ -42,7 +42,8 @@ async def post(
     purpose: str | None = PURPOSE,
     **headers: str,
 ) -> dict[str, Any]:
-    h = {"Authorization": f"Bearer {token_}", **headers}
+    h = {"Authorization": f"Bearer {token_}"}
+    h.update({k.replace("_", "-"): v for k, v in headers.items()})
     if purpose is not None:
         h["X-Purpose"] = purpose
     response = await client.post(
