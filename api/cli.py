@@ -297,10 +297,6 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--seed", type=int, default=1)
         s.set_defaults(func=func)
 
-    audit = sub.add_parser("audit", help="audit trail tools")
-    audit.add_argument("action", choices=["verify"])
-    audit.set_defaults(func=cmd_audit)
-
     for module_name in _COMMAND_MODULES:
         module = importlib.import_module(module_name)
         module.register(sub)
@@ -315,6 +311,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_schema",
     "api.commands_documents",
     "api.commands_caf",
+    "api.commands_audit",
 )
 
 

@@ -30,7 +30,7 @@ WITH subject, events, COLLECT {
     MATCH (d:BrowsingDay {subject: subject}) WHERE d.localAuthority IS NOT NULL
     RETURN d.localAuthority AS la
   } AS authorities
-WHERE $localAuthority IN authorities
+WHERE $localAuthority IS NULL OR $localAuthority IN authorities
 CALL (events) {
   UNWIND events AS a
   RETURN count(a) AS requests, collect(DISTINCT a.role) AS roles,
@@ -43,13 +43,14 @@ CALL (events) {
 }
 CALL (events, authorities) {
   UNWIND events AS a
-  MATCH (a)-[:CONCERNS]->(c:Child)
+  MATCH (a)<-[:MENTIONED_IN]-(m:AuditMention)
+  MATCH (c:Child {id: m.childId})
   RETURN count(DISTINCT c) AS children,
     count(DISTINCT CASE WHEN c.shielded THEN c END) AS shielded,
     count(DISTINCT CASE WHEN NOT coalesce(c.localAuthority, '') IN authorities THEN c END)
       AS outOfArea
 }
-RETURN subject, roles, requests, children, shielded, outOfArea, overrides, refused
+RETURN subject, authorities, roles, requests, children, shielded, outOfArea, overrides, refused
 ORDER BY subject
 """
 
@@ -63,14 +64,15 @@ def _role(roles: list[str]) -> str:
 
 
 async def subject_figures(
-    graph: Graph, local_authority: str, start: datetime, end: datetime
+    graph: Graph, local_authority: str | None, start: datetime, end: datetime
 ) -> list[SubjectFigures]:
+    """Per subject of `local_authority` (of every authority when None), over [start, end)."""
     rows = await graph.read(_REPORT, localAuthority=local_authority, **{"from": start, "to": end})
     return [
         SubjectFigures(
             subject=r["subject"],
             role=_role(list(r["roles"])),
-            local_authority=local_authority,
+            local_authority=local_authority or ",".join(sorted(set(r["authorities"]))) or None,
             requests=int(r["requests"]),
             distinct_children=int(r["children"]),
             shielded_reads=int(r["shielded"]),

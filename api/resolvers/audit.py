@@ -129,4 +129,5 @@ def _event(
         hash=r.hash,
         purpose=r.purpose,
         request_id=r.request_id,
+        client_request_id=r.client_request_id,
     )

@@ -34,7 +34,7 @@ def check_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 async def access_report(
-    graph: Graph, local_authority: str, start: datetime, end: datetime, budgets: Budgets
+    graph: Graph, local_authority: str | None, start: datetime, end: datetime, budgets: Budgets
 ) -> list[monitoring.RankedSubject]:
     figures = await report_graph.subject_figures(graph, local_authority, start, end)
     return monitoring.rank(figures, {r.value: b for r, b in budgets.per_role.items()})

@@ -30,4 +30,13 @@ class AuditEvent:
     reason: str | None = strawberry.field(description="The stated purpose or tracing reason.")
     hash: str
     purpose: str | None = strawberry.field(description="The X-Purpose the request carried.")
-    request_id: str = strawberry.field(description="Correlates with application logs.")
+    request_id: str = strawberry.field(
+        description="The server's id of the request (its X-Request-Id response header, the logs)."
+    )
+    client_request_id: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The X-Request-Id the client sent, if any: kept beside the server's id, never in "
+            "its place, so it cannot be used to pass one request off as another."
+        ),
+    )

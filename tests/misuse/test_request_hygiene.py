@@ -104,7 +104,7 @@ async def test_the_purpose_is_utf8(
     client: httpx.AsyncClient, settings: Any, sync_driver: neo4j.Driver
 ) -> None:
     bearer = token(settings, Role.PRACTITIONER, practitioner_id="p-melanie")
-    purpose = "Überprüfung – Schulbesuch Zoë"
+    purpose = "\u00dcberpr\u00fcfung \u2013 Schulbesuch Zo\u00eb"
     marker = f"utf8-{uuid.uuid4().hex}"
     headers = {
         "Authorization": f"Bearer {bearer}",
@@ -117,7 +117,7 @@ async def test_the_purpose_is_utf8(
         "MATCH (a:AuditEvent {clientRequestId: $id}) RETURN a.purpose AS p", id=marker
     )
     assert records[0]["p"] == purpose
-    for bad in (b"\xff\xfe not utf-8", "tab\tand\x7fdelete".encode()):
+    for bad in (b"\xff\xfe not utf-8", b"tab\tand\x7fdelete"):
         headers["X-Purpose"] = bad
         refused = (
             await client.post("/graphql", json={"query": CHILD}, headers=headers)  # type: ignore[arg-type]
