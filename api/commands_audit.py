@@ -176,6 +176,7 @@ def _sar_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
 def subject_access_pdf(report: Any, generated: datetime) -> bytes:
     """A family's copy: a page header on every page, plain words, then a table."""
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
     title = f"Who has looked at {report.child_name}'s record"
 
@@ -229,7 +230,7 @@ def subject_access_pdf(report: Any, generated: datetime) -> bytes:
             col_widths=(24, 45, 22, 45, 60, 70),
             text_align="LEFT",
             line_height=4.5,
-            headings_style=None,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(225, 225, 225)),
         ) as table:
             for row in [_SAR_COLUMNS, *rows]:
                 cells = table.row()
