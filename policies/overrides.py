@@ -92,7 +92,8 @@ def check_justification(text: str) -> Decision:
     """CAF guide 4.24: the reasons for sharing without consent are recorded, in words."""
     if visible_length(text) < MIN_JUSTIFICATION:
         return deny(
-            f"R9: the justification must be at least {MIN_JUSTIFICATION} visible characters"
+            f"R9: the justification must be at least {MIN_JUSTIFICATION} characters, "
+            "counting only visible ones"
         )
     if len(text) > MAX_JUSTIFICATION:
         return deny(f"R9: the justification must be at most {MAX_JUSTIFICATION} characters")
