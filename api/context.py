@@ -13,9 +13,21 @@ from api.settings import Settings
 from graph.database import Graph, RoundTrips
 from policies.viewer import Viewer
 
-__all__ = ["RequestContext"]
+__all__ = ["RequestContext", "SuspensionSeen"]
 
 MAX_PURPOSE = 500
+
+
+@dataclass
+class SuspensionSeen:
+    """The answer to "is this subject suspended?" once some query of the request asked."""
+
+    checked: bool = False
+    reason: str | None = None
+
+    def saw(self, reason: str | None) -> None:
+        self.checked = True
+        self.reason = self.reason or reason
 
 
 @dataclass
@@ -34,6 +46,8 @@ class RequestContext:
     round_trips: RoundTrips = field(default_factory=RoundTrips)
     #: R2: the process's memory of children already counted today (api/browsing.py).
     ledger: BrowsingLedger = field(default_factory=BrowsingLedger)
+    #: Whether this request has asked if its subject is suspended, and the answer.
+    suspension: SuspensionSeen = field(default_factory=lambda: SuspensionSeen())
     watch: Watch = field(default_factory=Watch)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 

@@ -393,17 +393,18 @@ class GraphQLEndpoint:
             ledger=self.ledger,
         )
         # Suspension is shared state, asked on every request (suspended on one process,
-        # refused on the next request to any). A write waits for the answer before it
-        # runs; a read runs alongside it and nothing it read leaves if the answer is yes.
-        suspended = asyncio.ensure_future(suspensions.active_suspension(self.graph, viewer.subject))
+        # refused on the next request to any). A write asks before it runs. A read asks
+        # after: a read of children has already asked in its own query (graph/children.py),
+        # any other read asks now; either way nothing it read leaves if the answer is yes.
         if _writes(prepared.document, operation):
             try:
-                reason = await suspended
+                reason = await suspensions.active_suspension(self.graph, viewer.subject)
             except Exception:
                 log.error("suspension_check_failed", request_id=request_id)
                 return _refuse(200, *UNAVAILABLE, None, media)
             if reason is not None:
                 return await self._refuse_suspended(ctx, reason, media)
+            ctx.suspension.saw(None)
         token = round_trips.set(ctx.round_trips)
         read = ChildrenRead(set())
         read_token = children_read.set(read)
@@ -431,7 +432,11 @@ class GraphQLEndpoint:
             children_read.reset(read_token)
 
         try:
-            suspension = await suspended
+            suspension = (
+                ctx.suspension.reason
+                if ctx.suspension.checked
+                else await suspensions.active_suspension(self.graph, viewer.subject)
+            )
         except Exception:
             log.error("suspension_check_failed", request_id=request_id)
             body_out, suspension = {"data": None, "errors": [_error(*UNAVAILABLE)]}, None

@@ -31,10 +31,17 @@ __all__ = [
     "search_children",
 ]
 
+# The viewer's services (R6b), and whether the subject is suspended: asked here, in the
+# read every child lookup makes anyway, so the per-request suspension check costs the
+# index view no round trip of its own (graph/suspensions.py).
 _VIEWER_SERVICES: LiteralString = """
 CALL () {
   OPTIONAL MATCH (:Practitioner {id: $practitionerId})-[:WORKS_FOR]->(vs:Service)
   RETURN collect(vs.id) AS viewerServices
+}
+CALL () {
+  OPTIONAL MATCH (x:SubjectSuspension {subject: $subject}) WHERE x.suspended
+  RETURN x.reason AS suspendedFor
 }
 """
 
@@ -55,7 +62,7 @@ AT_A_SHIELDED_ADDRESS: LiteralString = (
 _POSTCODE_NARROWS: LiteralString = (
     "  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR "
     + AT_A_SHIELDED_ADDRESS
-    + ")\nWITH c, viewerServices, withinBudget ORDER BY c.id LIMIT $limit\n"
+    + ")\nWITH c, viewerServices, withinBudget, suspendedFor ORDER BY c.id LIMIT $limit\n"
 )
 
 _BY_NHS: LiteralString = (
@@ -110,7 +117,7 @@ CONSENT_FACT_FIELDS: LiteralString = """
 _PROJECTION: LiteralString = (
     """
 OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
-RETURN withinBudget, viewerServices, c {
+RETURN withinBudget, suspendedFor, viewerServices, c {
   .id, .givenName, .familyName, .dateOfBirth, .gender, .shielded, .localAuthority,
   .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
   addressSharedWithShielded: """
@@ -192,18 +199,23 @@ class ChildPage:
     viewer_service_ids: frozenset[str]
     #: R2: false when the read would have gone past the viewer's daily budget (nothing read).
     within_budget: bool = True
+    #: Whether the read could tell if the subject is suspended (it returned a row), and why.
+    suspension_checked: bool = False
+    suspended_for: str | None = None
 
 
 def _page(records: list[Any]) -> ChildPage:
     services: frozenset[str] = frozenset()
     children = []
     within = True
+    suspended_for = None
     for record in records:
         services = frozenset(record["viewerServices"])
         within = within and bool(record["withinBudget"])
+        suspended_for = suspended_for or record["suspendedFor"]
         if record["child"] is not None:
             children.append(child_facts_from(record["child"]))
-    return ChildPage(children, services, within)
+    return ChildPage(children, services, within, bool(records), suspended_for)
 
 
 async def fetch_children(

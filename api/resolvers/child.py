@@ -67,8 +67,15 @@ async def load_children(
         horizon=visibility.involvement_horizon(ctx.today),
         budget=budget,
     )
+    _saw_suspension(ctx, page)
     browsing.settle(ctx, budget, page.within_budget, ids)
     return _with_services(ctx.viewer, page), page.children
+
+
+def _saw_suspension(ctx: RequestContext, page: child_graph.ChildPage) -> None:
+    """The read asked whether the subject is suspended; the endpoint need not ask again."""
+    if page.suspension_checked:
+        ctx.suspension.saw(page.suspended_for)
 
 
 async def index_view(ctx: RequestContext, child_id: str, not_found: str) -> Child:
@@ -154,6 +161,7 @@ async def resolve_search_children(
         subject=ctx.viewer.subject,
         horizon=visibility.involvement_horizon(ctx.today),
     )
+    _saw_suspension(ctx, page)
     viewer = _with_services(ctx.viewer, page)
     found = findable(ctx, viewer, page.children, by_search=True)
     for beyond in found[limit:]:
