@@ -25,7 +25,13 @@ SCHEMA = build_schema()._schema
 
 # Ids from Hannah's story, so generated queries hit real records.
 IDS = st.sampled_from(["c-hannah", "c-sam", "c-jack", "p-melanie", "s-nbr-sexual-health", "x"])
-CUSTOM = {"ID": IDS.map(lambda v: __import__("graphql").language.StringValueNode(value=v))}
+CUSTOM = {
+    "ID": IDS.map(lambda v: __import__("graphql").language.StringValueNode(value=v)),
+    # accessReport's period (and the trail's filters): valid and invalid times alike.
+    "DateTime": st.sampled_from(
+        ["2026-01-01T00:00:00+00:00", "2030-06-01T12:00:00Z", "not a time", ""]
+    ).map(lambda v: __import__("graphql").language.StringValueNode(value=v)),
+}
 
 
 def _secrets(today: date) -> dict[str, list[str]]:

@@ -160,6 +160,9 @@ def arguments(world: World) -> Arguments:
             ("Query", "auditTrail", "first"): [200],
             ("Query", "consents", "childId"): ["c-hannah", "c-sam"],
             ("Child", "assessment", "id"): sorted(world.cafs),
+            # The monitoring report names subjects and counts, never a child's details.
+            ("Query", "accessReport", "from"): ["2026-01-01T00:00:00+00:00"],
+            ("Query", "accessReport", "to"): ["2026-12-31T00:00:00+00:00"],
         },
         by_name={
             "childId": ["c-hannah", "c-sam"],
