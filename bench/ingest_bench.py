@@ -13,6 +13,10 @@
     # 3. ingest it as a separate process, measuring wall time and peak RSS (VmHWM)
     .local/venv/bin/python -m bench.ingest_bench run .local/bench/feed-1m.ndjson
 
+    # or: the ingest, then the write floor of the same file (bench/write_floor.py), and
+    # the ratio of the two, each phase from the same store
+    .local/venv/bin/python -m bench.ingest_bench delta .local/bench/feed-1m.ndjson
+
 The file is a mix a source system would plausibly send: its own services and staff
 first, then children (new ones, and corrections of earlier ones with a new address),
 carers, involvements for its own children (`child.ref`, often thousands of lines and
@@ -353,24 +357,49 @@ def _peak_rss_kb(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+@dataclass(frozen=True)
+class IngestRun:
+    """One `contactgraph ingest` of a file, as a separate process, measured from outside."""
+
+    lines: int
+    wall: float
+    peak_rss_kb: int
+    ingest_cpu: float  # the ingest process's CPU seconds
+    server_cpu: float | None  # the local Neo4j server's, if it is local
+    output: str
+    returncode: int
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.wall
+
+    def summary(self) -> str:
+        cpu = f"CPU per record: ingest process {1e6 * self.ingest_cpu / self.lines:,.0f} µs"
+        if self.server_cpu is not None:
+            cpu += f", Neo4j server {1e6 * self.server_cpu / self.lines:,.0f} µs"
+        return (
+            f"bench: {self.lines:,} records in {self.wall:.1f}s wall = {self.rate:,.0f} "
+            f"records/s (process start and connection included); peak RSS "
+            f"{self.peak_rss_kb / 1024:,.0f} MB\nbench: {cpu} ({os.cpu_count()} cores: 1e6 µs "
+            "a second each)"
+        )
+
+
+def run_ingest(path: Path, source: str, batch_size: int) -> IngestRun:
+    """`contactgraph ingest` of this checkout (python -m api.cli, not whichever checkout
+    installed the console script), with its peak RSS read from /proc while it runs."""
     command = [
-        str(Path(sys.executable).with_name("contactgraph")),
-        "ingest",
-        str(path),
-        "--source",
-        args.source,
-        "--batch-size",
-        str(args.batch_size),
-        "--quiet",
-    ]
+        sys.executable, "-m", "api.cli", "ingest", str(path), "--source", source,
+        "--batch-size", str(batch_size), "--quiet",
+    ]  # fmt: skip
     peak = 0
     server = local_neo4j_pid()
     server_cpu = cpu_seconds(server) if server else None
     children_cpu = _children_cpu()
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=os.environ.copy(), cwd=ROOT
+    )
     done = threading.Event()
 
     def watch() -> None:
@@ -387,17 +416,67 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     ingest_cpu = _children_cpu() - children_cpu
     server_used = cpu_seconds(server) if server else None
-    print(output, end="")
     lines = sum(1 for _ in path.open("rb"))
+    return IngestRun(
+        lines, elapsed, peak, ingest_cpu,
+        server_used - server_cpu if server_cpu is not None and server_used is not None else None,
+        output, process.returncode,
+    )  # fmt: skip
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    run = run_ingest(Path(args.file), args.source, args.batch_size)
+    print(run.output, end="")
+    print("\n" + run.summary())
+    return run.returncode
+
+
+def cmd_delta(args: argparse.Namespace) -> int:
+    """Ingest throughput against the write floor of the same file, in one sitting.
+
+    Each phase starts from the store as it was (what the source wrote is removed in
+    between): the timed ingest, an untimed ingest that keeps every write batch it sends
+    (bench/write_floor.py `record`), then the replay of those batches alone (`measure`).
+    The floor is the file's lines over the replay's wall time: the fastest this file's
+    writes went into this server, one transaction after another as an ingest sends them,
+    with no reading, validating, lookups, planning, lock or audit. The CPU ceiling beside
+    it is what the replay's Neo4j CPU a record would allow if Neo4j had every core.
+    """
+    from bench import write_floor
+
+    path = Path(args.file)
+    kept = OUT_DIR / f"{path.stem}.writes.pickle"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+    run = run_ingest(path, args.source, args.batch_size)
+    print(run.output, end="")
+    print(run.summary(), flush=True)
+    if run.returncode != 0:
+        return run.returncode
+    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+    recorder = subprocess.run(
+        [sys.executable, "-m", "bench.write_floor", "record", str(path), "--out", str(kept),
+         "--source", args.source],
+        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True, check=False,
+    )  # fmt: skip
+    if recorder.returncode != 0:
+        print(recorder.stdout)
+        return recorder.returncode
+    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+    floor = write_floor.measure(kept)
+    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+    if not args.keep_batches:
+        kept.unlink()
+    floor_rate = run.lines / floor.wall
     print(
-        f"\nbench: {lines:,} records in {elapsed:.1f}s wall = {lines / elapsed:,.0f} records/s "
-        f"(process start and connection included); peak RSS {peak / 1024:,.0f} MB"
+        f"write floor: {floor.records:,} records written in {floor.transactions} transactions, "
+        f"{floor.wall:.1f}s (query {floor.in_query:.1f}s, commit {floor.in_commit:.1f}s), "
+        f"Neo4j CPU {1e6 * floor.cpu / floor.records:,.0f} µs a record\n"
+        f"delta: ingest {run.rate:,.0f} records/s; floor {floor_rate:,.0f} records/s "
+        f"(the same {run.lines:,} lines); ratio {run.rate / floor_rate:.0%}; CPU ceiling "
+        f"{floor.ceiling:,.0f} records/s (ratio {run.rate / floor.ceiling:.0%})"
     )
-    cpu = f"bench: CPU per record: ingest process {1e6 * ingest_cpu / lines:,.0f} µs"
-    if server_cpu is not None and server_used is not None:
-        cpu += f", Neo4j server {1e6 * (server_used - server_cpu) / lines:,.0f} µs"
-    print(f"{cpu} ({os.cpu_count()} cores: 1e6 µs a second each)")
-    return process.returncode
+    return 0
 
 
 def _children_cpu() -> float:
@@ -416,8 +495,8 @@ _CLEAN = (
 )
 
 
-def cmd_clean(args: argparse.Namespace) -> int:
-    """Remove what one source wrote, so the next run starts from the seeded database."""
+def _clean(source: str) -> float:
+    """Remove what one source wrote; returns the seconds it took."""
     import neo4j
 
     from graph.connection import target_from_env
@@ -429,10 +508,14 @@ def cmd_clean(args: argparse.Namespace) -> int:
             # The outer query of CALL { } IN TRANSACTIONS lives as long as all its batches.
             query = neo4j.Query(statement, timeout=3600)  # type: ignore[arg-type]
             with driver.session(database=target.database) as session:
-                session.run(query, source=args.source).consume()
-        children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
-    elapsed = time.perf_counter() - started
-    print(f"removed source {args.source} in {elapsed:.1f}s; {children:,} children")
+                session.run(query, source=source).consume()
+    return time.perf_counter() - started
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Remove what one source wrote, so the next run starts from the seeded database."""
+    elapsed = _clean(args.source)
+    print(f"removed source {args.source} in {elapsed:.1f}s")
     return 0
 
 
@@ -454,6 +537,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--source", default="bench-mis")
     run.add_argument("--batch-size", type=int, default=5000)
     run.set_defaults(func=cmd_run)
+    delta = sub.add_parser("delta", help="ingest a file, then the write floor of the same file")
+    delta.add_argument("file")
+    delta.add_argument("--source", default="bench-mis")
+    delta.add_argument("--batch-size", type=int, default=5000)
+    delta.add_argument("--keep-batches", action="store_true", help="keep the recorded batches")
+    delta.set_defaults(func=cmd_delta)
     clean = sub.add_parser("clean", help="remove everything one source wrote")
     clean.add_argument("--source", required=True)
     clean.set_defaults(func=cmd_clean)

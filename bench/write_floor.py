@@ -12,8 +12,10 @@ this machine, whatever the Python side or the pipelining did:
     # 2. put the 100,000-child store back, then replay the batches, as sent or in part
     python -m bench.write_floor replay .local/bench/writes-300k.pickle --rows as-sent
 
-Replaying first runs every batch once and rolls it back, so the server's JIT is warm and
-its caches hold the store, as on a server that has been up for a while; then it runs
+`python -m bench.ingest_bench delta FILE` runs both on the same file in one sitting and
+reports the ratio. Replaying first runs every batch once and rolls it back, so the
+server's JIT is warm and its caches hold the store, as on a server that has been up for
+a while; then it runs
 each batch in a transaction of its own, one after the other, as the ingest did. It
 reports the time in the write query and in commit, and the server's CPU per record
 written (accepted or held, one FeedRecord each: the unit of `ingest_bench`); the ceiling
@@ -31,9 +33,12 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import queue
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,25 +71,61 @@ _CREATES_ENTITY = ("START_INVOLVEMENT", "UPSERT_CARER", "REGISTER_CAF")
 
 
 def record(file: str, out: Path, argv: list[str]) -> int:
-    """Run `contactgraph ingest FILE` here, keeping each batch `graph.ingest` writes."""
+    """Run `contactgraph ingest FILE` here, keeping each batch `graph.ingest` writes.
+
+    Each batch is appended to `out` as it is written (one pickle each), so a file of
+    any size is recorded and replayed in bounded memory.
+    """
     from api.cli import main
 
-    kept: list[tuple[Batches, datetime]] = []
+    kept = 0
     write_rows = graph.ingest._write_rows
-
-    async def keeping(
-        tx: Any, writer: graph.ingest.ChunkWriter, writes: ChunkWrites, now: datetime, *rest: Any
-    ) -> Any:
-        if writes.rows():
-            kept.append(([list(rows) for rows in writer.batches(writes)], now))
-        return await write_rows(tx, writer, writes, now, *rest)
-
-    graph.ingest._write_rows = keeping  # type: ignore[assignment]
-    code = main(["ingest", file, "--quiet", *argv])
     with out.open("wb") as handle:
-        pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    print(f"kept {len(kept)} write batches in {out}")
+
+        async def keeping(
+            tx: Any,
+            writer: graph.ingest.ChunkWriter,
+            writes: ChunkWrites,
+            now: datetime,
+            *rest: Any,
+        ) -> Any:
+            nonlocal kept
+            if writes.rows():
+                batches = [list(rows) for rows in writer.batches(writes)]
+                pickle.dump((batches, now), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                kept += 1
+            return await write_rows(tx, writer, writes, now, *rest)
+
+        graph.ingest._write_rows = keeping  # type: ignore[assignment]
+        code = main(["ingest", file, "--quiet", *argv])
+    print(f"kept {kept} write batches in {out}")
     return code
+
+
+def _kept(path: Path) -> Iterator[tuple[Batches, datetime]]:
+    """The batches `record` kept, one at a time (our own file)."""
+    with path.open("rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """`items`, read on a thread a few ahead: unpickling the next batch overlaps the
+    server writing this one, as building it overlaps the write in an ingest."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    done = object()
+
+    def read() -> None:
+        for item in items:
+            handoff.put(item)
+        handoff.put(done)
+
+    threading.Thread(target=read, daemon=True).start()
+    while (item := handoff.get()) is not done:
+        yield item
 
 
 def _entities_only(batches: Batches) -> Batches:
@@ -125,20 +166,42 @@ VARIANTS: dict[str, Callable[[Batches], Batches]] = {
 }
 
 
-def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
-    if not path.is_file():
-        print(f"{path} is not a file: make one with `record` first", file=sys.stderr)
-        return 2
-    with path.open("rb") as handle:
-        kept: list[tuple[Batches, datetime]] = pickle.load(handle)  # our own file, from `record`
+@dataclass(frozen=True)
+class Floor:
+    """One replay: `records` written (one FeedRecord row each) in `wall` seconds."""
+
+    transactions: int
+    records: int
+    wall: float
+    in_query: float
+    in_commit: float
+    cpu: float  # the Neo4j server's CPU seconds
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.wall
+
+    @property
+    def ceiling(self) -> float:
+        """Records/s if Neo4j had every core and nothing else ran."""
+        return self.records / (self.cpu / (os.cpu_count() or 1))
+
+
+def measure(
+    path: Path, variant: str = "as-sent", key_indexes: bool = False, warm: bool = True
+) -> Floor:
+    """Replay the kept batches one transaction after another; a warming pass first runs
+    and rolls back each one, so the JIT is warm and the store is in the page cache."""
     shape = VARIANTS[variant]
-    sent = [(graph.ingest.Rows(map(graph.ingest.Rows, shape(b))), now) for b, now in kept]
-    # One FeedRecord row per record written (accepted or held): the unit of ingest_bench.
-    records = sum(len(b[_NAMES.index(n)]) for b, _ in kept for n in _FEED)
+
+    def sent() -> Iterator[tuple[graph.ingest.Rows, datetime]]:
+        for batches, now in _kept(path):
+            yield graph.ingest.Rows(map(graph.ingest.Rows, shape(batches))), now
+
     pid = local_neo4j_pid()
     if pid is None:
-        print("replay needs the local Neo4j instance running", file=sys.stderr)
-        return 2
+        raise RuntimeError("replay needs the local Neo4j instance running")
+    feed = [_NAMES.index(n) for n in _FEED]
     target = target_from_env()
     with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
         if key_indexes:
@@ -147,27 +210,43 @@ def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
             driver.execute_query("CALL db.awaitIndexes(600)")
         with driver.session() as session:
             if warm:
-                for batches, now in sent:
+                for batches, now in _ahead(sent()):
                     tx = session.begin_transaction()
                     tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
                     tx.rollback()
+            transactions = records = 0
             in_query = in_commit = 0.0
             cpu_before, started = cpu_seconds(pid) or 0.0, time.perf_counter()
-            for batches, now in sent:
+            for batches, now in _ahead(sent()):
                 tx = session.begin_transaction()
                 t0 = time.perf_counter()
                 tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
                 t1 = time.perf_counter()
                 tx.commit()
                 in_query, in_commit = in_query + t1 - t0, in_commit + time.perf_counter() - t1
+                transactions += 1
+                records += sum(len(batches[i]) for i in feed)
             wall, cpu = time.perf_counter() - started, (cpu_seconds(pid) or 0.0) - cpu_before
-    cores = os.cpu_count() or 1
+    return Floor(transactions, records, wall, in_query, in_commit, cpu)
+
+
+def replay(path: Path, variant: str, key_indexes: bool, warm: bool) -> int:
+    if not path.is_file():
+        print(f"{path} is not a file: make one with `record` first", file=sys.stderr)
+        return 2
+    try:
+        floor = measure(path, variant, key_indexes, warm)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # One FeedRecord row per record written (accepted or held): the unit of ingest_bench.
     print(
-        f"{variant}{' with key indexes' if key_indexes else ''}: {len(sent)} transactions, "
-        f"{records:,} records in {wall:.1f}s = {records / wall:,.0f} records/s (query "
-        f"{in_query:.1f}s, commit {in_commit:.1f}s); Neo4j CPU {cpu:.1f}s = "
-        f"{1e6 * cpu / records:,.0f} µs a record; ceiling if Neo4j had all {cores} cores "
-        f"and nothing else ran: {records / (cpu / cores):,.0f} records/s"
+        f"{variant}{' with key indexes' if key_indexes else ''}: {floor.transactions} "
+        f"transactions, {floor.records:,} records in {floor.wall:.1f}s = {floor.rate:,.0f} "
+        f"records/s (query {floor.in_query:.1f}s, commit {floor.in_commit:.1f}s); Neo4j CPU "
+        f"{floor.cpu:.1f}s = {1e6 * floor.cpu / floor.records:,.0f} µs a record; ceiling if "
+        f"Neo4j had all {os.cpu_count() or 1} cores and nothing else ran: "
+        f"{floor.ceiling:,.0f} records/s"
     )
     return 0
 
