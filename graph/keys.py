@@ -8,12 +8,18 @@ index lookup on the key and never a pattern match.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["address_key", "name_key", "postcode_key"]
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
 def _fold(text: str) -> str:
+    if text.isascii():  # most text: NFKD leaves it as it is, and isalnum() is [0-9A-Za-z]
+        return _NOT_ASCII_ALNUM.sub("", text).lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if ch.isalnum()).casefold()
 

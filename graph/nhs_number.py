@@ -18,18 +18,20 @@ TEST_PREFIX = "999"
 """The NHS test range: every synthetic NHS number starts with it."""
 
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_times = int.__mul__
 
 
 def _ascii_digits(text: str, length: int) -> bool:
-    # str.isdigit() accepts superscripts and other scripts' digits: NHS numbers are ASCII.
-    return len(text) == length and all("0" <= ch <= "9" for ch in text)
+    # str.isdigit() accepts superscripts and other scripts' digits: NHS numbers are ASCII,
+    # and for ASCII text isdigit() is exactly 0-9.
+    return len(text) == length and text.isascii() and text.isdigit()
 
 
 def check_digit(nine: str) -> int | None:
     """The check digit for nine ASCII digits, or None when no check digit exists (10)."""
     if not _ascii_digits(nine, 9):
         raise ValueError(f"expected nine digits, got {nine!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(nine, _WEIGHTS, strict=True))
+    total = sum(map(_times, map(int, nine), _WEIGHTS))
     digit = 11 - total % 11
     if digit == 11:
         return 0
