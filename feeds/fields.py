@@ -61,7 +61,7 @@ class Invalid(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContactPayload:
     phone: str | None
     email: str | None
@@ -71,7 +71,7 @@ class ContactPayload:
     postcode: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChildRef:
     """`{"ref": sourceRef of an UPSERT_CHILD from the same source}` or `{"nhsNumber": ...}`."""
 

@@ -1,5 +1,10 @@
 """A feed record once read: accepted for planning (`IncomingRecord`) or `Rejection`.
 
+A feed builds several of these small objects for every record it reads (the record,
+its payload, the rows its plan makes): they are plain slotted dataclasses, never
+changed once built, and not `frozen`, whose `__init__` sets each field through
+`object.__setattr__` and cost several times as much.
+
 Messages never repeat a submitted value. A rejected record may carry a child's address
 or NHS number, and reports travel to places (logs, a feed's error queue, a terminal)
 where such data must not: the field name and what is wrong with it are enough to fix it.
@@ -21,7 +26,7 @@ class Rejection:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IncomingRecord:
     """A record that passed every check that needs no graph.
 

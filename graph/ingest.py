@@ -88,7 +88,7 @@ class ChunkConflict(RuntimeError):
     """A write found fewer nodes than planned; the chunk was rolled back, plan it again."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChildRow:
     """A child on the index as matching sees it (keys are graph.keys forms)."""
 

@@ -21,7 +21,7 @@ START_INVOLVEMENT = "START_INVOLVEMENT"
 """The op whose sourceRef `involvementRef` names."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EndPayload:
     involvement_ref: str
     ended_on: date

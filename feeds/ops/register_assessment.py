@@ -33,7 +33,7 @@ __all__ = ["ASSESSMENT_STATUSES", "OP", "AssessmentPayload"]
 ASSESSMENT_STATUSES = frozenset({"OPEN", "CLOSED", "TRANSFERRED_TO_SOCIAL_CARE"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AssessmentPayload:
     child: ChildRef
     holder_id: str

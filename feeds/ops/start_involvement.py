@@ -37,7 +37,7 @@ from policies.sources import may_involve
 __all__ = ["OP", "StartPayload"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StartPayload:
     child: ChildRef
     service_id: str

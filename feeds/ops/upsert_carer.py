@@ -31,7 +31,7 @@ from graph.ingest import ChunkKeys
 __all__ = ["OP", "CarerPayload"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CarerPayload:
     child: ChildRef
     id: str

@@ -55,7 +55,7 @@ __all__ = ["GENDERS", "OP", "ChildPayload", "child_properties"]
 GENDERS = frozenset({"FEMALE", "MALE", "OTHER", "NOT_KNOWN"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChildPayload:
     nhs_number: str | None
     given_name: str

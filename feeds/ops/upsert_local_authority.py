@@ -33,7 +33,7 @@ from policies.sources import may_maintain_reference_data
 __all__ = ["OP", "LocalAuthorityPayload"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LocalAuthorityPayload:
     code: str
     name: str

@@ -38,7 +38,7 @@ AVAILABILITY_STATUSES = frozenset({"AVAILABLE", "UNAVAILABLE", "LEFT"})
 """R17: whether a practitioner can be reached directly; absent means AVAILABLE."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PractitionerPayload:
     id: str
     name: str

@@ -43,7 +43,7 @@ SERVICE_KINDS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServicePayload:
     id: str
     name: str

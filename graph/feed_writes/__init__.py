@@ -7,6 +7,9 @@ rows and never see a statement; a sink turns rows into writes: `graph.ingest` in
 Cypher query per chunk, a bulk load into CSV (the rows are plain dataclasses; `params`
 is what the statement is given).
 
+Rows are plain slotted dataclasses, never changed once built: not `frozen`, which
+would cost a feed several times as much per row (see feeds/records.py).
+
 A statement is `UNWIND $rows AS row ... RETURN count(*) AS written`, and writes exactly
 one row's worth per row it is given: fewer means the graph changed under the plan.
 """
@@ -83,7 +86,7 @@ class ChunkWrites:
         return iter(self._rows.items())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Contact:
     """How to reach a service, practitioner or carer (graph/model.md: flattened onto the
     node); a part the feed left out removes the old value."""

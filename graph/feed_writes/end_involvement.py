@@ -18,7 +18,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EndRow:
     id: str
     ended_on: date

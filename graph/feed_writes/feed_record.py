@@ -34,7 +34,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FeedRecordRow:
     """`new`: the first time this (source, sourceRef) is written; otherwise an update."""
 

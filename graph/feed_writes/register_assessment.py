@@ -33,7 +33,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AssessmentRow:
     id: str
     child_id: str

@@ -55,7 +55,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InvolvementRow:
     """`new`: the involvement is created; otherwise it is found by id and updated."""
 

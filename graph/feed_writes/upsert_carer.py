@@ -27,7 +27,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CarerRow:
     id: str
     child_id: str

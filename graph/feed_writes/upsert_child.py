@@ -72,7 +72,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Whereabouts:
     """Where a child lives, and the keys matching and the household rule read."""
 
@@ -85,7 +85,7 @@ class Whereabouts:
     local_authority: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChildProps:
     """The Child properties a feed record sets (also a match review's resolution)."""
 
@@ -124,7 +124,7 @@ class ChildProps:
         return props
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewChildRow:
     id: str
     child: ChildProps
@@ -146,7 +146,7 @@ class NewChildRow:
         return self.id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChildUpdateRow:
     id: str
     child: ChildProps
@@ -162,7 +162,7 @@ class ChildUpdateRow:
         return self.id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReviewRow:
     """An UPSERT_CHILD held for the index team: the payload as sent, and its candidates."""
 
@@ -197,7 +197,7 @@ class ReviewRow:
         return self.id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReviewClosedRow:
     id: str
     status: str

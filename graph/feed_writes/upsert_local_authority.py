@@ -39,7 +39,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LocalAuthorityRow:
     code: str
     name: str

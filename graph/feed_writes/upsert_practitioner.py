@@ -26,7 +26,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PractitionerRow:
     id: str
     service_id: str

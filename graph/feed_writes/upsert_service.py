@@ -17,7 +17,7 @@ RETURN count(*) AS written
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServiceRow:
     id: str
     name: str
