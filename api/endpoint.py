@@ -484,7 +484,7 @@ class GraphQLEndpoint:
                         _error("SERVICE_UNAVAILABLE", "the audit trail is unavailable; try again")
                     ],
                 }
-        if not self.settings.production:
+        if self.settings.diagnostics and not self.settings.production:
             body_out.setdefault("extensions", {})["cypherRoundTrips"] = ctx.round_trips.count
         codes = [e["extensions"]["code"] for e in body_out.get("errors", ())]
         request.state.outcome = (

@@ -61,6 +61,10 @@ class Settings:
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
     fast_path: bool = True
+    # extensions.cypherRoundTrips on every answer, for the tests and benches that count
+    # round trips. Off unless asked for, and refused in production: how much work an
+    # answer took tells a carer of shielded children from an unknown id (R4, no oracle).
+    diagnostics: bool = False
     statistics_max_age_s: float = 3600.0  # R11: analysts' counts come from a snapshot this fresh
     # /metrics on the API's own port: development only, never in production whatever
     # this says. A separate port serves them in any mode when set (production: bind it
@@ -106,6 +110,8 @@ class Settings:
             )
         if self.graphiql:
             problems.append("GraphiQL must be off in production (CONTACTGRAPH_GRAPHIQL=0)")
+        if self.diagnostics:
+            problems.append("diagnostics must be off in production (CONTACTGRAPH_DIAGNOSTICS=0)")
         if self.introspection:
             problems.append(
                 "introspection must be off in production (CONTACTGRAPH_INTROSPECTION=0)"
@@ -146,6 +152,7 @@ def load_settings() -> Settings:
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         audit_checkpoint_s=float(os.environ.get("CONTACTGRAPH_AUDIT_CHECKPOINT", "5")),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
+        diagnostics=_flag("CONTACTGRAPH_DIAGNOSTICS", False),
         statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),
         metrics=_flag("CONTACTGRAPH_METRICS", True),
         metrics_port=_int("CONTACTGRAPH_METRICS_PORT", 0) or None,

@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=OUTPUT)
     args = parser.parse_args(argv)
     os.environ.setdefault("CONTACTGRAPH_RATE_LIMIT", str(10**12))
+    os.environ.setdefault("CONTACTGRAPH_DIAGNOSTICS", "1")
     os.environ.setdefault("CONTACTGRAPH_STATISTICS_MAX_AGE", str(10**9))
     load = os.getloadavg()[0]
     result = asyncio.run(_measure(args.repeat, args.refresh))

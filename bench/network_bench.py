@@ -249,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         "CONTACTGRAPH_BROWSING_BUDGET",
         "PRACTITIONER=1000000000,SAFEGUARDING_LEAD=1000000000,INDEX_ADMIN=1000000000",
     )
+    os.environ.setdefault("CONTACTGRAPH_DIAGNOSTICS", "1")
     load = os.getloadavg()[0]
     result = asyncio.run(_measure(args.sample, args.seed, args.warmup, args.dense))
     publish(args.output, result, load, _markdown)

@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         "neo4j": {"instance": inst.name, "port": inst.bolt_port},
         "contactgraph_env": [
             "CONTACTGRAPH_GRAPHIQL=0",
+            "CONTACTGRAPH_DIAGNOSTICS=1",
             f"CONTACTGRAPH_RATE_LIMIT={BENCH_RATE_LIMIT}",
         ],
         "results": results,

@@ -70,10 +70,12 @@ async def graph(
 def settings() -> Any:
     # The suite sends thousands of requests as a handful of subjects; the rate limit and
     # the browsing budget have their own tests (tests/security/test_limits.py,
-    # tests/security/test_browsing_budget.py) with apps of their own.
+    # tests/security/test_browsing_budget.py) with apps of their own. Diagnostics on:
+    # several tests count the Cypher round trips an answer took.
     return dataclasses.replace(
         load_settings(),
         rate_limit_cost_per_minute=100_000_000,
+        diagnostics=True,
         browsing_budgets=parse_budgets(
             "PRACTITIONER=1000000,SAFEGUARDING_LEAD=1000000,INDEX_ADMIN=1000000"
         ),

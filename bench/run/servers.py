@@ -28,6 +28,7 @@ def define_servers(
         cg_env = dict(
             env,
             CONTACTGRAPH_GRAPHIQL="0",
+            CONTACTGRAPH_DIAGNOSTICS="1",
             CONTACTGRAPH_RATE_LIMIT=BENCH_RATE_LIMIT,
             CONTACTGRAPH_BROWSING_BUDGET=BENCH_BUDGET,
         )
