@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, LiteralString
 
-from graph.children import ChildPage, fetch_children_matching, practitioner_projection
+from graph.children import CARRIED, ChildPage, fetch_children_matching, practitioner_projection
 from graph.database import Graph
 from graph.overrides import SharingDecisionRecord, decision_from
 
@@ -23,15 +23,19 @@ __all__ = [
 #: it is not a way to list every child with a CAF.
 OVERDUE_LIMIT = 500
 
-_OVERDUE: LiteralString = """
+_OVERDUE: LiteralString = (
+    """
 MATCH (a:Assessment {status: 'OPEN'})-[:ABOUT]->(c:Child)
 WHERE a.nextReviewOn < $today AND c.archivedOn IS NULL
   AND coalesce(a.localAuthority, c.localAuthority) = $localAuthority
   AND ($mine IS NULL
     OR EXISTS { (:Practitioner {id: $mine})-[:HOLDS]->(a) }
     OR EXISTS { (:Practitioner {id: $mine})-[:LEAD_PROFESSIONAL_FOR]->(c) })
-WITH DISTINCT c, viewerServices ORDER BY c.id LIMIT $limit
+WITH DISTINCT c, """
+    + CARRIED
+    + """ ORDER BY c.id LIMIT $limit
 """
+)
 
 
 async def fetch_overdue(

@@ -23,6 +23,7 @@ from policies.facts import ChildFacts, PractitionerFact
 
 __all__ = [
     "AT_A_SHIELDED_ADDRESS",
+    "CARRIED",
     "ChildPage",
     "ChildSearch",
     "fetch_children",
@@ -45,6 +46,10 @@ CALL () {
 }
 """
 
+#: What the projection reads besides `c`: a `match` given to `fetch_children_matching`
+#: carries these through any WITH of its own (dropping one is a CypherSyntaxError).
+CARRIED: LiteralString = "viewerServices, withinBudget, suspendedFor"
+
 _BY_IDS: LiteralString = """
 MATCH (c:Child) WHERE c.id IN $ids
 """
@@ -62,7 +67,9 @@ AT_A_SHIELDED_ADDRESS: LiteralString = (
 _POSTCODE_NARROWS: LiteralString = (
     "  AND ($postcodeKey IS NULL OR c.shielded OR c.postcodeKey = $postcodeKey OR "
     + AT_A_SHIELDED_ADDRESS
-    + ")\nWITH c, viewerServices, withinBudget, suspendedFor ORDER BY c.id LIMIT $limit\n"
+    + ")\nWITH c, "
+    + CARRIED
+    + " ORDER BY c.id LIMIT $limit\n"
 )
 
 _BY_NHS: LiteralString = (
@@ -246,10 +253,10 @@ async def fetch_children_matching(
     horizon: date,
     **params: Any,
 ) -> ChildPage:
-    """Children found by `match` (Cypher binding `c`, and `viewerServices` carried on),
-    each with every fact the index view needs, in one round trip."""
+    """Children found by `match` (Cypher binding `c`, and `CARRIED` carried on through
+    any WITH of its own), each with every fact the index view needs, in one round trip."""
     records = await graph.read(
-        _VIEWER_SERVICES + match + _PROJECTION,
+        _UNCOUNTED + _VIEWER_SERVICES + match + _PROJECTION,
         practitionerId=practitioner_id,
         subject=subject,
         horizon=horizon,

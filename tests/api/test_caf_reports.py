@@ -240,3 +240,21 @@ async def test_caf_figures_for_analysts(as_viewer, westfield_cafs, today: date) 
         assert codes(await as_viewer(role, practitioner_id="p-melanie").post(FIGURES)) == [
             "FORBIDDEN"
         ]
+
+
+async def test_overdue_reviews_answer_real_rows_for_every_caller(as_viewer, sync_driver) -> None:
+    """The list is read through the child projection: every caller gets rows, never an
+    INTERNAL error (a WITH in the match that dropped a variable the projection reads)."""
+    melanie = as_viewer(practitioner_id="p-melanie", purpose="reviews due")
+    caf = await start_caf(melanie)
+    _overdue(sync_driver, caf["id"], 9)
+    document = (
+        'query { a: overdueReviews(localAuthority: "NBR") { assessmentId daysOverdue '
+        'holder { id } } b: overdueReviews(localAuthority: "nbr") { childId } }'
+    )
+    for caller in (melanie, as_viewer(Role.INDEX_ADMIN, local_authority="NBR", purpose="due")):
+        body = await caller.post(document)
+        assert "errors" not in body, body
+        (row,) = [r for r in body["data"]["a"] if r["assessmentId"] == caf["id"]]
+        assert row == {"assessmentId": caf["id"], "daysOverdue": 9, "holder": {"id": "p-melanie"}}
+        assert "c-hannah" in {r["childId"] for r in body["data"]["b"]}
