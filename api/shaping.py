@@ -11,6 +11,7 @@ path (api/fastpath.py) runs the same resolvers, so it shapes through here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -312,20 +313,46 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
 
     item = f"Assessment:{content.id}.contacts"
     ask = _Asker(ctx, viewer, content.child)
+    hidden: set[str] = set()
 
-    def person(fact: PractitionerFact) -> Practitioner:
-        return ask.practitioner(fact, item)
+    def shown(fact: PractitionerFact) -> bool:
+        """R6 inside the CAF: one the viewer may not see is not there at all. The audit
+        entry names no item a non-auditor could read back (R14 fails closed on it)."""
+        seen = ask(d.AssessmentPractitioner(fact))
+        if not seen:
+            if fact.id not in hidden:
+                hidden.add(fact.id)
+                ctx.audit.deny(f"Practitioner:{fact.id}")
+            return False
+        ask.used(seen)
+        return True
 
-    assessor = next(
-        (p for p in (content.holder, *content.team) if p.id == content.form.assessor_id), None
-    )
+    def known(practitioner_id: str | None) -> bool:
+        """A practitioner named by id only: shown when R6 shows them; one the CAF cannot
+        find is not named at all (fail closed)."""
+        if practitioner_id is None:
+            return True
+        fact = named.get(practitioner_id)
+        return fact is not None and shown(fact)
+
+    def person(fact: PractitionerFact | None) -> Practitioner | None:
+        return ask.practitioner(fact, item) if fact is not None and shown(fact) else None
+
+    named = {
+        p.id: p for p in (*content.named.values(), content.holder, *content.team) if p is not None
+    }
+    assessor_id = content.form.assessor_id
+    assessor_fact = named.get(assessor_id) if assessor_id else None
+    assessor_seen = assessor_id is None or (assessor_fact is not None and shown(assessor_fact))
+    holder = person(content.holder)
+    assert holder is not None, "R7: a CAF whose holder R6 hides is not read at all"
 
     return Assessment(
         id=strawberry.ID(content.id),
         status=AssessmentStatus(content.status),
         started_on=content.started_on,
         closed_on=content.closed_on,
-        holder=person(content.holder),
+        holder=holder,
         needs=[
             AssessmentNeed(
                 domain=AssessmentDomain(n.domain),
@@ -342,28 +369,32 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
             DeliveryAction(
                 id=strawberry.ID(a.id),
                 description=a.description,
-                owner=person(a.owner) if a.owner else None,
+                owner=person(a.owner),
                 due_on=a.due_on,
                 done_on=a.done_on,
             )
             for a in content.actions
         ],
-        team_around_the_child=[person(p) for p in content.team],
+        team_around_the_child=[p for p in map(person, content.team) if p is not None],
         next_review_on=content.next_review_on,
         close_reason=content.close_reason,
         close_outcome=ClosureOutcome(content.close_outcome) if content.close_outcome else None,
-        reviews=[_review(r) for r in content.reviews],
-        history=[_course_event(e) for e in content.history],
+        reviews=[_review(r, known) for r in content.reviews],
+        history=[
+            _course_event(e)
+            for e in content.history
+            if all(map(known, (e.from_practitioner_id, e.to_practitioner_id, e.member_id)))
+        ],
         family_members=[_family_member(f) for f in content.family],
-        form=_form(content, person(assessor) if assessor else None),
+        form=_form(content, person(assessor_fact), assessor_seen),
         social_care_since=content.social_care_since,
-        social_worker=person(content.social_worker) if content.social_worker else None,
+        social_worker=person(content.social_worker),
         local_authority=content.local_authority,
         _content=content,
     )
 
 
-def _review(fact: ReviewFact) -> AssessmentReview:
+def _review(fact: ReviewFact, known: Callable[[str | None], bool]) -> AssessmentReview:
     from api.schema.assessment_form import (
         AssessmentReview,
         AttendeeKind,
@@ -382,6 +413,7 @@ def _review(fact: ReviewFact) -> AssessmentReview:
                 name=a.name,
             )
             for a in fact.attendees
+            if a.kind != "PRACTITIONER" or (a.id is not None and known(a.id))
         ],
         progress=[
             NeedProgress(
@@ -430,7 +462,10 @@ def _family_member(fact: FamilyMemberFact) -> FamilyMember:
     )
 
 
-def _form(content: AssessmentContent, assessor: Practitioner | None) -> AssessmentForm:
+def _form(
+    content: AssessmentContent, assessor: Practitioner | None, assessor_seen: bool
+) -> AssessmentForm:
+    """The assessor's words on the form name their service: withheld with them (R6)."""
     from api.schema.assessment_form import (
         AssessmentForm,
         ConsentSigner,
@@ -444,9 +479,9 @@ def _form(content: AssessmentContent, assessor: Practitioner | None) -> Assessme
         child_views=form.child_views,
         parents_views=form.parents_views,
         assessor=assessor,
-        assessor_name=form.assessor_name,
-        assessor_job_title=form.assessor_job_title,
-        assessor_agency=form.assessor_agency,
+        assessor_name=form.assessor_name if assessor_seen else None,
+        assessor_job_title=form.assessor_job_title if assessor_seen else None,
+        assessor_agency=form.assessor_agency if assessor_seen else None,
         checklist=[
             OutcomeCheck(outcome=Outcome(c.outcome), concern=OutcomeConcern(c.concern), note=c.note)
             for c in form.checklist

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, LiteralString
 
@@ -203,6 +203,9 @@ class AssessmentContent:
     other_open: tuple[AssessmentSummaryFact, ...] = ()
     #: (id, name) of each carer of the child: who addFamilyMember may bring in.
     child_carers: tuple[tuple[str, str], ...] = ()
+    #: Practitioners the CAF names by id only (review attendees, its history, the
+    #: assessor), by id: R6 asks about each of them as about anyone in the team.
+    named: dict[str, PractitionerFact] = field(default_factory=dict)
 
     def action(self, action_id: str) -> ActionFact | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -267,6 +270,19 @@ RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .n
   consents: [(g:ConsentGrant)-[:ABOUT]->(c) WHERE g.purpose <> 'SHARE_CONTACT_DETAILS' | """
     + CONSENT_MAP
     + """],
+  contactConsents: [(g:ConsentGrant)-[:ABOUT]->(c) WHERE g.purpose = 'SHARE_CONTACT_DETAILS' | """
+    + CONSENT_MAP
+    + """],
+  named: COLLECT { MATCH (np:Practitioner)
+    WHERE np.id IN [a.assessorId]
+      + reduce(ids = [], r IN [(r:AssessmentReview)-[:OF]->(a) | coalesce(r.attendeeIds, [])]
+        | ids + r)
+      + [(e:CourseEvent)-[:OF]->(a) | e.fromPractitionerId]
+      + [(e:CourseEvent)-[:OF]->(a) | e.toPractitionerId]
+      + [(e:CourseEvent)-[:OF]->(a) | e.memberId]
+    RETURN DISTINCT """
+    + practitioner_projection("np")
+    + """ AS np },
   overrides: [(o:AccessOverride)-[:FOR]->(c)
     WHERE o.expiresAt > $now
       AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
@@ -315,7 +331,8 @@ def assessment_from(
         shielded=bool(m.get("childShielded")),
         local_authority=m.get("childLocalAuthority"),
         address=None,
-        consents=access.consents,
+        # R6 inside the CAF (who in it the viewer may see) asks SHARE_CONTACT_DETAILS.
+        consents=access.consents + tuple(consent_from(g) for g in m.get("contactConsents") or ()),
         overrides=access.overrides,
     )
     return AssessmentContent(
@@ -388,6 +405,7 @@ def assessment_from(
         social_worker=practitioner_from(m.get("socialWorker")),
         local_authority=m.get("localAuthority"),
         child_carers=tuple((k[0], k[1] or "") for k in m.get("childCarers") or ()),
+        named={p.id: p for p in map(practitioner_from, m.get("named") or ()) if p is not None},
         other_open=tuple(
             AssessmentSummaryFact(
                 o["id"],

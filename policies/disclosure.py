@@ -45,6 +45,7 @@ from policies.viewer import Role, Viewer
 __all__ = [
     "AssessmentContent",
     "AssessmentExists",
+    "AssessmentPractitioner",
     "AssessmentSummary",
     "AuditActor",
     "AuditEntry",
@@ -147,6 +148,16 @@ class AssessmentContent:
 
 
 @dataclass(frozen=True, slots=True)
+class AssessmentPractitioner:
+    """A practitioner named inside a CAF: team member, action owner, review attendee,
+    assessor, social worker, holder, one named in its history. One from a sensitive
+    service says the child goes there exactly as that involvement would, so the CAF shows
+    them only where R6 shows the involvement (and R4 as for any of the child's team)."""
+
+    practitioner: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyCopyPractitioner:
     """A practitioner named in the copy of the CAF given to the child and family (CAF
     guide 4.9). The copy is read by the child and by their parents alike, so it holds
@@ -203,6 +214,7 @@ Item = (
     | AssessmentSummary
     | AssessmentExists
     | AssessmentContent
+    | AssessmentPractitioner
     | FamilyCopyPractitioner
     | SharingDecisionEntry
     | ConsentRecord
@@ -233,7 +245,7 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _first_denial(
                 shielding.whereabouts(viewer, child, now), available(practitioner, today)
             )
-        case LeadProfessional(practitioner):
+        case LeadProfessional(practitioner) | AssessmentPractitioner(practitioner):
             return _first_denial(
                 shielding.whereabouts(viewer, child, now),
                 visibility.practitioner_visible(viewer, child, practitioner, today, now),

@@ -56,6 +56,7 @@ __all__ = [
     "add_team_member",
     "appoint_lead_professional",
     "close_assessment",
+    "may_still_read",
     "resolve_assessment_elements",
     "resolve_child_assessment",
     "set_next_review",
@@ -96,7 +97,7 @@ async def resolve_child_assessment(
     decision = disclosure.decide(
         _viewer(ctx, content), disclosure.AssessmentContent(content.access), content.child, ctx.now
     )
-    if not decision:
+    if not decision or not _content_there(ctx, _viewer(ctx, content), content):
         ctx.audit.deny(f"Assessment:{assessment_id}")
         return None
     if decision.override_id is not None:
@@ -155,6 +156,15 @@ def _content_there(ctx: RequestContext, viewer: Viewer, content: AssessmentConte
     return bool(
         disclosure.decide(viewer, disclosure.AssessmentExists(summary), content.child, ctx.now)
     )
+
+
+def may_still_read(ctx: RequestContext, content: AssessmentContent) -> bool:
+    """After a change: R7 still lets the caller read the CAF, and its holder is one R6
+    shows them (a CAF held from a sensitive service they may not see is not there)."""
+    viewer = _viewer(ctx, content)
+    return bool(
+        assessment_policy.may_read_assessment(viewer, content.access, ctx.now)
+    ) and _content_there(ctx, viewer, content)
 
 
 def _holder_as_viewer(content: AssessmentContent) -> Viewer:
@@ -225,7 +235,7 @@ async def _changed(info: Info[Any, Any], content_call: Any) -> Assessment:
         raise mutation.conflict() from exc
     ctx.audit.child(content.child_id)
     # A replayed answer is shown only if the caller may still read it (R7).
-    if not assessment_policy.may_read_assessment(_viewer(ctx, content), content.access, ctx.now):
+    if not may_still_read(ctx, content):
         ctx.audit.deny(f"Assessment:{content.id}")
         raise Forbidden("you may no longer read this assessment (R7)")
     ctx.audit.disclose(f"Assessment:{content.id}")

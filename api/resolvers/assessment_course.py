@@ -30,6 +30,7 @@ from api.resolvers.assessment import (
     _require_open,
     _require_store_consent,
     _viewer,
+    may_still_read,
     shape_assessment,
 )
 from graph import assessment_course as course
@@ -495,7 +496,7 @@ async def _handed_on(info: Info[Any, Any], call: Any) -> Assessment | None:
     team member covered by consent): otherwise the answer is null, the change made."""
     ctx: RequestContext = info.context
     content = await _done(info, call)
-    if not assessment_policy.may_read_assessment(_viewer(ctx, content), content.access, ctx.now):
+    if not may_still_read(ctx, content):
         ctx.audit.deny(f"Assessment:{content.id}")
         return None
     ctx.audit.disclose(f"Assessment:{content.id}")

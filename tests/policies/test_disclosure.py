@@ -117,6 +117,12 @@ ROWS = [
     ("sensitive, the viewer's own service", NURSE_VIEWER, d.Involvement(AT_CLINIC), kid(), True, Rule.R6A),
     ("sensitive, under an override", MELANIE, d.Involvement(AT_CLINIC), kid(overrides=(PLAIN_OVERRIDE,)), True, Rule.R6C),
     ("a lead professional from the clinic", MELANIE, d.LeadProfessional(NURSE), kid(), False, Rule.R6),
+    # R6 inside a CAF: a practitioner from the clinic is shown as her involvement would be.
+    ("a CAF's team member from the clinic", MELANIE, d.AssessmentPractitioner(NURSE), kid(), False, Rule.R6),
+    ("...to the clinic itself", NURSE_VIEWER, d.AssessmentPractitioner(NURSE), kid(), True, Rule.R6A),
+    ("...under an override", MELANIE, d.AssessmentPractitioner(NURSE), kid(overrides=(PLAIN_OVERRIDE,)), True, Rule.R6C),
+    ("a CAF's teacher", MELANIE, d.AssessmentPractitioner(TEACHER), kid(), True, Rule.R5),
+    ("a shielded child's CAF team member", MELANIE, d.AssessmentPractitioner(TEACHER), SHIELDED, False, Rule.R4),
     # R7: a CAF held from a hidden sensitive service is not there at all.
     ("a CAF held from the clinic: no summary", MELANIE, d.AssessmentSummary(CLINIC_CAF), kid(), False, Rule.R7),
     ("a CAF held from the clinic: no indicator", MELANIE, d.AssessmentExists(CLINIC_CAF), kid(), False, Rule.R7),
