@@ -327,12 +327,18 @@ def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) 
         ask.used(seen)
         return True
 
-    def known(practitioner_id: str | None) -> bool:
-        """A practitioner named by id only: shown when R6 shows them; one the CAF cannot
-        find is not named at all (fail closed)."""
-        if practitioner_id is None:
+    family = {
+        content.child_id,
+        *(f.id for f in content.family),
+        *(k for k, _ in content.child_carers),
+    }
+
+    def known(ident: str | None) -> bool:
+        """Someone named by id only: the child or a carer is shown, a practitioner when
+        R6 shows them; one the CAF cannot find is not named at all (fail closed)."""
+        if ident is None or (ident in family and ident not in named):
             return True
-        fact = named.get(practitioner_id)
+        fact = named.get(ident)
         return fact is not None and shown(fact)
 
     def person(fact: PractitionerFact | None) -> Practitioner | None:
