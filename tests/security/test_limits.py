@@ -143,5 +143,8 @@ def test_production_refuses_to_start_unsafely(settings) -> None:
         jwks_url="https://idp.example.org/jwks",
         jwks_path=None,
         issuer="https://idp.example.org",
+        diagnostics=False,
     )
     create_app(safe)
+    with pytest.raises(SettingsError, match="diagnostics"):
+        create_app(dataclasses.replace(safe, diagnostics=True))
