@@ -20,7 +20,9 @@ RETURN c.id AS id, c.givenName AS given, c.familyName AS family,
   la.indexTeamPhone AS phone, la.indexTeamEmail AS email,
   [(i:Involvement)-[:OF]->(c) WHERE EXISTS {
      MATCH (i)-[:AT]->(s:Service) WHERE s.sensitive OR s.kind IN $sensitiveKinds } | i.id]
-    AS sensitiveInvolvements
+    AS sensitiveInvolvements,
+  [(c)--(n) WHERE n.id IS NOT NULL | n.id]
+    + [(c)<-[:OF]-(:Involvement)--(m) WHERE m.id IS NOT NULL | m.id] AS recordIds
 """
 
 _PAGE = 1000
@@ -40,6 +42,7 @@ async def child_access_facts(graph: Graph, child_id: str) -> ChildAccessFacts | 
         local_authority_name=r["laName"],
         index_team_contact=contact,
         sensitive_involvement_ids=frozenset(r["sensitiveInvolvements"] or ()),
+        record_ids=frozenset(r["recordIds"] or ()),
     )
 
 

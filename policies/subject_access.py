@@ -107,6 +107,10 @@ class ChildAccessFacts:
     index_team_contact: str | None
     #: Ids of the child's involvements with sensitive services (R6).
     sensitive_involvement_ids: frozenset[str]
+    #: Ids of what hangs off the child's record (carers, involvements and their services
+    #: and practitioners, CAFs, consents, overrides, decisions): one event may read
+    #: several children, and only its entries about this one belong in this report.
+    record_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,8 @@ def _shown(event: AccessEvent, child: ChildAccessFacts) -> str:
     for item in event.disclosed:
         kind, _, rest = item.partition(":")
         entity, _, part = rest.partition(".")
+        if entity != child.child_id and entity not in child.record_ids:
+            continue  # another child's, read in the same request
         if kind == "Child" and part == "address":
             words["the home address"] = None
         elif kind == "Child" and part == "carers":

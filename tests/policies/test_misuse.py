@@ -110,7 +110,14 @@ _T = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 def _child(shielded: bool) -> ChildAccessFacts:
     return ChildAccessFacts(
-        "c-1", "Ann", "Lee", shielded, "Northbridge", "01632 960100", frozenset({"i-clinic"})
+        "c-1",
+        "Ann",
+        "Lee",
+        shielded,
+        "Northbridge",
+        "01632 960100",
+        frozenset({"i-clinic"}),
+        frozenset({"i-clinic", "k-mum"}),
     )
 
 
@@ -147,3 +154,24 @@ def test_a_shielded_childs_report_names_no_organisation_and_goes_to_the_index_te
         "a records system of a service working with the child",
     ]
     assert all(line.purpose.startswith("not shown") for line in made.lines)
+
+
+def test_subject_access_reports_only_this_childs_part_of_a_joint_read() -> None:
+    """Found by red-teaming: one request read two children, and the second child's
+    report said his address and carers were shown because the first child's were."""
+    joint = AccessEvent(
+        _T,
+        "PRACTITIONER",
+        "child",
+        "because",
+        ("Child:c-2.address", "Child:c-2.carers", "Carer:k-other.contact", "Involvement:i-2"),
+        (_SCHOOL,),
+    )
+    (line,) = report(_child(False), [joint]).lines
+    assert line.what_was_shown == "the basic record (name, date of birth, gender)"
+    own = AccessEvent(
+        _T, "PRACTITIONER", "child", "because", ("Child:c-1.address", "Carer:k-mum.contact"), ()
+    )
+    (line,) = report(_child(False), [own]).lines
+    assert "the home address" in line.what_was_shown
+    assert "a parent's or carer's contact details" in line.what_was_shown
