@@ -21,7 +21,14 @@ from policies import browsing
 if TYPE_CHECKING:
     from api.context import RequestContext
 
-__all__ = ["BrowsingLedger", "Watch", "budget_request", "settle", "spend_shown"]
+__all__ = [
+    "BrowsingLedger",
+    "Watch",
+    "budget_left",
+    "budget_request",
+    "settle",
+    "spend_shown",
+]
 
 _MAX_SUBJECTS = 50_000
 
@@ -95,10 +102,36 @@ def settle(
         return
     for child_id in asked:
         ctx.audit.deny(f"Child:{child_id}: over the daily browsing budget (R2)")
-    raise BrowsingBudgetExceeded(
+    raise _refusal()
+
+
+def _refusal() -> BrowsingBudgetExceeded:
+    return BrowsingBudgetExceeded(
         "you have read as many different children today as your role allows; "
         "your local authority's index team has been told"
     )
+
+
+#: Never a child id: asked for only to have a spent budget refused (and alerted) in RESERVE.
+_PAST_BUDGET = "\x00past-the-budget"
+
+
+async def budget_left(ctx: RequestContext, action: str) -> tuple[set[str], int]:
+    """Before a search runs: the children already counted today and how many more fit.
+
+    A spent budget refuses the search here, before anything is matched, so the refusal
+    never depends on whether the search would have found anyone (R4: no oracle).
+    """
+    limit = browsing.daily_budget(ctx.viewer, ctx.settings.browsing_budgets)
+    spent = await ledger_graph.counted(ctx.graph, ctx.viewer.subject, ctx.today)
+    left = limit - len(spent)
+    if left <= 0:
+        request = budget_request(ctx, [_PAST_BUDGET])
+        if request is not None:
+            await ledger_graph.reserve(ctx.graph, request)  # the day's alert, if first
+        ctx.audit.deny(f"Query.{action}: over the daily browsing budget (R2)")
+        raise _refusal()
+    return set(spent), left
 
 
 async def spend_shown(ctx: RequestContext, ids: list[str]) -> None:

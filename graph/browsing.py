@@ -33,6 +33,7 @@ __all__ = [
     "BudgetRequest",
     "Monitoring",
     "OutOfArea",
+    "counted",
     "record_monitoring",
     "reserve",
 ]
@@ -102,6 +103,15 @@ async def reserve(graph: Graph, request: BudgetRequest) -> bool:
     """Record `request.ids` as read today if they fit in the budget; False if they do not."""
     rows = await graph.write_autocommit_retried(_RESERVE_ONLY, budget=request.params())
     return bool(rows[0]["withinBudget"])
+
+
+async def counted(graph: Graph, subject: str, day: date) -> list[str]:
+    """The children already spent today: lets a search decide before it runs (R4)."""
+    rows = await graph.read(
+        "MATCH (d:BrowsingDay {key: $key}) RETURN d.childIds AS ids",
+        key=f"{subject}|{day.isoformat()}",
+    )
+    return list(rows[0]["ids"] or []) if rows else []
 
 
 @dataclass(frozen=True, slots=True)

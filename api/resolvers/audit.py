@@ -24,6 +24,7 @@ from graph.audit import TrailEvent, TrailKey, audit_trail
 from policies import disclosure
 from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
 from policies.facts import ChildFacts
+from policies.viewer import Role as ViewerRole
 from policies.viewer import Viewer
 
 __all__ = ["resolve_audit_trail", "resolve_audit_trail_connection"]
@@ -60,7 +61,10 @@ async def _read_trail(
     wanted = str(child_id).strip()
     if not wanted or len(wanted) > MAX_ID:
         raise BadUserInput("childId must be a non-empty index identifier", field="childId")
-    viewer, found = await load_children(ctx, [wanted])
+    # R2: an index admin's read of a child's trail spends like a read of the child;
+    # an auditor holds no browsing budget and reads trails, not children.
+    spend = ctx.viewer.has(ViewerRole.INDEX_ADMIN)
+    viewer, found = await load_children(ctx, [wanted], spend=spend)
     # Another authority's child and no child at all look the same.
     if not found or not may_read_child_trail(viewer, found[0].local_authority):
         ctx.audit.deny(f"Child:{wanted}: not found")

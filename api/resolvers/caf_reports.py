@@ -105,7 +105,7 @@ async def resolve_sharing_decisions(info: Info[Any, Any], child_id: str) -> list
     if not (ctx.viewer.has(Role.PRACTITIONER) or ctx.viewer.has(Role.SAFEGUARDING_LEAD)):
         ctx.audit.deny("sharingDecisions: role")
         raise Forbidden("only the lead professional, the CAF team or the area's safeguarding lead")
-    viewer, found = await load_children(ctx, [child_id])
+    viewer, found = await load_children(ctx, [child_id], spend=True)
     shown = findable(ctx, viewer, found, by_search=False)
     if not shown:
         ctx.audit.deny(f"Child:{child_id}: not found")

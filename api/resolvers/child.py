@@ -80,7 +80,7 @@ def _saw_suspension(ctx: RequestContext, page: child_graph.ChildPage) -> None:
 
 async def index_view(ctx: RequestContext, child_id: str, not_found: str) -> Child:
     """The index view of one child as it stands now: what a mutation returns after writing."""
-    viewer, found = await load_children(ctx, [child_id])
+    viewer, found = await load_children(ctx, [child_id], spend=True)
     if not found:
         raise NotFound(not_found)
     return shaping.child(ctx, viewer, found[0])
@@ -153,6 +153,7 @@ async def resolve_search_children(
             field="input",
         )
     limit = visibility.SEARCH_LIMIT
+    counted, left = await browsing.budget_left(ctx, "searchChildren")
     page = await child_graph.search_children(
         ctx.graph,
         keys,
@@ -164,13 +165,30 @@ async def resolve_search_children(
     _saw_suspension(ctx, page)
     viewer = _with_services(ctx.viewer, page)
     found = findable(ctx, viewer, page.children, by_search=True)
-    for beyond in found[limit:]:
-        ctx.audit.deny(f"Child:{beyond.id}: beyond the search limit")
-    await browsing.spend_shown(ctx, [c.id for c in found[:limit]])
+    shown = _within(found, limit, counted, left)
+    for beyond in found[len(shown) :]:
+        ctx.audit.deny(f"Child:{beyond.id}: beyond the search limit or the budget left")
+    await browsing.spend_shown(ctx, [c.id for c in shown])
     return ChildSearchResult(
-        matches=[shaping.child(ctx, viewer, c) for c in found[:limit]],
-        truncated=len(found) > limit,
+        matches=[shaping.child(ctx, viewer, c) for c in shown],
+        truncated=len(found) > len(shown),
     )
+
+
+def _within(found: list[ChildFacts], limit: int, counted: set[str], left: int) -> list[ChildFacts]:
+    """The first matches that fit both the search limit and the budget left (R2).
+
+    Past what is left, the search is cut short exactly as at the search limit (truncated),
+    never refused: a refusal that only came when enough matched would count them.
+    """
+    shown: list[ChildFacts] = []
+    for child in found[:limit]:
+        if child.id not in counted:
+            if left <= 0:
+                break
+            left -= 1
+        shown.append(child)
+    return shown
 
 
 def findable(

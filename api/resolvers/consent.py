@@ -23,7 +23,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api import shaping
+from api import browsing, shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
@@ -203,6 +203,8 @@ async def resolve_consents(
     _practitioner_only(ctx, "Query.consents")
     child_id = _id(child_id, "childId")
     ctx.audit.child(child_id)
+    # R2: a child's consents are a read of the child; spent (or refused) before any read.
+    await browsing.spend_shown(ctx, [child_id])
     context = await consent_graph.fetch_consents(
         ctx.graph,
         child_id,

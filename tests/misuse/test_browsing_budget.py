@@ -12,7 +12,7 @@ import httpx
 import neo4j
 
 from policies.viewer import Role
-from tests.misuse.conftest import codes, melanie_as, post, token
+from tests.misuse.conftest import PURPOSE, codes, melanie_as, post, token
 from tests.misuse.servers import api_process
 
 CHILD = "query($id: ID!) { child(id: $id) { id givenName address { postcode } } }"
@@ -115,9 +115,12 @@ async def test_a_search_spends_on_the_children_it_shows(
         sam["data"] == {"searchChildren": None}
     )
     assert "Sam" not in str(sam)
-    # Hannah was read today: finding her again is free.
+    # Past the budget every search is refused before it runs, even one for a child read
+    # today: whether it would have matched must not decide the answer (R4).
     hannah = await post(small, viewer, search, {"i": {"nhsNumber": "9990001014"}})
-    assert [m["id"] for m in hannah["data"]["searchChildren"]["matches"]] == ["c-hannah"]
+    assert codes(hannah) == ["BROWSING_BUDGET_EXCEEDED"]
+    # ...while re-reading her by id stays free.
+    assert (await post(small, viewer, CHILD, {"id": "c-hannah"}))["data"]["child"]
 
 
 async def test_budgets_differ_by_role(
@@ -172,3 +175,66 @@ async def test_the_budget_holds_across_two_api_processes_and_a_restart(
     assert len(_alerts_for(sync_driver, subject, "BUDGET_EXCEEDED")) == 1
     with contextlib.suppress(Exception):
         sync_driver.execute_query("MATCH (d:BrowsingDay {subject: $s}) DETACH DELETE d", s=subject)
+
+
+SEARCH = "query($i: ChildSearchInput!) { searchChildren(input: $i) { matches { id } truncated } }"
+
+
+async def _spend_all(client: httpx.AsyncClient, viewer: str) -> None:
+    for child in ("c-jack", "c-ellie", "c-no-such-child-spend"):
+        await post(client, viewer, CHILD, {"id": child})
+    assert codes(await post(client, viewer, CHILD, {"id": "c-hannah"})) == [
+        "BROWSING_BUDGET_EXCEEDED"
+    ]
+
+
+async def test_past_the_budget_a_matching_and_a_missing_search_answer_byte_for_byte_alike(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    viewer = melanie_as(small_budget_settings, subject)
+    await _spend_all(small, viewer)
+    answers = []
+    for nhs in ("9990001049", "9990000018", "9990001014"):
+        response = await small.post(
+            "/graphql",
+            json={"query": SEARCH, "variables": {"i": {"nhsNumber": nhs}}},
+            headers={"authorization": f"Bearer {viewer}", "x-purpose": PURPOSE},
+        )
+        answers.append(response.content)
+    assert answers[0] == answers[1] == answers[2]
+    assert b"BROWSING_BUDGET_EXCEEDED" in answers[0]
+
+
+async def test_a_search_past_what_is_left_is_cut_short_not_refused(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    viewer = melanie_as(small_budget_settings, subject)
+    for child in ("c-jack", "c-ellie"):
+        assert (await post(small, viewer, CHILD, {"id": child}))["data"]["child"]
+    # One place left: a search is answered, never refused for what it found.
+    found = await post(small, viewer, SEARCH, {"i": {"nhsNumber": "9990001049"}})
+    assert "errors" not in found
+    assert len(found["data"]["searchChildren"]["matches"]) <= 1
+
+
+MUTATION = """
+mutation { c: appointLeadProfessional(childId: "c-hannah", practitionerId: "p-steve") {
+  id address { postcode } involvements { service { name } practitioner { name
+  contact { phone } } } carers { name contact { phone } } } }
+"""
+
+
+async def test_past_the_budget_mutation_results_consents_and_aliases_are_refused(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    viewer = melanie_as(small_budget_settings, subject)
+    await _spend_all(small, viewer)
+    mutated = await post(small, viewer, MUTATION)
+    assert "BROWSING_BUDGET_EXCEEDED" in codes(mutated), mutated
+    assert not (mutated.get("data") or {}).get("c")
+    assert "Hannah" not in str(mutated) and "phone" not in str(mutated.get("data"))
+    for child in ("c-hannah", "c-no-such-consent-child"):
+        consents = await post(
+            small, viewer, f'query {{ a: consents(childId: "{child}") {{ id }} }}'
+        )
+        assert codes(consents) == ["BROWSING_BUDGET_EXCEEDED"] and consents["data"] is None
