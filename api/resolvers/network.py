@@ -102,7 +102,9 @@ async def resolve_involvement_network(
             f"depth must be between {network.MIN_DEPTH} and {network.MAX_DEPTH}", field="depth"
         )
     root = _identifier(child_id, "childId")
-    # R2 before anything is read: whether the root exists must not decide the refusal.
+    # R2 before anything is read: whether the root exists must not decide the refusal,
+    # and past the budget neither does the network's size.
+    await browsing.budget_left(ctx, "involvementNetwork")
     await browsing.spend_shown(ctx, [root])
     hood = await network_graph.neighbourhood(ctx.graph, root, depth, network.MAX_NETWORK)
     viewer, found = await load_children(ctx, hood.child_ids) if hood.child_ids else (ctx.viewer, [])
@@ -140,6 +142,9 @@ async def resolve_carer_network(
 ) -> InvolvementNetwork:
     ctx = _tracer(info, "carerNetwork", reason)
     carer = _identifier(carer_id, "carerId")
+    # R2 before anything is read: past the budget, a carer with visible children and an
+    # unknown carer id get the same refusal (R4: no oracle).
+    await browsing.budget_left(ctx, "carerNetwork")
     household = await network_graph.carer_household(ctx.graph, carer, network.MAX_NETWORK)
     if household is None:
         # The same second round trip a carer of shielded children only costs, so that

@@ -238,3 +238,32 @@ async def test_past_the_budget_mutation_results_consents_and_aliases_are_refused
             small, viewer, f'query {{ a: consents(childId: "{child}") {{ id }} }}'
         )
         assert codes(consents) == ["BROWSING_BUDGET_EXCEEDED"] and consents["data"] is None
+
+
+CARER_NETWORK = """
+query($id: ID!) { carerNetwork(carerId: $id, reason: "tracing the family for review") {
+  children { id } } }
+"""
+
+
+async def test_past_the_budget_a_carer_and_an_unknown_carer_answer_byte_for_byte_alike(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    """Found by red-teaming the budget's first fix: carerNetwork refused a carer with
+    visible children but answered NOT_FOUND for an unknown id once the budget was spent."""
+    lead = token(
+        small_budget_settings, Role.SAFEGUARDING_LEAD, subject=subject, local_authority="NBR"
+    )
+    for child in ("c-jack", "c-ellie", "c-no-such-a", "c-no-such-b", "c-no-such-c"):
+        await post(small, lead, CHILD, {"id": child})
+    assert codes(await post(small, lead, CHILD, {"id": "c-hannah"})) == ["BROWSING_BUDGET_EXCEEDED"]
+    answers = []
+    for carer in ("k-karen", "k-no-such-carer"):
+        response = await small.post(
+            "/graphql",
+            json={"query": CARER_NETWORK, "variables": {"id": carer}},
+            headers={"authorization": f"Bearer {lead}", "x-purpose": PURPOSE},
+        )
+        answers.append(response.content)
+    assert answers[0] == answers[1]
+    assert b"BROWSING_BUDGET_EXCEEDED" in answers[0]
