@@ -187,8 +187,9 @@ async def _run_load(urls: list[str], token: str, load: Load, kill_after: int | N
 
 def _events_by_request(driver: neo4j.Driver, request_ids: list[str]) -> dict[str, list[str]]:
     records, _, _ = driver.execute_query(
-        "MATCH (a:AuditEvent) WHERE a.requestId IN $ids "
-        "RETURN a.requestId AS rid, collect(a.writer) AS writers",
+        # The client's X-Request-Id is kept as clientRequestId (requestId is the server's).
+        "MATCH (a:AuditEvent) WHERE a.clientRequestId IN $ids "
+        "RETURN a.clientRequestId AS rid, collect(a.writer) AS writers",
         ids=request_ids,
     )
     return {r["rid"]: list(r["writers"]) for r in records}
