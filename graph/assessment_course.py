@@ -28,10 +28,9 @@ from graph.assessments import (
     load_assessment,
     locked_assessment,
 )
-from graph.children import practitioner_projection
 from graph.consent import Recorder
 from graph.database import Graph
-from graph.facts import practitioner_from
+from graph.facts import practitioner_from, practitioner_projection
 from graph.idempotency import IdempotencyClaim, write_once
 from policies.facts import PractitionerFact
 

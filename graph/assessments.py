@@ -22,15 +22,16 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.children import practitioner_projection
 from graph.consent import CONSENT_MAP, LOCK_CHILD, ChildContext, Recorder, locked_context
 from graph.database import Graph, reached
 from graph.facts import (
+    OVERRIDE_MAP,
     consent_from,
     native_date,
     native_datetime,
     override_from,
     practitioner_from,
+    practitioner_projection,
     service_from,
 )
 from graph.idempotency import IdempotencyClaim, write_once
@@ -285,8 +286,9 @@ RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .n
     + """ AS np },
   overrides: [(o:AccessOverride)-[:FOR]->(c)
     WHERE o.expiresAt > $now
-      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
-    .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }]
+      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | """
+    + OVERRIDE_MAP
+    + """]
 } AS a
 """
 )

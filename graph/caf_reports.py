@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, LiteralString
 
-from graph.children import CARRIED, ChildPage, fetch_children_matching, practitioner_projection
+from graph.children import CARRIED, ChildPage, fetch_children_matching
 from graph.database import Graph
+from graph.facts import practitioner_projection
 from graph.overrides import SharingDecisionRecord, decision_from
 
 __all__ = [

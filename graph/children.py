@@ -14,12 +14,27 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.browsing import RESERVE, BudgetRequest
-from graph.database import Graph
+from graph.database import Graph, reached
 from graph.facts import (
-    child_facts_from,
+    CONSENT_FACT_MAP,
+    OVERRIDE_MAP,
+    SERVICE_MAP,
+    address_from,
+    consent_from,
+    contact_from,
+    native_date,
+    override_from,
     practitioner_from,
+    practitioner_projection,
+    service_from,
 )
-from policies.facts import ChildFacts, PractitionerFact
+from policies.facts import (
+    AssessmentSummaryFact,
+    CarerFact,
+    ChildFacts,
+    InvolvementFact,
+    PractitionerFact,
+)
 
 __all__ = [
     "AT_A_SHIELDED_ADDRESS",
@@ -91,36 +106,6 @@ MATCH (c:Child) WHERE c.familyNameKey = $familyNameKey AND c.dateOfBirth = $date
     + _POSTCODE_NARROWS
 )
 
-_SERVICE_MAP: LiteralString = (
-    "{ .id, .name, .kind, .sensitive, .localAuthority, .phone, .email,"
-    " .addressLine1, .addressLine2, .town, .postcode }"
-)
-
-_PRACTITIONER_MAP: LiteralString = (
-    "{ .id, .name, .jobTitle, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,"
-    " .availability, .availableFrom,"
-    " service: [(PX)-[:WORKS_FOR]->(PXS:Service) | PXS " + _SERVICE_MAP + "][0] }"
-)
-
-
-def practitioner_projection(var: LiteralString) -> LiteralString:
-    return var + " " + _PRACTITIONER_MAP.replace("PXS", var + "s").replace("PX", var)  # type: ignore[return-value]
-
-
-#: What policies.consent decides on, for one consent record `g` about child `c` (R6, R10).
-#: `recordedByServiceIds` (R6b) and `standingUntil` (R10) are properties fixed when the
-#: record was written (graph/consent.py), so reading them costs no traversal.
-CONSENT_FACT_FIELDS: LiteralString = """
-    giverParentalResponsibility: coalesce(
-      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
-    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
-    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
-    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
-    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id],
-    recordedByServiceIds: coalesce(g.recordedByServiceIds, []),
-    recordedByPractitionerId: g.recordedByPractitionerId,
-    standingUntil: g.standingUntil"""
-
 _PROJECTION: LiteralString = (
     """
 OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
@@ -142,7 +127,7 @@ RETURN withinBudget, suspendedFor, viewerServices, c {
   involvements: [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon | i {
     .id, .startedOn, .endedOn, .isLeadProfessional, .source,
     service: [(i)-[:AT]->(s:Service) | s """
-    + _SERVICE_MAP
+    + SERVICE_MAP
     + """][0],
     practitioner: [(i)-[:BY]->(ip:Practitioner) | """
     + practitioner_projection("ip")
@@ -157,18 +142,88 @@ RETURN withinBudget, suspendedFor, viewerServices, c {
   consents: [(g:ConsentGrant)-[:ABOUT]->(c)
     WHERE g.purpose = 'SHARE_CONTACT_DETAILS' AND (g.state = 'REFUSED'
       OR EXISTS { (g)-[:GRANTED_TO]->(:Practitioner {id: $practitionerId}) }
-      OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices }) | g {
-    .id, .purpose, .state, .givenByChild, .competenceAssessed, .recordedOn, .expiresOn,
-"""
-    + CONSENT_FACT_FIELDS
-    + """ }],
+      OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices }) | """
+    + CONSENT_FACT_MAP
+    + """],
   overrides: [(o:AccessOverride)-[:FOR]->(c)
     WHERE o.expiresAt > datetime()
-      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | o {
-    .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }]
+      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | """
+    + OVERRIDE_MAP
+    + """]
 } AS child
 """
 )
+
+
+def _involvement_from(m: dict[str, Any]) -> InvolvementFact | None:
+    service = service_from(m.get("service"))
+    if service is None:  # an involvement always has a service; skip a broken one
+        return None
+    return InvolvementFact(
+        id=m["id"],
+        service=service,
+        practitioner=practitioner_from(m.get("practitioner")),
+        started_on=native_date(m.get("startedOn")) or date.min,
+        ended_on=native_date(m.get("endedOn")),
+        is_lead_professional=bool(m.get("isLeadProfessional")),
+        source=m.get("source") or "",
+    )
+
+
+def child_facts_from(m: dict[str, Any]) -> ChildFacts:
+    reached(m["id"])
+    involvements = tuple(i for i in map(_involvement_from, m.get("involvements") or ()) if i)
+    assessments = []
+    for a in m.get("assessments") or ():
+        holder = practitioner_from(a.get("holder"))
+        if holder is not None:
+            assessments.append(
+                AssessmentSummaryFact(
+                    a["id"],
+                    a["status"],
+                    native_date(a["startedOn"]) or date.min,
+                    holder,
+                    native_date(a.get("nextReviewOn")),
+                )
+            )
+    la = m.get("la")
+    shielding_contact = None
+    if la:
+        shielding_contact = contact_from(
+            {**la, "phone": la.get("indexTeamPhone"), "email": la.get("indexTeamEmail")}
+        )
+    return ChildFacts(
+        id=m["id"],
+        given_name=m.get("givenName") or "",
+        family_name=m.get("familyName") or "",
+        date_of_birth=native_date(m.get("dateOfBirth")) or date.min,
+        gender=m.get("gender") or "NOT_KNOWN",
+        shielded=bool(m.get("shielded")),
+        local_authority=m.get("localAuthority"),
+        address=address_from(m),
+        archived_on=native_date(m.get("archivedOn")),
+        address_shared_with_shielded=bool(m.get("addressSharedWithShielded")),
+        date_of_death=native_date(m.get("dateOfDeath")),
+        shielding_contact=shielding_contact,
+        carers=tuple(
+            CarerFact(
+                id=k["id"],
+                name=k.get("name") or "",
+                relationship=k.get("relationship") or "carer",
+                parental_responsibility=bool(k.get("parentalResponsibility")),
+                lives_with_child=bool(k.get("livesWithChild")),
+                contact=contact_from(k),
+                lives_with_shielded_child=bool(k.get("livesWithShieldedChild")),
+            )
+            for k in m.get("carers") or ()
+        ),
+        involvements=tuple(sorted(involvements, key=lambda i: (i.started_on, i.id))),
+        lead_professional=practitioner_from(m.get("lead")),
+        assessments=tuple(assessments),
+        consents=tuple(consent_from(g) for g in m.get("consents") or ()),
+        overrides=tuple(override_from(o) for o in m.get("overrides") or ()),
+    )
+
 
 _UNCOUNTED: LiteralString = "WITH true AS withinBudget\n"
 _FETCH_BY_IDS: LiteralString = _UNCOUNTED + _VIEWER_SERVICES + _BY_IDS + _PROJECTION

@@ -32,9 +32,10 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.children import CONSENT_FACT_FIELDS
 from graph.database import Graph, reached
 from graph.facts import (
+    CONSENT_FACT_FIELDS,
+    SERVICE_SUMMARY_MAP,
     consent_from,
     contact_from,
     native_date,
@@ -69,8 +70,6 @@ __all__ = [
     "withdraw_consent",
 ]
 
-_SERVICE_FIELDS: LiteralString = "{ .id, .name, .kind, .sensitive, .localAuthority }"
-
 #: One consent record `g` about child `c`, with what R6, R10 and R4 decide on.
 CONSENT_MAP: LiteralString = (
     """g {
@@ -84,10 +83,10 @@ CONSENT_MAP: LiteralString = (
       cares: [(gk)-[gr:CARES_FOR]->(c) | gr {
         .relationship, .parentalResponsibility, .livesWithChild }][0] }][0],
     namedServices: [(g)-[:COVERS|GRANTED_TO]->(x:Service) | x """
-    + _SERVICE_FIELDS
+    + SERVICE_SUMMARY_MAP
     + """]
       + [(g)-[:GRANTED_TO]->(:Practitioner)-[:WORKS_FOR]->(x:Service) | x """
-    + _SERVICE_FIELDS
+    + SERVICE_SUMMARY_MAP
     + """] }"""
 )
 
@@ -147,7 +146,7 @@ RETURN
   [(k:Carer {id: $carerId})-[r:CARES_FOR]->(c) | coalesce(r.parentalResponsibility, false)][0]
     AS carerLink,
   COLLECT { MATCH (s:Service) WHERE s.id IN $serviceIds RETURN s """
-    + _SERVICE_FIELDS
+    + SERVICE_SUMMARY_MAP
     + """ } AS namedServices,
   [pid IN $practitionerIds WHERE NOT EXISTS { (:Practitioner {id: pid}) }]
     AS unknownPractitionerIds

@@ -1,31 +1,39 @@
-"""Neo4j maps to policy facts: the only place driver value types are unwrapped."""
+"""Neo4j maps to policy facts: the only place driver value types are unwrapped.
+
+Each fact that several queries read has its Cypher map projection here, beside the
+function that decodes it, so the two change together: a property added to a projection
+is read in the decoder a few lines below. A query's own projection (the index view's
+child, a CAF, a consent record with its carer) lives beside its own decoder in its module.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, LiteralString
 
-from graph.database import reached
 from policies.facts import (
     AddressFact,
-    AssessmentSummaryFact,
-    CarerFact,
-    ChildFacts,
     ConsentFact,
     ContactFact,
-    InvolvementFact,
     OverrideFact,
     PractitionerFact,
     ServiceFact,
 )
 
 __all__ = [
-    "child_facts_from",
+    "CONSENT_FACT_FIELDS",
+    "CONSENT_FACT_MAP",
+    "OVERRIDE_MAP",
+    "SERVICE_MAP",
+    "SERVICE_SUMMARY_MAP",
+    "address_from",
     "consent_from",
+    "contact_from",
     "native_date",
     "native_datetime",
     "override_from",
     "practitioner_from",
+    "practitioner_projection",
     "service_from",
 ]
 
@@ -59,6 +67,16 @@ def contact_from(m: dict[str, Any] | None) -> ContactFact | None:
     return ContactFact(m.get("phone"), m.get("email"), address)
 
 
+#: A service node `s` as service_from() reads it (its contact details included).
+SERVICE_MAP: LiteralString = (
+    "{ .id, .name, .kind, .sensitive, .localAuthority, .phone, .email,"
+    " .addressLine1, .addressLine2, .town, .postcode }"
+)
+
+#: A service without its contact details: service_from() reads it with contact None.
+SERVICE_SUMMARY_MAP: LiteralString = "{ .id, .name, .kind, .sensitive, .localAuthority }"
+
+
 def service_from(m: dict[str, Any] | None) -> ServiceFact | None:
     if not m:
         return None
@@ -70,6 +88,18 @@ def service_from(m: dict[str, Any] | None) -> ServiceFact | None:
         local_authority=m.get("localAuthority"),
         contact=contact_from(m),
     )
+
+
+_PRACTITIONER_MAP: LiteralString = (
+    "{ .id, .name, .jobTitle, .phone, .email, .addressLine1, .addressLine2, .town, .postcode,"
+    " .availability, .availableFrom,"
+    " service: [(PX)-[:WORKS_FOR]->(PXS:Service) | PXS " + SERVICE_MAP + "][0] }"
+)
+
+
+def practitioner_projection(var: LiteralString) -> LiteralString:
+    """Practitioner node `var` as practitioner_from() reads it, with their service."""
+    return var + " " + _PRACTITIONER_MAP.replace("PXS", var + "s").replace("PX", var)  # type: ignore[return-value]
 
 
 def practitioner_from(m: dict[str, Any] | None) -> PractitionerFact | None:
@@ -86,19 +116,28 @@ def practitioner_from(m: dict[str, Any] | None) -> PractitionerFact | None:
     )
 
 
-def _involvement_from(m: dict[str, Any]) -> InvolvementFact | None:
-    service = service_from(m.get("service"))
-    if service is None:  # an involvement always has a service; skip a broken one
-        return None
-    return InvolvementFact(
-        id=m["id"],
-        service=service,
-        practitioner=practitioner_from(m.get("practitioner")),
-        started_on=native_date(m.get("startedOn")) or date.min,
-        ended_on=native_date(m.get("endedOn")),
-        is_lead_professional=bool(m.get("isLeadProfessional")),
-        source=m.get("source") or "",
-    )
+#: What policies.consent decides on, for one consent record `g` about child `c` (R6, R10).
+#: `recordedByServiceIds` (R6b) and `standingUntil` (R10) are properties fixed when the
+#: record was written (graph/consent.py), so reading them costs no traversal.
+CONSENT_FACT_FIELDS: LiteralString = """
+    giverParentalResponsibility: coalesce(
+      [(g)-[:GIVEN_BY]->(:Carer)-[gr:CARES_FOR]->(c) | gr.parentalResponsibility][0], false),
+    coversServiceIds: [(g)-[:COVERS]->(x:Service) | x.id],
+    coversAssessmentId: [(g)-[:COVERS]->(x:Assessment) | x.id][0],
+    grantedToPractitionerIds: [(g)-[:GRANTED_TO]->(x:Practitioner) | x.id],
+    grantedToServiceIds: [(g)-[:GRANTED_TO]->(x:Service) | x.id],
+    recordedByServiceIds: coalesce(g.recordedByServiceIds, []),
+    recordedByPractitionerId: g.recordedByPractitionerId,
+    standingUntil: g.standingUntil"""
+
+#: Consent record `g` about child `c` as consent_from() reads it.
+CONSENT_FACT_MAP: LiteralString = (
+    """g {
+    .id, .purpose, .state, .givenByChild, .competenceAssessed, .recordedOn, .expiresOn,
+"""
+    + CONSENT_FACT_FIELDS
+    + """ }"""
+)
 
 
 def consent_from(m: dict[str, Any]) -> ConsentFact:
@@ -121,6 +160,12 @@ def consent_from(m: dict[str, Any]) -> ConsentFact:
     )
 
 
+#: An access override `o` as override_from() reads it.
+OVERRIDE_MAP: LiteralString = (
+    "o {\n    .id, .practitionerId, .recordedBySubject, .recordedAt, .expiresAt, .liftsShielding }"
+)
+
+
 def override_from(m: dict[str, Any]) -> OverrideFact:
     recorded_at = native_datetime(m.get("recordedAt"))
     expires_at = native_datetime(m.get("expiresAt"))
@@ -132,59 +177,4 @@ def override_from(m: dict[str, Any]) -> OverrideFact:
         recorded_at=recorded_at,
         expires_at=expires_at,
         lifts_shielding=bool(m.get("liftsShielding")),
-    )
-
-
-def child_facts_from(m: dict[str, Any]) -> ChildFacts:
-    reached(m["id"])
-    involvements = tuple(i for i in map(_involvement_from, m.get("involvements") or ()) if i)
-    assessments = []
-    for a in m.get("assessments") or ():
-        holder = practitioner_from(a.get("holder"))
-        if holder is not None:
-            assessments.append(
-                AssessmentSummaryFact(
-                    a["id"],
-                    a["status"],
-                    native_date(a["startedOn"]) or date.min,
-                    holder,
-                    native_date(a.get("nextReviewOn")),
-                )
-            )
-    la = m.get("la")
-    shielding_contact = None
-    if la:
-        shielding_contact = contact_from(
-            {**la, "phone": la.get("indexTeamPhone"), "email": la.get("indexTeamEmail")}
-        )
-    return ChildFacts(
-        id=m["id"],
-        given_name=m.get("givenName") or "",
-        family_name=m.get("familyName") or "",
-        date_of_birth=native_date(m.get("dateOfBirth")) or date.min,
-        gender=m.get("gender") or "NOT_KNOWN",
-        shielded=bool(m.get("shielded")),
-        local_authority=m.get("localAuthority"),
-        address=address_from(m),
-        archived_on=native_date(m.get("archivedOn")),
-        address_shared_with_shielded=bool(m.get("addressSharedWithShielded")),
-        date_of_death=native_date(m.get("dateOfDeath")),
-        shielding_contact=shielding_contact,
-        carers=tuple(
-            CarerFact(
-                id=k["id"],
-                name=k.get("name") or "",
-                relationship=k.get("relationship") or "carer",
-                parental_responsibility=bool(k.get("parentalResponsibility")),
-                lives_with_child=bool(k.get("livesWithChild")),
-                contact=contact_from(k),
-                lives_with_shielded_child=bool(k.get("livesWithShieldedChild")),
-            )
-            for k in m.get("carers") or ()
-        ),
-        involvements=tuple(sorted(involvements, key=lambda i: (i.started_on, i.id))),
-        lead_professional=practitioner_from(m.get("lead")),
-        assessments=tuple(assessments),
-        consents=tuple(consent_from(g) for g in m.get("consents") or ()),
-        overrides=tuple(override_from(o) for o in m.get("overrides") or ()),
     )

@@ -20,10 +20,9 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph.children import practitioner_projection
 from graph.consent import ChildContext, Recorder, locked_context
 from graph.database import Graph
-from graph.facts import native_datetime, practitioner_from
+from graph.facts import native_datetime, practitioner_from, practitioner_projection
 from graph.idempotency import IdempotencyClaim, write_once
 from graph.ingest_lock import take_ingest_lock
 from policies.facts import PractitionerFact
