@@ -25,6 +25,7 @@ from policies.decision import Decision, Rule, allow, deny
 from policies.facts import ConsentFact, OverrideFact
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
+from policies.vocabulary import AssessmentStatus, ConsentPurpose
 
 __all__ = [
     "CAF_ELEMENTS",
@@ -75,9 +76,9 @@ CAF_ELEMENTS: Mapping[str, Mapping[str, str]] = {
 
 #: closeAssessment ends a CAF as one of these; TRANSFERRED_TO_SOCIAL_CARE is "stepping
 #: up" (ICS guidance note 4.2): the CAF supported a referral to children's social care.
-CLOSING_STATUSES = frozenset({"CLOSED", "TRANSFERRED_TO_SOCIAL_CARE"})
+CLOSING_STATUSES = frozenset({AssessmentStatus.CLOSED, AssessmentStatus.TRANSFERRED_TO_SOCIAL_CARE})
 
-_STORE_PURPOSES = ("UNDERTAKE_ASSESSMENT", "STORE_ASSESSMENT")
+_STORE_PURPOSES = (ConsentPurpose.UNDERTAKE_ASSESSMENT, ConsentPurpose.STORE_ASSESSMENT)
 _NOT_WORDS = re.compile(r"[^a-z]+")
 
 

@@ -28,10 +28,10 @@ from policies.decision import Decision, allow, deny
 from policies.facts import ChildFacts, ConsentFact, OverrideFact, ServiceFact
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
+from policies.vocabulary import ConsentPurpose, ConsentState
 
 __all__ = [
     "MAX_SCOPE",
-    "PURPOSES",
     "RecordingTerms",
     "ServiceNaming",
     "carer_may_consent",
@@ -52,10 +52,8 @@ __all__ = [
 
 #: At most this many services, practitioners or services granted to, in one record.
 MAX_SCOPE = 20
-
-PURPOSES = frozenset(
-    {"SHARE_CONTACT_DETAILS", "UNDERTAKE_ASSESSMENT", "STORE_ASSESSMENT", "SHARE_ASSESSMENT"}
-)
+#: The purposes that share something with someone: a grant must name whom.
+_SHARING = frozenset({ConsentPurpose.SHARE_CONTACT_DETAILS, ConsentPurpose.SHARE_ASSESSMENT})
 
 
 def child_may_decide(date_of_birth: date, on: date, competence_assessed: bool) -> Decision:
@@ -89,12 +87,12 @@ def effective_state(record: ConsentFact, today: date, now: datetime | None = Non
     recorded, so a caller that knows only the date still stops counting it after that
     day; one that passes `now` stops at the very hour.
     """
-    if record.state != "ACTIVE":
+    if record.state != ConsentState.ACTIVE:
         return record.state
     if record.expires_on is not None and record.expires_on < today:
-        return "EXPIRED"
+        return ConsentState.EXPIRED
     if record.standing_until is not None and now is not None and now >= record.standing_until:
-        return "EXPIRED"
+        return ConsentState.EXPIRED
     return record.state
 
 
@@ -122,7 +120,7 @@ def grant_counts(
     record: ConsentFact, date_of_birth: date, today: date, now: datetime | None = None
 ) -> Decision:
     state = effective_state(record, today, now)
-    if state != "ACTIVE":
+    if state != ConsentState.ACTIVE:
         return deny(f"R10: consent {record.id} is {state}")
     entitled = entitled_giver(record, date_of_birth)
     if not entitled:
@@ -147,7 +145,7 @@ def competent_refusals(
         record
         for record in records
         if record.purpose == purpose
-        and record.state == "REFUSED"
+        and record.state == ConsentState.REFUSED
         and record.given_by_child
         and _refusal_covers(record, service_id, assessment_id)
         and entitled_giver(record, date_of_birth)
@@ -205,7 +203,7 @@ def consent_path(
         record
         for record in records
         if record.purpose == purpose
-        and record.state != "REFUSED"
+        and record.state != ConsentState.REFUSED
         and _covers(record, service_id, assessment_id)
         and _granted_to(record, viewer, practitioner_id)
     ]
@@ -284,15 +282,19 @@ def check_scope(
     consent is for"), or it could never count. Returns the decision and the input field
     at fault.
     """
-    if purpose == "SHARE_CONTACT_DETAILS" and not covers_service_ids and not refusal:
+    if purpose == ConsentPurpose.SHARE_CONTACT_DETAILS and not covers_service_ids and not refusal:
         return deny("consent to share contact details must name the services it covers"), (
             "coversServiceIds"
         )
-    if purpose == "SHARE_ASSESSMENT" and covers_assessment_id is None and not refusal:
+    if purpose == ConsentPurpose.SHARE_ASSESSMENT and covers_assessment_id is None and not refusal:
         return deny("consent to share an assessment must name the assessment it covers"), (
             "coversAssessmentId"
         )
-    if purpose in {"SHARE_CONTACT_DETAILS", "SHARE_ASSESSMENT"} and not refusal and not granted_to:
+    if (
+        purpose in {ConsentPurpose.SHARE_CONTACT_DETAILS, ConsentPurpose.SHARE_ASSESSMENT}
+        and not refusal
+        and not granted_to
+    ):
         return deny(
             "consent to share must name whom it is shared with (a practitioner or a service)"
         ), "grantedToPractitionerIds"
@@ -301,9 +303,9 @@ def check_scope(
 
 def may_withdraw(record: ConsentFact, today: date) -> Decision:
     """Consent can be withdrawn at any time (R10), once; a refusal is not a grant."""
-    if record.state == "REFUSED":
+    if record.state == ConsentState.REFUSED:
         return deny("a recorded refusal cannot be withdrawn; record a new consent instead")
-    if record.state == "WITHDRAWN":
+    if record.state == ConsentState.WITHDRAWN:
         return deny("this consent has already been withdrawn")
     return allow(
         f"R10: consent {record.id} is {effective_state(record, today)} and may be withdrawn"

@@ -41,6 +41,7 @@ from policies.facts import (
     ServiceFact,
 )
 from policies.viewer import Role, Viewer
+from policies.vocabulary import PractitionerAvailability
 
 __all__ = [
     "AssessmentContent",
@@ -332,9 +333,9 @@ def _consent_record(
 def available(practitioner: PractitionerFact, today: date) -> Decision:
     """R17: a practitioner who has left their service, or is unavailable until a later
     date, is not to be contacted directly; their service is, instead."""
-    if practitioner.availability == "LEFT":
+    if practitioner.availability == PractitionerAvailability.LEFT:
         return deny("R17: the practitioner has left their service", Rule.R17)
-    if practitioner.availability == "UNAVAILABLE" and (
+    if practitioner.availability == PractitionerAvailability.UNAVAILABLE and (
         practitioner.available_from is None or practitioner.available_from > today
     ):
         return deny("R17: the practitioner is unavailable", Rule.R17)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from policies.vocabulary import SENSITIVE_KINDS
+
 __all__ = [
     "SENSITIVE_KINDS",
     "AddressFact",
@@ -22,9 +24,6 @@ __all__ = [
     "PractitionerFact",
     "ServiceFact",
 ]
-
-# R6: these kinds are sensitive whatever the feed says.
-SENSITIVE_KINDS = frozenset({"MENTAL_HEALTH", "SEXUAL_HEALTH", "SUBSTANCE_MISUSE"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from policies.text import visible_length
 from policies.viewer import Role, Viewer
 
 __all__ = [
-    "GROUNDS",
     "MAX_JUSTIFICATION",
     "MAX_REVIEW",
     "MIN_JUSTIFICATION",
@@ -40,9 +39,6 @@ MIN_JUSTIFICATION = 20
 MAX_JUSTIFICATION = 2000
 #: overridesForReview returns at most this many overrides.
 MAX_REVIEW = 500
-GROUNDS = frozenset(
-    {"SIGNIFICANT_HARM_EVIDENCE", "SIGNIFICANT_HARM_SUSPECTED", "PREVENT_SERIOUS_HARM_OR_CRIME"}
-)
 
 
 def _is_viewers(viewer: Viewer, override: OverrideFact) -> bool:

@@ -13,6 +13,7 @@ from policies.decision import Decision, Rule, allow, deny
 from policies.facts import ChildFacts, InvolvementFact, PractitionerFact, ServiceFact
 from policies.overrides import active_override
 from policies.viewer import READ_CHILD_ROLES, Role, Viewer
+from policies.vocabulary import ConsentPurpose
 
 __all__ = [
     "ARCHIVE_READ_WINDOW",
@@ -74,7 +75,7 @@ def sensitive_service_visible(
     path = consent_path(
         viewer,
         child.consents,
-        purpose="SHARE_CONTACT_DETAILS",
+        purpose=ConsentPurpose.SHARE_CONTACT_DETAILS,
         date_of_birth=child.date_of_birth,
         today=today,
         service_id=service.id,

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from graph.keys import address_key, name_key, postcode_key
+from policies.vocabulary import SENSITIVE_KINDS
 
 __all__ = [
     "LOCAL_AUTHORITY_CODES",
@@ -36,8 +37,6 @@ __all__ = [
 
 Record = dict[str, Any]
 """One node or relationship as plain data; keys are graph/model.md property names."""
-
-SENSITIVE_KINDS = frozenset({"MENTAL_HEALTH", "SEXUAL_HEALTH", "SUBSTANCE_MISUSE"})
 
 
 @dataclass

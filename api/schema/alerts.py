@@ -14,59 +14,13 @@ then pass `endCursor` as `after` for the next page.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from api.schema.enums import AccessAlertKind, AccessAlertState
 from policies.alerts import MAX_OUTCOME
-
-
-@strawberry.enum(description="What brought an access alert about, by the rule it guards.")
-class AccessAlertKind(Enum):
-    HOUSEHOLD_RULE_TRIGGERED = strawberry.enum_value(
-        "HOUSEHOLD_RULE_TRIGGERED",
-        description=(
-            "R4: a write put a child at the address of a shielded child, or made a carer who "
-            "lives with a shielded child the carer of another child. The index then withholds "
-            "that other child's address or carer too, and so whoever made the write may be "
-            "probing where the shielded child lives. childIds lists the shielded children "
-            "first, then the others; detail names the record and source."
-        ),
-    )
-    BUDGET_EXCEEDED = strawberry.enum_value(
-        "BUDGET_EXCEEDED",
-        description="R2: someone went past their daily budget of distinct children read.",
-    )
-    SHIELDED_READ_OUT_OF_AREA = strawberry.enum_value(
-        "SHIELDED_READ_OUT_OF_AREA",
-        description="R4: a shielded child was read by someone outside its local authority.",
-    )
-    SHIELD_LIFTED = strawberry.enum_value(
-        "SHIELD_LIFTED",
-        description="R4/R9: a safeguarding lead's override lifted a child's shield.",
-    )
-    REPEATED_REFUSALS = strawberry.enum_value(
-        "REPEATED_REFUSALS",
-        description="Someone was refused again and again, as when probing the index.",
-    )
-    INDEX_TEAM_CONTACT_CHANGED = strawberry.enum_value(
-        "INDEX_TEAM_CONTACT_CHANGED",
-        description=(
-            "R4: a reference-data feed changed your index team's phone or email, which every "
-            "shielded child of your authority shows in place of who works with them. Check "
-            "that the change is yours; detail names the record and source."
-        ),
-    )
-
-
-@strawberry.enum(description="Whether an access alert still needs the index team.")
-class AccessAlertState(Enum):
-    OPEN = strawberry.enum_value("OPEN", description="Nobody has acted on it yet.")
-    RESOLVED = strawberry.enum_value(
-        "RESOLVED", description="Someone recorded what was done (resolvedBy, outcome)."
-    )
 
 
 @strawberry.type(

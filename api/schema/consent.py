@@ -9,62 +9,14 @@ takes effect on the very next request, everywhere. Instances are built by
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.schema.child import Carer
+from api.schema.enums import ConsentMethod, ConsentPurpose, ConsentState
 from api.schema.pagination import Connection, Page
-
-
-@strawberry.enum(description="What a consent is for: one purpose per record (CAF guide 4.12).")
-class ConsentPurpose(Enum):
-    SHARE_CONTACT_DETAILS = strawberry.enum_value(
-        "SHARE_CONTACT_DETAILS",
-        description=(
-            "Show the child's involvement with the covered (sensitive) services, and their "
-            "contact details, to the practitioners or services granted to (R6b)."
-        ),
-    )
-    UNDERTAKE_ASSESSMENT = strawberry.enum_value(
-        "UNDERTAKE_ASSESSMENT",
-        description="Carry out a common assessment (CAF guide 4.11). Needed to start one (R8).",
-    )
-    STORE_ASSESSMENT = strawberry.enum_value(
-        "STORE_ASSESSMENT",
-        description=(
-            "Record the CAF in the system (CAF guide 4.17, 4.18). Needed to start one and "
-            "for every later change to it (R8)."
-        ),
-    )
-    SHARE_ASSESSMENT = strawberry.enum_value(
-        "SHARE_ASSESSMENT",
-        description=(
-            "Share the covered CAF with the practitioners or services granted to: needed to "
-            "add them to the team around the child and for them to read it (R7, R8)."
-        ),
-    )
-
-
-@strawberry.enum(description="How the consent was given. Written is preferable (CAF guide 4.12).")
-class ConsentMethod(Enum):
-    WRITTEN = "WRITTEN"
-    VERBAL = "VERBAL"
-
-
-@strawberry.enum(
-    description=(
-        "Where a consent record stands today. EXPIRED is worked out from expiresOn on every "
-        "request, never stored."
-    )
-)
-class ConsentState(Enum):
-    ACTIVE = "ACTIVE"
-    WITHDRAWN = "WITHDRAWN"
-    EXPIRED = "EXPIRED"
-    REFUSED = "REFUSED"
 
 
 @strawberry.type(

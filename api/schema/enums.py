@@ -1,74 +1,175 @@
-"""Enumerations of the contract, with the descriptions front-end developers read."""
+"""The contract's enumerations: policies' Python enums, wrapped with the descriptions
+front-end developers read.
+
+Each GraphQL enum here is the very class policies decide on (policies/vocabulary.py,
+policies/viewer.py, policies/alerts.py): strawberry.enum annotates it in place, so there
+is one list of values and no second one to keep in step. Per-value descriptions are given
+by member here, and every member must have one when any does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import strawberry
 
-from policies.viewer import Role as _Role
-
-if TYPE_CHECKING:
-    Role = _Role
-else:
-    Role = strawberry.enum(_Role, description="What the caller's token allows them to do (R1).")
-
-
-@strawberry.enum(description="Gender as recorded by the source system.")
-class Gender(Enum):
-    FEMALE = "FEMALE"
-    MALE = "MALE"
-    OTHER = "OTHER"
-    NOT_KNOWN = "NOT_KNOWN"
-
-
-@strawberry.enum(
-    description=(
-        "The kind of service. MENTAL_HEALTH, SEXUAL_HEALTH and SUBSTANCE_MISUSE are always "
-        "sensitive: their involvements are shown only as R6 allows."
-    )
+from policies.alerts import AlertKind, AlertState
+from policies.viewer import Role
+from policies.vocabulary import (
+    SENSITIVE_KINDS,
+    AssessmentStatus,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    Gender,
+    OverrideGround,
+    PractitionerAvailability,
+    ServiceKind,
 )
-class ServiceKind(Enum):
-    SCHOOL = "SCHOOL"
-    EARLY_YEARS = "EARLY_YEARS"
-    FURTHER_EDUCATION = "FURTHER_EDUCATION"
-    GP = "GP"
-    HEALTH_VISITOR = "HEALTH_VISITOR"
-    SCHOOL_NURSE = "SCHOOL_NURSE"
-    HOSPITAL = "HOSPITAL"
-    SOCIAL_CARE = "SOCIAL_CARE"
-    YOUTH_SERVICE = "YOUTH_SERVICE"
-    YOUTH_OFFENDING = "YOUTH_OFFENDING"
-    CONNEXIONS = "CONNEXIONS"
-    EDUCATION_WELFARE = "EDUCATION_WELFARE"
-    HOUSING = "HOUSING"
-    POLICE = "POLICE"
-    VOLUNTARY = "VOLUNTARY"
-    ADULT_SOCIAL_CARE = "ADULT_SOCIAL_CARE"
-    MENTAL_HEALTH = "MENTAL_HEALTH"
-    SEXUAL_HEALTH = "SEXUAL_HEALTH"
-    SUBSTANCE_MISUSE = "SUBSTANCE_MISUSE"
-    OTHER = "OTHER"
+
+__all__ = [
+    "AccessAlertKind",
+    "AccessAlertState",
+    "AssessmentStatus",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentState",
+    "Gender",
+    "OverrideGround",
+    "PractitionerAvailability",
+    "Role",
+    "ServiceKind",
+    "gender",
+    "graphql_enum",
+    "service_kind",
+]
+
+E = TypeVar("E", bound=Enum)
 
 
-@strawberry.enum(description="Where a common assessment (CAF) stands.")
-class AssessmentStatus(Enum):
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
-    TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
+def graphql_enum(
+    cls: type[E],
+    description: str,
+    *,
+    name: str | None = None,
+    values: Mapping[E, str] | None = None,
+) -> type[E]:
+    """Wraps `cls` as a GraphQL enum, with a description for each member in `values`."""
+    if values is not None and set(values) != set(cls):
+        missing = ", ".join(sorted(m.name for m in set(cls) - set(values)))
+        raise ValueError(f"{cls.__name__}: a description for every member ({missing})")
+    strawberry.enum(cls, name=name, description=description)
+    if values is not None:
+        for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+            value.description = values[cls[value.name]]
+    return cls
 
 
-@strawberry.enum(
-    description=(
-        "Whether a practitioner can be contacted directly (R17): their service's system "
-        "marks them UNAVAILABLE until a date, or as having LEFT the service."
-    )
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+graphql_enum(Role, "What the caller's token allows them to do (R1).")
+graphql_enum(Gender, "Gender as recorded by the source system.")
+graphql_enum(
+    ServiceKind,
+    f"The kind of service. {_listed(sorted(SENSITIVE_KINDS))} are always sensitive: their "
+    "involvements are shown only as R6 allows.",
 )
-class PractitionerAvailability(Enum):
-    AVAILABLE = "AVAILABLE"
-    UNAVAILABLE = "UNAVAILABLE"
-    LEFT = "LEFT"
+graphql_enum(AssessmentStatus, "Where a common assessment (CAF) stands.")
+graphql_enum(
+    PractitionerAvailability,
+    "Whether a practitioner can be contacted directly (R17): their service's system marks "
+    "them UNAVAILABLE until a date, or as having LEFT the service.",
+)
+graphql_enum(
+    ConsentPurpose,
+    "What a consent is for: one purpose per record (CAF guide 4.12).",
+    values={
+        ConsentPurpose.SHARE_CONTACT_DETAILS: (
+            "Show the child's involvement with the covered (sensitive) services, and their "
+            "contact details, to the practitioners or services granted to (R6b)."
+        ),
+        ConsentPurpose.UNDERTAKE_ASSESSMENT: (
+            "Carry out a common assessment (CAF guide 4.11). Needed to start one (R8)."
+        ),
+        ConsentPurpose.STORE_ASSESSMENT: (
+            "Record the CAF in the system (CAF guide 4.17, 4.18). Needed to start one and "
+            "for every later change to it (R8)."
+        ),
+        ConsentPurpose.SHARE_ASSESSMENT: (
+            "Share the covered CAF with the practitioners or services granted to: needed to "
+            "add them to the team around the child and for them to read it (R7, R8)."
+        ),
+    },
+)
+graphql_enum(ConsentMethod, "How the consent was given. Written is preferable (CAF guide 4.12).")
+graphql_enum(
+    ConsentState,
+    "Where a consent record stands today. EXPIRED is worked out from expiresOn on every "
+    "request, never stored.",
+)
+graphql_enum(
+    OverrideGround,
+    "The public-interest ground for sharing without consent (CAF guide 4.23, R9).",
+    values={
+        OverrideGround.SIGNIFICANT_HARM_EVIDENCE: (
+            "Evidence that the child is suffering, or at risk of, significant harm."
+        ),
+        OverrideGround.SIGNIFICANT_HARM_SUSPECTED: (
+            "Reasonable cause to believe the child may be suffering, or at risk of, "
+            "significant harm."
+        ),
+        OverrideGround.PREVENT_SERIOUS_HARM_OR_CRIME: (
+            "To prevent significant harm to a child or serious harm to an adult, including "
+            "through the prevention, detection and prosecution of serious crime."
+        ),
+    },
+)
+graphql_enum(
+    AlertKind,
+    "What brought an access alert about, by the rule it guards.",
+    name="AccessAlertKind",
+    values={
+        AlertKind.HOUSEHOLD_RULE_TRIGGERED: (
+            "R4: a write put a child at the address of a shielded child, or made a carer who "
+            "lives with a shielded child the carer of another child. The index then withholds "
+            "that other child's address or carer too, and so whoever made the write may be "
+            "probing where the shielded child lives. childIds lists the shielded children "
+            "first, then the others; detail names the record and source."
+        ),
+        AlertKind.BUDGET_EXCEEDED: (
+            "R2: someone went past their daily budget of distinct children read."
+        ),
+        AlertKind.SHIELDED_READ_OUT_OF_AREA: (
+            "R4: a shielded child was read by someone outside its local authority."
+        ),
+        AlertKind.SHIELD_LIFTED: "R4/R9: a safeguarding lead's override lifted a child's shield.",
+        AlertKind.REPEATED_REFUSALS: (
+            "Someone was refused again and again, as when probing the index."
+        ),
+        AlertKind.INDEX_TEAM_CONTACT_CHANGED: (
+            "R4: a reference-data feed changed your index team's phone or email, which every "
+            "shielded child of your authority shows in place of who works with them. Check "
+            "that the change is yours; detail names the record and source."
+        ),
+    },
+)
+graphql_enum(
+    AlertState,
+    "Whether an access alert still needs the index team.",
+    name="AccessAlertState",
+    values={
+        AlertState.OPEN: "Nobody has acted on it yet.",
+        AlertState.RESOLVED: "Someone recorded what was done (resolvedBy, outcome).",
+    },
+)
+
+#: The contract's names for policies.alerts' enums.
+AccessAlertKind = AlertKind
+AccessAlertState = AlertState
 
 
 def service_kind(value: str) -> ServiceKind:

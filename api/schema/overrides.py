@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.schema.child import Child, Practitioner
+from api.schema.enums import OverrideGround
 from api.schema.pagination import Connection, Page
-
-
-@strawberry.enum(
-    description=("The public-interest ground for sharing without consent (CAF guide 4.23, R9).")
-)
-class OverrideGround(Enum):
-    SIGNIFICANT_HARM_EVIDENCE = strawberry.enum_value(
-        "SIGNIFICANT_HARM_EVIDENCE",
-        description="Evidence that the child is suffering, or at risk of, significant harm.",
-    )
-    SIGNIFICANT_HARM_SUSPECTED = strawberry.enum_value(
-        "SIGNIFICANT_HARM_SUSPECTED",
-        description=(
-            "Reasonable cause to believe the child may be suffering, or at risk of, "
-            "significant harm."
-        ),
-    )
-    PREVENT_SERIOUS_HARM_OR_CRIME = strawberry.enum_value(
-        "PREVENT_SERIOUS_HARM_OR_CRIME",
-        description=(
-            "To prevent significant harm to a child or serious harm to an adult, including "
-            "through the prevention, detection and prosecution of serious crime."
-        ),
-    )
 
 
 @strawberry.type(

@@ -1,0 +1,107 @@
+"""The index's closed sets of values, one Python enum each.
+
+Policies decide on these, graph/ stores their values, and the GraphQL schema wraps the
+same classes (api/schema/enums.py adds the descriptions a front-end developer reads), so
+a value added here is a value the contract, the rules and the store all know. They are
+StrEnums: a member equals its value, so facts read from the graph as plain strings compare
+with them directly.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "SENSITIVE_KINDS",
+    "AssessmentStatus",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentState",
+    "Gender",
+    "OverrideGround",
+    "PractitionerAvailability",
+    "ServiceKind",
+]
+
+
+class ServiceKind(StrEnum):
+    SCHOOL = "SCHOOL"
+    EARLY_YEARS = "EARLY_YEARS"
+    FURTHER_EDUCATION = "FURTHER_EDUCATION"
+    GP = "GP"
+    HEALTH_VISITOR = "HEALTH_VISITOR"
+    SCHOOL_NURSE = "SCHOOL_NURSE"
+    HOSPITAL = "HOSPITAL"
+    SOCIAL_CARE = "SOCIAL_CARE"
+    YOUTH_SERVICE = "YOUTH_SERVICE"
+    YOUTH_OFFENDING = "YOUTH_OFFENDING"
+    CONNEXIONS = "CONNEXIONS"
+    EDUCATION_WELFARE = "EDUCATION_WELFARE"
+    HOUSING = "HOUSING"
+    POLICE = "POLICE"
+    VOLUNTARY = "VOLUNTARY"
+    ADULT_SOCIAL_CARE = "ADULT_SOCIAL_CARE"
+    MENTAL_HEALTH = "MENTAL_HEALTH"
+    SEXUAL_HEALTH = "SEXUAL_HEALTH"
+    SUBSTANCE_MISUSE = "SUBSTANCE_MISUSE"
+    OTHER = "OTHER"
+
+
+SENSITIVE_KINDS: frozenset[str] = frozenset(
+    kind.value
+    for kind in (ServiceKind.MENTAL_HEALTH, ServiceKind.SEXUAL_HEALTH, ServiceKind.SUBSTANCE_MISUSE)
+)
+"""R6: services of these kinds are sensitive whatever a feed says. Plain strings, because
+the set also travels to Cypher as a parameter."""
+
+
+class Gender(StrEnum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+    OTHER = "OTHER"
+    NOT_KNOWN = "NOT_KNOWN"
+
+
+class AssessmentStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
+
+
+class PractitionerAvailability(StrEnum):
+    """R17: whether a practitioner can be reached directly; absent means AVAILABLE."""
+
+    AVAILABLE = "AVAILABLE"
+    UNAVAILABLE = "UNAVAILABLE"
+    LEFT = "LEFT"
+
+
+class ConsentPurpose(StrEnum):
+    """What a consent record is for: one purpose per record (CAF guide 4.12)."""
+
+    SHARE_CONTACT_DETAILS = "SHARE_CONTACT_DETAILS"
+    UNDERTAKE_ASSESSMENT = "UNDERTAKE_ASSESSMENT"
+    STORE_ASSESSMENT = "STORE_ASSESSMENT"
+    SHARE_ASSESSMENT = "SHARE_ASSESSMENT"
+
+
+class ConsentMethod(StrEnum):
+    WRITTEN = "WRITTEN"
+    VERBAL = "VERBAL"
+
+
+class ConsentState(StrEnum):
+    """Stored: ACTIVE, WITHDRAWN or REFUSED. EXPIRED is worked out, never stored."""
+
+    ACTIVE = "ACTIVE"
+    WITHDRAWN = "WITHDRAWN"
+    EXPIRED = "EXPIRED"
+    REFUSED = "REFUSED"
+
+
+class OverrideGround(StrEnum):
+    """The public-interest ground for sharing without consent (CAF guide 4.23, R9)."""
+
+    SIGNIFICANT_HARM_EVIDENCE = "SIGNIFICANT_HARM_EVIDENCE"
+    SIGNIFICANT_HARM_SUSPECTED = "SIGNIFICANT_HARM_SUSPECTED"
+    PREVENT_SERIOUS_HARM_OR_CRIME = "PREVENT_SERIOUS_HARM_OR_CRIME"
