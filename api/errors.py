@@ -7,6 +7,7 @@ driver message or Cypher text ever reaches a client.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "BrowsingBudgetExceeded",
     "ConsentRequired",
     "ContactGraphError",
+    "ErrorCode",
     "Forbidden",
     "NotFound",
     "PurposeRequired",
@@ -24,22 +26,28 @@ __all__ = [
     "Unauthenticated",
 ]
 
-CODES = (
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "CONSENT_REQUIRED",
-    "NOT_FOUND",
-    "BAD_USER_INPUT",
-    "QUERY_TOO_COMPLEX",
-    "RATE_LIMITED",
-    "BROWSING_BUDGET_EXCEEDED",
-    "SERVICE_UNAVAILABLE",
-    "INTERNAL",
-)
+
+class ErrorCode(StrEnum):
+    """`extensions.code` of every error the API answers with (README: every error code and
+    what to do)."""
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    RATE_LIMITED = "RATE_LIMITED"
+    BROWSING_BUDGET_EXCEEDED = "BROWSING_BUDGET_EXCEEDED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+CODES: tuple[str, ...] = tuple(code.value for code in ErrorCode)
 
 
 class ContactGraphError(Exception):
-    code: ClassVar[str] = "INTERNAL"
+    code: ClassVar[str] = ErrorCode.INTERNAL
     #: When true the whole response carries no data (a missing purpose, a failed audit).
     fatal: ClassVar[bool] = False
 
@@ -50,24 +58,24 @@ class ContactGraphError(Exception):
 
 
 class Unauthenticated(ContactGraphError):
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
     fatal = True
 
 
 class Forbidden(ContactGraphError):
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 class ConsentRequired(ContactGraphError):
-    code = "CONSENT_REQUIRED"
+    code = ErrorCode.CONSENT_REQUIRED
 
 
 class NotFound(ContactGraphError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class BadUserInput(ContactGraphError):
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class PurposeRequired(BadUserInput):
@@ -78,19 +86,19 @@ class BrowsingBudgetExceeded(ContactGraphError):
     """R2: the viewer has read their role's daily number of distinct children. Only the
     field that asked for a new child fails; children already read today still answer."""
 
-    code = "BROWSING_BUDGET_EXCEEDED"
+    code = ErrorCode.BROWSING_BUDGET_EXCEEDED
 
 
 class QueryTooComplex(ContactGraphError):
-    code = "QUERY_TOO_COMPLEX"
+    code = ErrorCode.QUERY_TOO_COMPLEX
     fatal = True
 
 
 class RateLimited(ContactGraphError):
-    code = "RATE_LIMITED"
+    code = ErrorCode.RATE_LIMITED
     fatal = True
 
 
 class ServiceUnavailable(ContactGraphError):
-    code = "SERVICE_UNAVAILABLE"
+    code = ErrorCode.SERVICE_UNAVAILABLE
     fatal = True

@@ -72,6 +72,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from itertools import combinations
 
 from policies.decision import Decision, allow, deny
@@ -87,6 +88,7 @@ __all__ = [
     "Cell",
     "Edge",
     "Line",
+    "StatisticDimension",
     "age_band_limits",
     "bounds",
     "co_involvement_cube",
@@ -108,15 +110,23 @@ MIN_SHOWN = 5
 ALL = "*"
 """The value of a dimension that a row or total does not break down: all of its values."""
 
-# The dimensions of the contract's StatisticDimension, in cube order. SERVICE_KIND is
-# not a person dimension: it selects which cube a row comes from (see module docstring).
-PERSON_DIMENSIONS: tuple[str, ...] = (
-    "LOCAL_AUTHORITY",
-    "AGE_BAND",
-    "GENDER",
-    "HAS_COMMON_ASSESSMENT",
-)
-DIMENSIONS: tuple[str, ...] = ("SERVICE_KIND", *PERSON_DIMENSIONS)
+
+class StatisticDimension(StrEnum):
+    """What a breakdown is by (the contract's StatisticDimension), in cube order.
+
+    SERVICE_KIND is not a person dimension: it selects which cube a row comes from (see
+    the module docstring).
+    """
+
+    SERVICE_KIND = "SERVICE_KIND"
+    LOCAL_AUTHORITY = "LOCAL_AUTHORITY"
+    AGE_BAND = "AGE_BAND"
+    GENDER = "GENDER"
+    HAS_COMMON_ASSESSMENT = "HAS_COMMON_ASSESSMENT"
+
+
+DIMENSIONS: tuple[str, ...] = tuple(dimension.value for dimension in StatisticDimension)
+PERSON_DIMENSIONS: tuple[str, ...] = DIMENSIONS[1:]
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     # The stages of the CAF guide's continuum of needs: early years (0 to 4), primary

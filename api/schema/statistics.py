@@ -8,29 +8,21 @@ practitioner, and nothing ever will: a test walks the whole schema as an ANALYST
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from api.schema.enums import ServiceKind
+from api.schema.enums import ServiceKind, graphql_enum
+from policies.analytics import StatisticDimension
 
-
-@strawberry.enum(
-    description=(
-        "What involvementStatistics breaks children down by. AGE_BAND values are 0-4, "
-        "5-10, 11-15 and 16-17 (age in whole years today). HAS_COMMON_ASSESSMENT values "
-        "are true and false (a CAF has been registered). LOCAL_AUTHORITY values are "
-        "local authority codes, SERVICE_KIND and GENDER values are those enums' names."
-    )
+graphql_enum(
+    StatisticDimension,
+    "What involvementStatistics breaks children down by. AGE_BAND values are 0-4, 5-10, "
+    "11-15 and 16-17 (age in whole years today). HAS_COMMON_ASSESSMENT values are true and "
+    "false (a CAF has been registered). LOCAL_AUTHORITY values are local authority codes, "
+    "SERVICE_KIND and GENDER values are those enums' names.",
 )
-class StatisticDimension(Enum):
-    SERVICE_KIND = "SERVICE_KIND"
-    LOCAL_AUTHORITY = "LOCAL_AUTHORITY"
-    AGE_BAND = "AGE_BAND"
-    GENDER = "GENDER"
-    HAS_COMMON_ASSESSMENT = "HAS_COMMON_ASSESSMENT"
 
 
 @strawberry.type(
