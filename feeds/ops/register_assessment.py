@@ -27,10 +27,11 @@ from feeds.records import IncomingRecord
 from graph.feed_writes.register_assessment import WRITE_ASSESSMENTS, AssessmentRow
 from graph.ingest import ChunkKeys
 from policies.sources import may_name_holder
+from policies.vocabulary import AssessmentStatus
 
 __all__ = ["ASSESSMENT_STATUSES", "OP", "AssessmentPayload"]
 
-ASSESSMENT_STATUSES = frozenset({"OPEN", "CLOSED", "TRANSFERRED_TO_SOCIAL_CARE"})
+ASSESSMENT_STATUSES = frozenset(status.value for status in AssessmentStatus)
 
 
 @dataclass(slots=True)

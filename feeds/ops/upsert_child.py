@@ -49,10 +49,11 @@ from graph.ingest import ChildRow, ChunkKeys
 from graph.keys import address_key, name_key
 from policies.matching import Candidate, Incoming, MatchKind, ReviewReason, match_child
 from policies.retention import admissible_new_child
+from policies.vocabulary import Gender
 
 __all__ = ["GENDERS", "OP", "ChildPayload", "child_properties"]
 
-GENDERS = frozenset({"FEMALE", "MALE", "OTHER", "NOT_KNOWN"})
+GENDERS = frozenset(gender.value for gender in Gender)
 
 
 @dataclass(slots=True)

@@ -31,10 +31,11 @@ from feeds.records import IncomingRecord
 from graph.feed_writes.upsert_practitioner import WRITE_PRACTITIONERS, PractitionerRow
 from graph.ingest import ChunkKeys
 from policies.sources import may_staff, may_upsert
+from policies.vocabulary import PractitionerAvailability
 
 __all__ = ["AVAILABILITY_STATUSES", "OP", "PractitionerPayload"]
 
-AVAILABILITY_STATUSES = frozenset({"AVAILABLE", "UNAVAILABLE", "LEFT"})
+AVAILABILITY_STATUSES = frozenset(status.value for status in PractitionerAvailability)
 """R17: whether a practitioner can be reached directly; absent means AVAILABLE."""
 
 

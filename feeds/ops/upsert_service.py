@@ -30,17 +30,11 @@ from graph.feed_writes.upsert_service import WRITE_SERVICES, ServiceRow
 from graph.ingest import ChunkKeys
 from policies.facts import SENSITIVE_KINDS
 from policies.sources import may_upsert
+from policies.vocabulary import ServiceKind
 
 __all__ = ["OP", "SERVICE_KINDS", "ServicePayload"]
 
-SERVICE_KINDS = frozenset(
-    {
-        "SCHOOL", "EARLY_YEARS", "FURTHER_EDUCATION", "GP", "HEALTH_VISITOR", "SCHOOL_NURSE",
-        "HOSPITAL", "SOCIAL_CARE", "YOUTH_SERVICE", "YOUTH_OFFENDING", "CONNEXIONS",
-        "EDUCATION_WELFARE", "HOUSING", "POLICE", "VOLUNTARY", "ADULT_SOCIAL_CARE",
-        "MENTAL_HEALTH", "SEXUAL_HEALTH", "SUBSTANCE_MISUSE", "OTHER",
-    }
-)  # fmt: skip
+SERVICE_KINDS = frozenset(kind.value for kind in ServiceKind)
 
 
 @dataclass(slots=True)
