@@ -27,7 +27,7 @@ from api.fastpath import FastPath
 from api.limits import DocumentCache, Limits
 from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter, SharedRateLimiter
-from api.schema.root import build_schema
+from api.root import build_schema
 from api.settings import Settings, SettingsError, load_settings
 from graph import audit as audit_store
 from graph import migrations

@@ -46,7 +46,7 @@ def _operation_names(text: str) -> str:
 
 def cmd_documents_register(args: argparse.Namespace) -> int:
     from api.limits import DocumentCache, Limits
-    from api.schema.root import build_schema
+    from api.root import build_schema
 
     settings = load_settings()
     limits = Limits(

@@ -23,7 +23,7 @@ def schema_sdl() -> str:
     """The live schema as SDL, with descriptions, ending in one newline."""
     from graphql import print_schema
 
-    from api.schema.root import build_schema
+    from api.root import build_schema
 
     return print_schema(build_schema()._schema).rstrip("\n") + "\n"
 

@@ -33,6 +33,7 @@ from policies import disclosure as d
 from policies.decision import Decision, Rule
 from policies.facts import (
     AddressFact,
+    AssessmentSummaryFact,
     CarerFact,
     ChildFacts,
     ContactFact,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "address",
     "assessment",
+    "assessment_there",
     "carer",
     "child",
     "contact",
@@ -297,6 +299,13 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
         _carers=carers,
         _carers_guard=Guard.of(carers_seen, f"Child:{facts.id}.carers"),
     )
+
+
+def assessment_there(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> bool:
+    """R7: a CAF held from a sensitive service R6 hides from the viewer is not there for
+    them at all: refusing them would confirm it, so they are answered as for no CAF."""
+    summary = AssessmentSummaryFact(content.id, content.status, content.started_on, content.holder)
+    return bool(d.decide(viewer, d.AssessmentExists(summary), content.child, ctx.now))
 
 
 def assessment(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> Assessment:

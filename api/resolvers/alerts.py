@@ -29,7 +29,7 @@ from api.schema.alerts import (
 from graph import alerts as alert_graph
 from graph.idempotency import IdempotencyConflict
 from policies import alerts as alert_policy
-from policies.alerts import AlertState
+from policies.alerts import MAX_OUTCOME, AlertState
 from policies.viewer import Role
 
 __all__ = ["resolve_access_alert", "resolve_access_alerts"]
@@ -168,3 +168,48 @@ async def resolve_access_alert(info: Info[Any, Any], alert_id: str, outcome: str
         raise mutation.conflict() from exc
     _disclose(ctx, record)
     return _shape(record)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class AlertQuery:
+    @strawberry.field(
+        description=(
+            "A local authority's access alerts, newest first (ties broken by id), optionally "
+            "only OPEN or only RESOLVED ones. INDEX_ADMIN of that local authority and AUDITOR "
+            "only (FORBIDDEN otherwise, also for INDEX_ADMIN of another authority). Needs "
+            "X-Purpose. `first` is 1 to 100 (default 50); pass the previous page's "
+            "pageInfo.endCursor as `after` for the next (BAD_USER_INPUT field after when it "
+            "is not a cursor of this list). Audited: every child an alert names is recorded."
+        )
+    )
+    async def access_alerts(
+        self,
+        info: Info[Any, Any],
+        local_authority: str,
+        state: AccessAlertState | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> AccessAlertConnection:
+        return await resolve_access_alerts(info, local_authority, state, first, after)
+
+
+@strawberry.type
+class AlertMutation:
+    @strawberry.mutation(
+        description=(
+            "Record what was done about an access alert, and close it (state RESOLVED). "
+            "INDEX_ADMIN of the alert's local authority and AUDITOR only (FORBIDDEN "
+            "otherwise). Needs X-Purpose. `outcome` says what was done, 1 to "
+            f"{MAX_OUTCOME} characters (BAD_USER_INPUT field outcome). An alert is resolved "
+            "once: a second attempt gives BAD_USER_INPUT (field id); an unknown id gives "
+            "NOT_FOUND. Send an Idempotency-Key to make a retry return the first result. "
+            "Audited, with the outcome and every child the alert names."
+        )
+    )
+    async def resolve_access_alert(
+        self, info: Info[Any, Any], id: strawberry.ID, outcome: str
+    ) -> AccessAlert:
+        return await resolve_access_alert(info, str(id), outcome)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -28,26 +28,23 @@ from api.resolvers.consent import (
     record_seen,
     standing,
 )
+from api.schema.assessment import (
+    Assessment,
+    AssessmentDomainElements,
+    NeedInput,
+    StartAssessmentInput,
+)
+from api.schema.assessment_form import ClosureOutcome
+from api.schema.child import Child
 from api.schema.enums import AssessmentStatus
 from graph import assessments as assessment_graph
-from graph.assessments import AssessmentContent, NeedFact, fetch_assessment
+from graph.assessments import AssessmentContent, NeedFact
 from graph.consent import ChildContext
 from graph.idempotency import IdempotencyConflict
 from policies import assessments as assessment_policy
 from policies import consent as consent_policy
 from policies import disclosure, visibility
-from policies.facts import AssessmentSummaryFact
 from policies.viewer import Role, Viewer
-
-if TYPE_CHECKING:
-    from api.schema.assessment import (
-        Assessment,
-        AssessmentDomainElements,
-        NeedInput,
-        StartAssessmentInput,
-    )
-    from api.schema.assessment_form import ClosureOutcome
-    from api.schema.child import Child
 
 __all__ = [
     "add_delivery_action",
@@ -58,7 +55,6 @@ __all__ = [
     "close_assessment",
     "may_still_read",
     "resolve_assessment_elements",
-    "resolve_child_assessment",
     "set_next_review",
     "shape_assessment",
     "start_assessment",
@@ -77,33 +73,6 @@ def shape_assessment(ctx: RequestContext, content: AssessmentContent) -> Assessm
 
 def _viewer(ctx: RequestContext, content: AssessmentContent) -> Viewer:
     return dataclasses.replace(ctx.viewer, service_ids=content.viewer_service_ids)
-
-
-async def resolve_child_assessment(
-    info: Info[Any, Any], child_id: str, assessment_id: str
-) -> Assessment | None:
-    ctx: RequestContext = info.context
-    content = await fetch_assessment(
-        ctx.graph,
-        child_id,
-        assessment_id,
-        practitioner_id=ctx.viewer.practitioner_id,
-        subject=ctx.viewer.subject,
-        now=ctx.now,
-    )
-    if content is None:
-        ctx.audit.deny(f"Assessment:{assessment_id}: not found")
-        return None
-    decision = disclosure.decide(
-        _viewer(ctx, content), disclosure.AssessmentContent(content.access), content.child, ctx.now
-    )
-    if not decision or not _content_there(ctx, _viewer(ctx, content), content):
-        ctx.audit.deny(f"Assessment:{assessment_id}")
-        return None
-    if decision.override_id is not None:
-        ctx.audit.override(decision.override_id)
-    ctx.audit.disclose(f"Assessment:{assessment_id}")
-    return shape_assessment(ctx, content)
 
 
 def resolve_assessment_elements() -> list[AssessmentDomainElements]:
@@ -150,12 +119,7 @@ def _need(need: NeedInput, field: str) -> NeedFact:
 
 
 def _content_there(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> bool:
-    """R7: a CAF held from a sensitive service R6 hides from the viewer is not there for
-    them at all: refusing them would confirm it, so they are answered as for no CAF."""
-    summary = AssessmentSummaryFact(content.id, content.status, content.started_on, content.holder)
-    return bool(
-        disclosure.decide(viewer, disclosure.AssessmentExists(summary), content.child, ctx.now)
-    )
+    return shaping.assessment_there(ctx, viewer, content)
 
 
 def may_still_read(ctx: RequestContext, content: AssessmentContent) -> bool:
@@ -637,3 +601,156 @@ async def appoint_lead_professional(
     except IdempotencyConflict as exc:
         raise mutation.conflict() from exc
     return await index_view(ctx, child_id, CHILD_NOT_FOUND)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class AssessmentQuery:
+    @strawberry.field(
+        description=(
+            "The three CAF domains and the elements of each (CAF guide Table 1): what "
+            "NeedInput.element accepts. Static; needs no purpose and reads no child."
+        )
+    )
+    def assessment_elements(self) -> list[AssessmentDomainElements]:
+        return resolve_assessment_elements()
+
+
+_HOLDER_ONLY = (
+    " Only the CAF's holder may do this (FORBIDDEN otherwise), only while it is OPEN "
+    "(BAD_USER_INPUT otherwise), and only while consent to undertake and store it is "
+    "still active (CONSENT_REQUIRED otherwise, R8). One transaction; audited; send an "
+    "Idempotency-Key to make retries safe."
+)
+
+
+@strawberry.type
+class AssessmentMutation:
+    @strawberry.mutation(
+        description=(
+            "Start and store a CAF for a child (R8): you become its holder and the first "
+            "member of the team around the child, and the index shows at once that a CAF "
+            "exists and who holds it (never its content). Needs a practitioner involved with "
+            "the child or holding an override, and the consent ids of ACTIVE "
+            "UNDERTAKE_ASSESSMENT and STORE_ASSESSMENT grants (CONSENT_REQUIRED otherwise; "
+            "nothing is stored). A child has at most one OPEN CAF."
+        )
+    )
+    async def start_assessment(
+        self, info: Info[Any, Any], input: StartAssessmentInput
+    ) -> Assessment:
+        return await start_assessment(info, input)
+
+    @strawberry.mutation(
+        description=(
+            "Record a need in one element of one domain (CAF guide Table 1): BAD_USER_INPUT "
+            "field need.element lists the valid elements when it is not one." + _HOLDER_ONLY
+        )
+    )
+    async def add_need(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, need: NeedInput
+    ) -> Assessment:
+        return await add_need(info, str(assessment_id), need)
+
+    @strawberry.mutation(
+        description="Record a strength of the child or family (CAF guide 4.7)." + _HOLDER_ONLY
+    )
+    async def add_strength(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, strength: str
+    ) -> Assessment:
+        return await add_strength(info, str(assessment_id), strength)
+
+    @strawberry.mutation(
+        description=(
+            "Add an action the team agreed (the delivery plan, CAF guide 4.10). The owner, if "
+            "given, must be in the team around the child." + _HOLDER_ONLY
+        )
+    )
+    async def add_delivery_action(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        description: str,
+        owner_id: strawberry.ID | None = None,
+        due_on: date | None = None,
+    ) -> Assessment:
+        return await add_delivery_action(info, str(assessment_id), description, owner_id, due_on)
+
+    @strawberry.mutation(
+        description=(
+            "Update a delivery action: mark it done (doneOn, not in the future), move its due "
+            "date or reword it. Omitted arguments are left as they are; doneOn: null reopens "
+            "it. The holder updates any action; a team member who may read the CAF (R7) "
+            "updates the actions they own. Only while the CAF is OPEN and consent to store it "
+            "is active (R8). Audited."
+        )
+    )
+    async def update_delivery_action(
+        self,
+        info: Info[Any, Any],
+        action_id: strawberry.ID,
+        done_on: date | None = strawberry.UNSET,
+        due_on: date | None = strawberry.UNSET,
+        description: str | None = None,
+    ) -> Assessment:
+        return await update_delivery_action(info, str(action_id), done_on, due_on, description)
+
+    @strawberry.mutation(
+        description=(
+            "Add a practitioner to the team around the child. Needs an ACTIVE "
+            "SHARE_ASSESSMENT consent covering this CAF and naming them or their service "
+            "(CONSENT_REQUIRED otherwise, R8); from then on they may read it (R7) for as long "
+            "as that consent stands. Adding a member twice changes nothing." + _HOLDER_ONLY
+        )
+    )
+    async def add_team_member(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, practitioner_id: strawberry.ID
+    ) -> Assessment:
+        return await add_team_member(info, str(assessment_id), str(practitioner_id))
+
+    @strawberry.mutation(
+        description=(
+            "Record the child's lead professional on the index (one at a time; it shows on "
+            "the index view at once). By a practitioner involved with the child, the holder of "
+            "their OPEN CAF, or one holding an override. The appointee must be working with "
+            "the child: an active involvement or a place in the team around the child "
+            "(BAD_USER_INPUT field practitionerId otherwise). Returns the child as you now see "
+            "it. Audited."
+        )
+    )
+    async def appoint_lead_professional(
+        self, info: Info[Any, Any], child_id: strawberry.ID, practitioner_id: strawberry.ID
+    ) -> Child:
+        return await appoint_lead_professional(info, str(child_id), str(practitioner_id))
+
+    @strawberry.mutation(
+        description=(
+            "Set the date of the next review of progress (CAF guide 4.10): today or later."
+            + _HOLDER_ONLY
+        )
+    )
+    async def set_next_review(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, next_review_on: date
+    ) -> Assessment:
+        return await set_next_review(info, str(assessment_id), next_review_on)
+
+    @strawberry.mutation(
+        description=(
+            "Close a CAF, with a reason: CLOSED when needs are met, TRANSFERRED_TO_SOCIAL_CARE "
+            "when it supported a referral to children's social care ('stepping up'). The "
+            "index shows the new status at once. Holder only, OPEN only; consent is not needed "
+            "to close. `outcome` is what management information counts (NEEDS_MET, or "
+            "TRANSFERRED_TO_SOCIAL_CARE, when omitted). Audited."
+        )
+    )
+    async def close_assessment(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        status: AssessmentStatus,
+        reason: str,
+        outcome: ClosureOutcome | None = None,
+    ) -> Assessment:
+        return await close_assessment(info, str(assessment_id), status, reason, outcome)

@@ -9,11 +9,10 @@ confirm), write, and answer through api.shaping under R7.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
@@ -33,6 +32,8 @@ from api.resolvers.assessment import (
     may_still_read,
     shape_assessment,
 )
+from api.schema.assessment import Assessment
+from api.schema.assessment_course import AssessmentFormInput, RecordReviewInput
 from graph import assessment_course as course
 from graph.assessments import AssessmentContent, NewAction
 from graph.idempotency import IdempotencyConflict
@@ -40,11 +41,6 @@ from policies import assessments as assessment_policy
 from policies import disclosure, visibility
 from policies.facts import PractitionerFact
 from policies.viewer import Viewer
-
-if TYPE_CHECKING:
-    from api.schema.assessment import Assessment
-    from api.schema.assessment_course import AssessmentFormInput, RecordReviewInput
-    from api.schema.assessment_form import FamilyCopy
 
 __all__ = [
     "add_family_member",
@@ -54,7 +50,6 @@ __all__ = [
     "record_review",
     "remove_team_member",
     "reopen_assessment",
-    "resolve_family_copy",
     "step_down_from_social_care",
     "step_up_to_social_care",
     "transfer_assessment",
@@ -687,29 +682,173 @@ async def remove_team_member(
 # --- The family's copy -------------------------------------------------------------------
 
 
-async def resolve_family_copy(info: Info[Any, Any], content: Any) -> FamilyCopy | None:
-    from api.family_copy import family_copy_pdf
-    from api.schema.assessment_form import FamilyCopy
+_HOLDER = (
+    " Only the CAF's holder (FORBIDDEN otherwise), only while it is OPEN (BAD_USER_INPUT "
+    "otherwise), and only while consent to undertake and store it is active "
+    "(CONSENT_REQUIRED otherwise, R8). One transaction; audited; send an Idempotency-Key "
+    "to make retries safe."
+)
 
-    ctx: RequestContext = info.context
-    if content is None:
-        return None
-    facts: AssessmentContent = content
-    viewer = _viewer(ctx, facts)
-    # The Assessment it hangs on was shaped only because R7 allowed it; asked again so the
-    # audit names the copy itself.
-    decision = disclosure.decide(
-        viewer, disclosure.AssessmentContent(facts.access), facts.child, ctx.now
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class AssessmentCourseMutation:
+    @strawberry.mutation(
+        description=(
+            "Record a review of progress: who came, progress against each need (MET closes "
+            "a need), actions found done, new needs and actions, what changes, and the next "
+            "review date. Kept in Assessment.reviews." + _HOLDER
+        )
     )
-    if not decision:
-        ctx.audit.deny(f"Assessment:{facts.id}.familyCopy")
-        return None
-    pdf = family_copy_pdf(facts, ctx.today)
-    ctx.audit.disclose(f"Assessment:{facts.id}.familyCopy")
-    return FamilyCopy(
-        filename=f"caf-{facts.id}.pdf",
-        content_type="application/pdf",
-        size_bytes=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        base64=base64.b64encode(pdf).decode("ascii"),
+    async def record_review(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, input: RecordReviewInput
+    ) -> Assessment:
+        return await record_review(info, str(assessment_id), input)
+
+    @strawberry.mutation(
+        description=(
+            "Re-open a CLOSED or TRANSFERRED_TO_SOCIAL_CARE CAF (CAF guide 4.2: the process "
+            "moves backwards and forwards). Its holder only; not while the child has another "
+            "OPEN CAF; consent to store it must still be active (R8). Audited."
+        )
     )
+    async def reopen_assessment(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, reason: str
+    ) -> Assessment:
+        return await reopen_assessment(info, str(assessment_id), reason)
+
+    @strawberry.mutation(
+        description=(
+            "Step up to children's social care (ICS guidance note 4.2): the CAF stays OPEN, "
+            "marked (socialCareSince), and the social worker joins the team around the child. "
+            "They must work for a SOCIAL_CARE service and be covered by an ACTIVE "
+            "SHARE_ASSESSMENT consent for this CAF (CONSENT_REQUIRED otherwise, R8). To end "
+            "the CAF instead, closeAssessment with TRANSFERRED_TO_SOCIAL_CARE." + _HOLDER
+        )
+    )
+    async def step_up_to_social_care(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        social_worker_id: strawberry.ID,
+        reason: str,
+    ) -> Assessment:
+        return await step_up_to_social_care(info, str(assessment_id), str(social_worker_id), reason)
+
+    @strawberry.mutation(
+        description=(
+            "Step down from social care (ICS guidance note 4.3): the mark is cleared and the "
+            "CAF carries on meeting outstanding needs. By the holder or the social worker; the "
+            "social worker stays in the team unless socialWorkerLeavesTeam. Audited."
+        )
+    )
+    async def step_down_from_social_care(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        reason: str,
+        social_worker_leaves_team: bool = False,
+    ) -> Assessment:
+        return await step_down_from_social_care(
+            info, str(assessment_id), reason, social_worker_leaves_team
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Hand the holder role to another practitioner, who joins the team. The new holder "
+            "must be covered by an ACTIVE SHARE_ASSESSMENT consent for this CAF "
+            "(CONSENT_REQUIRED otherwise, R8) and be available (R17). By the holder; when the "
+            "holder has left or is unavailable (R17), by a team member who may read the CAF. "
+            "The index shows the new holder at once. Returns the CAF, or null when you may no "
+            "longer read it. Audited."
+        )
+    )
+    async def hand_over_assessment(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        new_holder_id: strawberry.ID,
+        reason: str,
+        outgoing_holder_leaves_team: bool = False,
+    ) -> Assessment | None:
+        return await hand_over_assessment(
+            info, str(assessment_id), str(new_holder_id), reason, outgoing_holder_leaves_team
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Transfer the CAF to the local authority the family moved to: a holder who works "
+            "for a service there, covered by SHARE_ASSESSMENT consent (R8), takes it on; the "
+            "outgoing holder leaves the team. Needs, actions, reviews and history are kept "
+            "on the same CAF. Same rules as handOverAssessment. Audited."
+        )
+    )
+    async def transfer_assessment(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        to_local_authority: str,
+        new_holder_id: strawberry.ID,
+        reason: str,
+    ) -> Assessment | None:
+        return await transfer_assessment(
+            info, str(assessment_id), to_local_authority, str(new_holder_id), reason
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Record the CAF form's own words: the child's and parents'/carers' views, the "
+            "assessor's agency, the pre-assessment checklist, the consent statement as "
+            "signed (once)." + _HOLDER
+        )
+    )
+    async def record_assessment_form(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, input: AssessmentFormInput
+    ) -> Assessment:
+        return await record_assessment_form(info, str(assessment_id), input)
+
+    @strawberry.mutation(
+        description=(
+            "Bring the child (no carerId) or one of the child's carers into the team around "
+            "the child (CAF guide 2.5, 4.10). They are named on the CAF and the family's copy; "
+            "they do not sign in." + _HOLDER
+        )
+    )
+    async def add_family_member(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        carer_id: strawberry.ID | None = None,
+    ) -> Assessment:
+        return await add_family_member(
+            info, str(assessment_id), str(carer_id) if carer_id is not None else None
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Leave the team around the child, with a reason kept in the CAF's history. The "
+            "holder hands over first. From then on you no longer read the CAF (R7). Audited."
+        )
+    )
+    async def leave_team(
+        self, info: Info[Any, Any], assessment_id: strawberry.ID, reason: str
+    ) -> bool:
+        return await leave_team(info, str(assessment_id), reason)
+
+    @strawberry.mutation(
+        description=(
+            "Remove a practitioner, carer or the child from the team around the child, with "
+            "a reason kept in the CAF's history. The actions they owned stay on the plan. "
+            "Holder only, OPEN only; consent is not needed to remove. Audited."
+        )
+    )
+    async def remove_team_member(
+        self,
+        info: Info[Any, Any],
+        assessment_id: strawberry.ID,
+        member_id: strawberry.ID,
+        reason: str,
+    ) -> Assessment:
+        return await remove_team_member(info, str(assessment_id), str(member_id), reason)

@@ -135,3 +135,28 @@ def _event(
         request_id=r.request_id,
         client_request_id=r.client_request_id,
     )
+
+
+# --- Root fields: what this domain adds to Query ------------------------------
+
+
+@strawberry.type
+class AuditQuery:
+    audit_trail: list[AuditEvent] = strawberry.field(
+        resolver=resolve_audit_trail,
+        description=(
+            "Audit events that concern a child, newest first (R14). AUDITOR reads any "
+            "child's trail as written; INDEX_ADMIN only a child of their own local authority, "
+            "shaped like any read (R4, R6): events and entries that would show what is "
+            "withheld from you are left out, and other children an event named are not "
+            "listed. Needs X-Purpose, and is itself audited."
+        ),
+    )
+    audit_trail_connection: Connection[AuditEvent] = strawberry.field(
+        resolver=resolve_audit_trail_connection,
+        description=(
+            "auditTrail a page at a time: the same events, rules and audit, newest first. "
+            "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
+            "Pages count only the events you are shown."
+        ),
+    )

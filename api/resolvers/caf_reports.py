@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -19,15 +19,13 @@ from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import findable, load_children
 from api.resolvers.overrides import shape_sharing_decision
+from api.schema.caf_reports import CafFigures, OverdueReview
+from api.schema.overrides import SharingDecision
 from graph import caf_reports
 from graph.assessments import fetch_assessment
 from policies import analytics, caf_figures, disclosure, visibility
 from policies import assessments as assessment_policy
 from policies.viewer import Role
-
-if TYPE_CHECKING:
-    from api.schema.caf_reports import CafFigures, OverdueReview
-    from api.schema.overrides import SharingDecision
 
 __all__ = ["resolve_caf_figures", "resolve_overdue_reviews", "resolve_sharing_decisions"]
 
@@ -236,3 +234,49 @@ async def resolve_caf_figures(info: Info[Any, Any]) -> CafFigures:
             )
         )
     return CafFigures(as_of=today, since=since, areas=areas)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class CafReportQuery:
+    @strawberry.field(
+        description=(
+            "OPEN CAFs in a local authority whose next review date has passed, oldest first "
+            "(CAF guide 2.7: reviews are regular). INDEX_ADMIN sees those of their own local "
+            "authority; a practitioner sees those of the CAFs they hold and of the children "
+            "they are lead professional for. Shown under R4 and R7 like the index view "
+            "(a CAF whose holder R6 hides from you is not listed). At most 500 children. "
+            "Needs X-Purpose; audited with every child listed."
+        )
+    )
+    async def overdue_reviews(
+        self, info: Info[Any, Any], local_authority: str
+    ) -> list[OverdueReview]:
+        return await resolve_overdue_reviews(info, local_authority)
+
+    @strawberry.field(
+        description=(
+            "The decisions recorded about a child to share information or not (CAF guide "
+            "4.24), newest first. For the child's lead professional, the team around the "
+            "child who may read its CAF (R7), and a SAFEGUARDING_LEAD of the child's local "
+            "authority (FORBIDDEN otherwise). A decision recorded from a sensitive service R6 "
+            "hides from you is left out; for a shielded child, only as R4 allows. Needs "
+            "X-Purpose; audited."
+        )
+    )
+    async def sharing_decisions(
+        self, info: Info[Any, Any], child_id: strawberry.ID
+    ) -> list[SharingDecision]:
+        return await resolve_sharing_decisions(info, str(child_id))
+
+    @strawberry.field(
+        description=(
+            "CAF management information per local authority (R11): open now, opened and "
+            "closed per month over the last 12 months, median and long (over six months) "
+            "duration, overdue reviews, closures by outcome. ANALYST only; no child is read."
+        )
+    )
+    async def caf_figures(self, info: Info[Any, Any]) -> CafFigures:
+        return await resolve_caf_figures(info)

@@ -203,3 +203,26 @@ def findable(
         else:
             ctx.audit.deny(f"Child:{child.id}: not found")
     return shown
+
+
+# --- Root fields: what this domain adds to Query ------------------------------
+
+
+@strawberry.type
+class ChildQuery:
+    child: Child | None = strawberry.field(
+        resolver=resolve_child,
+        description=(
+            "One child by index id (R2, R3), for PRACTITIONER, SAFEGUARDING_LEAD and "
+            "INDEX_ADMIN. A child that does not exist and one you may not see both give "
+            "NOT_FOUND. Audited."
+        ),
+    )
+    search_children: ChildSearchResult = strawberry.field(
+        resolver=resolve_search_children,
+        description=(
+            "Find a child by exact keys (R2): childId, or nhsNumber, or familyName with "
+            "dateOfBirth; givenName and postcode narrow. At most 20 matches. Archived "
+            "records are not found. Audited."
+        ),
+    )

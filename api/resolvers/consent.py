@@ -35,7 +35,7 @@ from api.schema.consent import (
     RecordConsentInput,
     RecordRefusalInput,
 )
-from api.schema.pagination import Page
+from api.schema.pagination import Connection, Page
 from graph import consent as consent_graph
 from graph.consent import ChildContext, ConsentDraft, ConsentRecord, ConsentWriteFacts
 from graph.idempotency import IdempotencyConflict
@@ -506,3 +506,78 @@ async def withdraw_consent(info: Info[Any, Any], grant_id: str, reason: str | No
     viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
     ctx.audit.disclose(f"ConsentGrant:{record.fact.id}")
     return shape_consent(ctx, viewer, context.child, record)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class ConsentQuery:
+    @strawberry.field(
+        description=(
+            "Every consent grant and refusal recorded for a child, oldest first, for a "
+            "practitioner involved with the child or holding an access override for them "
+            "(R9, R10); anyone else gets FORBIDDEN. Records naming a sensitive service you "
+            "may not see (R6) are left out. Needs X-Purpose. Audited."
+        )
+    )
+    async def consents(self, info: Info[Any, Any], child_id: strawberry.ID) -> list[ConsentGrant]:
+        return await resolve_consents(info, str(child_id))
+
+    @strawberry.field(
+        description=(
+            "consents a page at a time: the same records, rules and audit, oldest first; "
+            "only the records on the page are shown and audited. `first` is 1 to 100; pass "
+            "`pageInfo.endCursor` as `after` for the next page."
+        )
+    )
+    async def consents_connection(
+        self,
+        info: Info[Any, Any],
+        child_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ConsentGrant]:
+
+        page = Page("consents", first, after, 100)
+        return page.connection(await resolve_consents(info, str(child_id), page))
+
+
+@strawberry.type
+class ConsentMutation:
+    @strawberry.mutation(
+        description=(
+            "Record a consent the child or a carer gave you (R10). Only a practitioner "
+            "involved with the child, or holding an access override for them, may record "
+            "one (FORBIDDEN otherwise). BAD_USER_INPUT names the field at fault: e.g. "
+            "input.givenByChild for a child under 12, input.givenByCarerId for a carer "
+            "without parental responsibility or of another child. Takes effect on the next "
+            "request. Audited; send an Idempotency-Key to make retries safe."
+        )
+    )
+    async def record_consent(self, info: Info[Any, Any], input: RecordConsentInput) -> ConsentGrant:
+        return await record_consent(info, input)
+
+    @strawberry.mutation(
+        description=(
+            "Record a refusal (CAF guide 4.16). A competent child's refusal outweighs any "
+            "carer's grant for the same purpose and scope, at once (R10). Same authorisation "
+            "and validation as recordConsent."
+        )
+    )
+    async def record_consent_refusal(
+        self, info: Info[Any, Any], input: RecordRefusalInput
+    ) -> ConsentGrant:
+        return await record_consent_refusal(info, input)
+
+    @strawberry.mutation(
+        description=(
+            "Withdraw a consent (R10): from the very next request it counts nowhere. A "
+            "record already withdrawn, or a refusal, gives BAD_USER_INPUT. The reason is "
+            "kept with the record and the audit event."
+        )
+    )
+    async def withdraw_consent(
+        self, info: Info[Any, Any], id: strawberry.ID, reason: str | None = None
+    ) -> ConsentGrant:
+        return await withdraw_consent(info, str(id), reason)

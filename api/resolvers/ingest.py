@@ -33,7 +33,7 @@ from api.schema.ingest import (
     MatchReviewReason,
     MatchReviewStatus,
 )
-from api.schema.pagination import Page
+from api.schema.pagination import Connection, Page
 from feeds.ops.upsert_child import ChildPayload, child_properties
 from feeds.pipeline import CHUNK_RECORDS, MAX_CALL_RECORDS, Chunk, Ingestor, chunk_event, chunked
 from feeds.report import ChunkOutcome
@@ -315,3 +315,73 @@ async def resolve_match_review(
     after = await reviews.fetch_review(ctx.graph, review.id)
     assert after is not None
     return _shape_review(ctx, after)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class IngestQuery:
+    @strawberry.field(
+        description=(
+            "Feed records held for review (R15) that concern your local authority (the "
+            "record names it, or a candidate lives there), oldest first. INDEX_ADMIN only, "
+            "with X-Purpose. Audited: every candidate shown is recorded."
+        )
+    )
+    async def match_reviews(self, info: Info[Any, Any], first: int = 20) -> list[MatchReview]:
+        return await resolve_match_reviews(info, first)
+
+    @strawberry.field(
+        description=(
+            "matchReviews a page at a time: the same reviews, rules and audit, oldest "
+            "first; only the reviews on the page are audited. `first` is 1 to 100; pass "
+            "`pageInfo.endCursor` as `after` for the next page. Pages run over the oldest "
+            "100 pending reviews: resolve some to reach the rest."
+        )
+    )
+    async def match_reviews_connection(
+        self, info: Info[Any, Any], first: int = 20, after: str | None = None
+    ) -> Connection[MatchReview]:
+
+        page = Page("matchReviews", first, after, MAX_REVIEWS)
+        return page.connection(await resolve_match_reviews(info, first, page))
+
+
+@strawberry.type
+class IngestMutation:
+    @strawberry.mutation(
+        description=(
+            "Push records from a source system (R15). FEED tokens only, and only for the "
+            "source named in the token (FORBIDDEN otherwise); at most 1000 records a call "
+            "(BAD_USER_INPUT). Idempotent per (source, sourceRef). Each bad record is "
+            "rejected alone with a code; the rest are written. Children are matched by NHS "
+            "number, else by exact names, date of birth and postcode; anything uncertain is "
+            "held for review. Audited."
+        )
+    )
+    async def ingest(
+        self, info: Info[Any, Any], source: str, records: list[IngestRecord]
+    ) -> IngestReport:
+        return await resolve_ingest(info, source, records)
+
+    @strawberry.mutation(
+        description=(
+            "Decide a held feed record (R15): give exactly one of matchToChildId (the record "
+            "is that child: it updates them, and the source's later records about it go "
+            "there) or createNew: true (it is a new child). INDEX_ADMIN only, with "
+            "X-Purpose. Matching needs the child to be in your local authority; creating a "
+            "new child beside a shielded candidate needs you to be that candidate's index "
+            "team (R4). A review already resolved, or not yours, gives NOT_FOUND. Audited."
+        )
+    )
+    async def resolve_match_review(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        match_to_child_id: strawberry.ID | None = None,
+        create_new: bool = False,
+    ) -> MatchReview:
+        return await resolve_match_review(
+            info, str(id), str(match_to_child_id) if match_to_child_id else None, create_new
+        )

@@ -5,8 +5,9 @@ policies/monitoring.py. The command line's `contactgraph audit report` calls
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import strawberry
 from strawberry.types import Info
 
 from api.errors import BadUserInput, Forbidden
@@ -73,3 +74,27 @@ async def resolve_access_report(
             for r in ranked
         ],
     )
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class MonitoringQuery:
+    @strawberry.field(
+        description=(
+            "Who used the index how between `from` and `to` (at most 366 days), for the "
+            "subjects of one local authority (its services' practitioners, and anyone whose "
+            "token named it when reading children), ranked by how unusual each is against "
+            "their role's norm. AUDITOR only (FORBIDDEN otherwise). Needs X-Purpose. "
+            "Audited. The command line gives the same: contactgraph audit report."
+        )
+    )
+    async def access_report(
+        self,
+        info: Info[Any, Any],
+        local_authority: str,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+    ) -> AccessReport:
+        return await resolve_access_report(info, local_authority, from_, to)

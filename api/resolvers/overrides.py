@@ -26,7 +26,7 @@ from api.schema.overrides import (
     RecordOverrideInput,
     SharingDecision,
 )
-from api.schema.pagination import Page
+from api.schema.pagination import Connection, Page
 from graph import overrides as override_graph
 from graph.consent import ChildContext
 from graph.idempotency import IdempotencyConflict
@@ -275,3 +275,87 @@ async def set_shielded(info: Info[Any, Any], child_id: str, shielded: bool, reas
     except IdempotencyConflict as exc:
         raise mutation.conflict() from exc
     return await index_view(ctx, child_id, CHILD_NOT_FOUND)
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class OverrideQuery:
+    @strawberry.field(
+        description=(
+            "Access overrides for safeguarding review (R9), newest first: SAFEGUARDING_LEAD "
+            "only, for children of the lead's own local authority. At most 500. Needs "
+            "X-Purpose. Audited."
+        )
+    )
+    async def overrides_for_review(
+        self, info: Info[Any, Any], first: int | None = 100
+    ) -> list[AccessOverride]:
+        return await resolve_overrides_for_review(info, first)
+
+    @strawberry.field(
+        description=(
+            "overridesForReview a page at a time: the same overrides, rules and audit, "
+            "newest first; only the overrides on the page are audited. `first` is 1 to "
+            "500; pass `pageInfo.endCursor` as `after` for the next page. Pages run over "
+            "the newest 500."
+        )
+    )
+    async def overrides_for_review_connection(
+        self, info: Info[Any, Any], first: int = 100, after: str | None = None
+    ) -> Connection[AccessOverride]:
+        from policies.overrides import MAX_REVIEW
+
+        page = Page("overridesForReview", first, after, MAX_REVIEW)
+        return page.connection(await resolve_overrides_for_review(info, first, page))
+
+
+@strawberry.type
+class OverrideMutation:
+    @strawberry.mutation(
+        description=(
+            "Record an access override for one child (R9): PRACTITIONER or SAFEGUARDING_LEAD, "
+            "with a ground and a justification of at least 20 characters (BAD_USER_INPUT "
+            "field input.justification otherwise). Lasts 72 hours from now; a "
+            "SAFEGUARDING_LEAD's also lifts shielding for one hour. Reported for immediate "
+            "review and audited with its justification."
+        )
+    )
+    async def record_access_override(
+        self, info: Info[Any, Any], input: RecordOverrideInput
+    ) -> AccessOverride:
+        return await record_access_override(info, input)
+
+    @strawberry.mutation(
+        description=(
+            "Record a decision to share, or not to share, information about a child (CAF "
+            "guide 4.24), by a practitioner working with the child, one holding an override, "
+            "or a SAFEGUARDING_LEAD of the child's local authority. Sharing without consent "
+            "needs a reason of at least 20 characters. Audited."
+        )
+    )
+    async def record_sharing_decision(
+        self,
+        info: Info[Any, Any],
+        child_id: strawberry.ID,
+        shared: bool,
+        with_consent: bool,
+        recipient: str,
+        reason: str,
+    ) -> SharingDecision:
+        return await record_sharing_decision(
+            info, str(child_id), shared, with_consent, recipient, reason
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Shield or unshield a child (R4): INDEX_ADMIN of the child's own local authority "
+            "only, with a reason (kept in the audit event). Returns the child as you now see "
+            "it."
+        )
+    )
+    async def set_shielded(
+        self, info: Info[Any, Any], child_id: strawberry.ID, shielded: bool, reason: str
+    ) -> Child:
+        return await set_shielded(info, str(child_id), shielded, reason)

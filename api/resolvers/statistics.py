@@ -275,3 +275,71 @@ async def service_network_view(
 async def resolve_statistics_snapshot(info: Info[Any, Any]) -> StatisticsSnapshot:
     snapshot = await _snapshot(info, "statisticsSnapshot")
     return StatisticsSnapshot(as_of=snapshot.as_of, computed_at=snapshot.computed_at)
+
+
+_ANALYST_ONLY = " ANALYST only (FORBIDDEN otherwise); answered from the statistics snapshot."
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+
+@strawberry.type
+class StatisticsQuery:
+    @strawberry.field(
+        description=(
+            "Live children counted by any combination of dimensions (R11), e.g. groupBy "
+            "[SERVICE_KIND, AGE_BAND]. Each row's key follows groupBy's order. With "
+            "SERVICE_KIND a child is counted once under every kind of service working with "
+            "them (involvements active or ended within 365 days), so kinds do not add up "
+            "to the number of children. localAuthority (a code such as NBR) restricts the "
+            "count to that authority's children. Counts of 1 to 4, and any count from which "
+            "one could be worked out by subtraction, are null with suppressed: true. "
+            "Sensitive kinds (MENTAL_HEALTH, SEXUAL_HEALTH, SUBSTANCE_MISUSE) are never "
+            'broken down below local authority: their rows carry "*" for age band, gender '
+            "and CAF." + _ANALYST_ONLY
+        )
+    )
+    async def involvement_statistics(
+        self,
+        info: Info[Any, Any],
+        group_by: list[StatisticDimension],
+        local_authority: str | None = None,
+    ) -> list[StatisticRow]:
+        return await resolve_involvement_statistics(info, group_by, local_authority)
+
+    @strawberry.field(
+        description=(
+            "Pairs of service kinds working with the same children: how many live children "
+            "have involvements (active or ended within 365 days) with both, for one local "
+            "authority or for all. Counts of 1 to 4, and any that could be worked out from "
+            "the other authorities' counts and the total, are suppressed (R11)." + _ANALYST_ONLY
+        )
+    )
+    async def co_involvement(
+        self, info: Info[Any, Any], local_authority: str | None = None
+    ) -> list[CoInvolvementRow]:
+        return await resolve_co_involvement(info, local_authority)
+
+    @strawberry.field(
+        description=(
+            "The service-level involvement network: services of a local authority (or all) "
+            "as nodes, and an edge wherever two services work with the same children, "
+            "weighted by how many (R11). minSharedChildren (at least and by default 5) "
+            "drops lighter edges. No person appears anywhere: export it with `contactgraph "
+            "export service-network --format graphml|csv` for Gephi or NetworkX." + _ANALYST_ONLY
+        )
+    )
+    async def service_network(
+        self,
+        info: Info[Any, Any],
+        local_authority: str | None = None,
+        min_shared_children: int = 5,
+    ) -> ServiceNetwork:
+        return await resolve_service_network(info, local_authority, min_shared_children)
+
+    @strawberry.field(
+        description="When the counts every statistics query answers from were taken."
+        + _ANALYST_ONLY
+    )
+    async def statistics_snapshot(self, info: Info[Any, Any]) -> StatisticsSnapshot:
+        return await resolve_statistics_snapshot(info)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
@@ -18,6 +19,7 @@ from api.resolvers import mutation
 from api.schema.suspension import Suspension
 from graph import suspensions as suspension_graph
 from policies import suspension as suspension_policy
+from policies.suspension import MAX_REASON, MIN_REASON
 from policies.viewer import Role
 
 __all__ = ["resolve_reinstate", "resolve_suspend", "resolve_suspensions"]
@@ -86,3 +88,56 @@ async def resolve_suspensions(
     for record in records:
         ctx.audit.disclose(f"Subject:{record.subject}.suspension")
     return [_shape(r) for r in records]
+
+
+# --- Root fields: what this domain adds to Query and Mutation --------------------
+
+_WHO = (
+    "AUDITOR for any subject; INDEX_ADMIN for a subject of their own local authority (a "
+    "practitioner of one of its services, or someone whose token named it when they read "
+    "children); nobody for themselves. FORBIDDEN otherwise, and for a subject the index "
+    "does not know."
+)
+
+
+@strawberry.type
+class SuspensionQuery:
+    @strawberry.field(
+        description=(
+            "Subjects suspended now, newest first (with includeReinstated, also those "
+            "reinstated since). INDEX_ADMIN and AUDITOR only. Needs X-Purpose. Audited."
+        )
+    )
+    async def suspensions(
+        self, info: Info[Any, Any], include_reinstated: bool = False, first: int = 100
+    ) -> list[Suspension]:
+        return await resolve_suspensions(info, include_reinstated, first)
+
+
+@strawberry.type
+class SuspensionMutation:
+    @strawberry.mutation(
+        description=(
+            "Suspend a subject (R2, R14): from their next request on, to every API process, "
+            "they get ACCOUNT_SUSPENDED and no data, whatever token they hold. "
+            + _WHO
+            + f" `reason` says why, {MIN_REASON} to {MAX_REASON} visible characters "
+            "(BAD_USER_INPUT field reason). Suspending someone already suspended records "
+            "the new reason. Needs X-Purpose. Audited with the reason."
+        )
+    )
+    async def suspend_subject(self, info: Info[Any, Any], subject: str, reason: str) -> Suspension:
+        return await resolve_suspend(info, subject, reason)
+
+    @strawberry.mutation(
+        description=(
+            "Lift a subject's suspension: their next request is served again. "
+            + _WHO
+            + " `reason` as for suspendSubject. A subject who is not suspended gives "
+            "NOT_FOUND. Needs X-Purpose. Audited with the reason."
+        )
+    )
+    async def reinstate_subject(
+        self, info: Info[Any, Any], subject: str, reason: str
+    ) -> Suspension:
+        return await resolve_reinstate(info, subject, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import strawberry
 from strawberry.types import Info
 
 from api import shaping
@@ -29,3 +30,11 @@ async def resolve_me(info: Info[Any, Any]) -> Viewer:
         practitioner=practitioner,
         local_authority=viewer.local_authority,
     )
+
+
+# --- Root fields: what this domain adds to Query ------------------------------
+
+
+@strawberry.type
+class ViewerQuery:
+    me: Viewer = strawberry.field(resolver=resolve_me, description="Who you are signed in as.")

@@ -14,13 +14,10 @@ then pass `endCursor` as `after` for the next page.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from api.schema.enums import AccessAlertKind, AccessAlertState
-from policies.alerts import MAX_OUTCOME
 
 
 @strawberry.type(
@@ -93,49 +90,3 @@ class AccessAlertConnection:
     edges: list[AccessAlertEdge]
     nodes: list[AccessAlert]
     page_info: PageInfo
-
-
-@strawberry.type
-class AlertQuery:
-    @strawberry.field(
-        description=(
-            "A local authority's access alerts, newest first (ties broken by id), optionally "
-            "only OPEN or only RESOLVED ones. INDEX_ADMIN of that local authority and AUDITOR "
-            "only (FORBIDDEN otherwise, also for INDEX_ADMIN of another authority). Needs "
-            "X-Purpose. `first` is 1 to 100 (default 50); pass the previous page's "
-            "pageInfo.endCursor as `after` for the next (BAD_USER_INPUT field after when it "
-            "is not a cursor of this list). Audited: every child an alert names is recorded."
-        )
-    )
-    async def access_alerts(
-        self,
-        info: Info[Any, Any],
-        local_authority: str,
-        state: AccessAlertState | None = None,
-        first: int = 50,
-        after: str | None = None,
-    ) -> AccessAlertConnection:
-        from api.resolvers.alerts import resolve_access_alerts
-
-        return await resolve_access_alerts(info, local_authority, state, first, after)
-
-
-@strawberry.type
-class AlertMutation:
-    @strawberry.mutation(
-        description=(
-            "Record what was done about an access alert, and close it (state RESOLVED). "
-            "INDEX_ADMIN of the alert's local authority and AUDITOR only (FORBIDDEN "
-            "otherwise). Needs X-Purpose. `outcome` says what was done, 1 to "
-            f"{MAX_OUTCOME} characters (BAD_USER_INPUT field outcome). An alert is resolved "
-            "once: a second attempt gives BAD_USER_INPUT (field id); an unknown id gives "
-            "NOT_FOUND. Send an Idempotency-Key to make a retry return the first result. "
-            "Audited, with the outcome and every child the alert names."
-        )
-    )
-    async def resolve_access_alert(
-        self, info: Info[Any, Any], id: strawberry.ID, outcome: str
-    ) -> AccessAlert:
-        from api.resolvers.alerts import resolve_access_alert
-
-        return await resolve_access_alert(info, str(id), outcome)

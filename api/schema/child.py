@@ -6,6 +6,7 @@ fields carry a `Guard` and record what they reveal or withhold.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,8 +15,11 @@ from strawberry.types import Info
 
 from api.schema.enums import AssessmentStatus, Gender, PractitionerAvailability, ServiceKind
 from api.schema.guard import OPEN, Guard
+from graph.assessments import fetch_assessment
+from policies import disclosure
 
 if TYPE_CHECKING:
+    from api.context import RequestContext
     from api.schema.assessment import Assessment
 
 
@@ -239,9 +243,36 @@ class Child:
     async def assessment(
         self, info: Info[Any, Any], id: strawberry.ID
     ) -> Annotated[Assessment, strawberry.lazy("api.schema.assessment")] | None:
-        from api.resolvers.assessment import resolve_child_assessment
+        # One of the two fields of an object type that read the graph (with
+        # Assessment.familyCopy): it resolves here, beside its type, through graph/, the
+        # decision point and shaping like a root resolver, so that the schema never imports
+        # api/resolvers. shaping builds these very types, hence its import at the call.
+        from api import shaping
 
-        return await resolve_child_assessment(info, self.id, str(id))
+        ctx: RequestContext = info.context
+        assessment_id = str(id)
+        content = await fetch_assessment(
+            ctx.graph,
+            self.id,
+            assessment_id,
+            practitioner_id=ctx.viewer.practitioner_id,
+            subject=ctx.viewer.subject,
+            now=ctx.now,
+        )
+        if content is None:
+            ctx.audit.deny(f"Assessment:{assessment_id}: not found")
+            return None
+        viewer = dataclasses.replace(ctx.viewer, service_ids=content.viewer_service_ids)
+        decision = disclosure.decide(
+            viewer, disclosure.AssessmentContent(content.access), content.child, ctx.now
+        )
+        if not decision or not shaping.assessment_there(ctx, viewer, content):
+            ctx.audit.deny(f"Assessment:{assessment_id}")
+            return None
+        if decision.override_id is not None:
+            ctx.audit.override(decision.override_id)
+        ctx.audit.disclose(f"Assessment:{assessment_id}")
+        return shaping.assessment(ctx, viewer, content)
 
 
 @strawberry.input(

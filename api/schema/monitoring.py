@@ -8,10 +8,8 @@ policies/monitoring.py's ranking.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 
 @strawberry.type(description="One subject's use of the index over the report's period.")
@@ -59,26 +57,3 @@ class AccessReport:
     from_: datetime = strawberry.field(name="from", description="Start of the period.")
     to: datetime = strawberry.field(description="End of the period (exclusive).")
     subjects: list[AccessReportSubject]
-
-
-@strawberry.type
-class MonitoringQuery:
-    @strawberry.field(
-        description=(
-            "Who used the index how between `from` and `to` (at most 366 days), for the "
-            "subjects of one local authority (its services' practitioners, and anyone whose "
-            "token named it when reading children), ranked by how unusual each is against "
-            "their role's norm. AUDITOR only (FORBIDDEN otherwise). Needs X-Purpose. "
-            "Audited. The command line gives the same: contactgraph audit report."
-        )
-    )
-    async def access_report(
-        self,
-        info: Info[Any, Any],
-        local_authority: str,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
-    ) -> AccessReport:
-        from api.resolvers.monitoring import resolve_access_report
-
-        return await resolve_access_report(info, local_authority, from_, to)

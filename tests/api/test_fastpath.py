@@ -12,7 +12,7 @@ from graphql import parse
 from api.app import create_app
 from api.devkeys import issue_token
 from api.fastpath import FastPath
-from api.schema.root import build_schema
+from api.root import build_schema
 from policies.viewer import Role
 from tests.queries import CHILD_PROFILE, SEARCH
 from tests.security.test_shielding import ALIASED

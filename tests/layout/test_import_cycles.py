@@ -41,35 +41,50 @@ def _type_checking_only(node: ast.If) -> bool:
     )
 
 
-def _imported(tree: ast.AST, modules: dict[str, Path]) -> set[str]:
-    """Every first-party module `tree` may import when it runs."""
+def _imported(tree: ast.AST, modules: dict[str, Path]) -> tuple[set[str], set[str]]:
+    """The first-party modules `tree` may import when it runs: all of them, and those it
+    imports as it is itself imported (outside any function)."""
     found: set[str] = set()
-    pending: list[ast.AST] = [tree]
+    at_import: set[str] = set()
+    pending: list[tuple[ast.AST, bool]] = [(tree, True)]
     while pending:
-        node = pending.pop()
+        node, top = pending.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and _type_checking_only(child):
-                pending.extend(child.orelse)
+                pending.extend((branch, top) for branch in child.orelse)
                 continue
+            names: list[str] = []
             if isinstance(child, ast.Import):
-                found.update(alias.name for alias in child.names)
+                names = [alias.name for alias in child.names]
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
                 for alias in child.names:
                     submodule = f"{child.module}.{alias.name}"
-                    found.add(submodule if submodule in modules else child.module)
-            pending.append(child)
-    return {name for name in found if name.split(".")[0] in PACKAGES}
+                    names.append(submodule if submodule in modules else child.module)
+            found.update(names)
+            if top:
+                at_import.update(names)
+            deferred = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            pending.append((child, top and not deferred))
+
+    def ours(names: set[str]) -> set[str]:
+        return {name for name in names if name.split(".")[0] in PACKAGES}
+
+    return ours(found), ours(at_import)
 
 
-def _edges() -> dict[str, set[str]]:
+def _edges() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     modules = _modules()
-    return {
+    read = {
         name: _imported(ast.parse(path.read_text(), str(path)), modules)
         for name, path in modules.items()
     }
+    return (
+        {name: every for name, (every, _) in read.items()},
+        {name: at_import for name, (_, at_import) in read.items()},
+    )
 
 
-EDGES = _edges()
+EDGES, IMPORT_TIME_EDGES = _edges()
 
 
 def _imports_between(importer: str, imported: str) -> list[str]:
@@ -90,13 +105,19 @@ def _imports_between(importer: str, imported: str) -> list[str]:
 def test_the_import_reader_sees_known_imports() -> None:
     # Guards the test itself: a reader that found nothing would pass everything below.
     assert "graph.load" in EDGES["seed.load"]
-    assert "api.schema.root" in EDGES["api.app"]
+    assert "api.root" in IMPORT_TIME_EDGES["api.app"]
+    assert "api.shaping" in EDGES["api.schema.child"]  # deferred to Child.assessment
+    assert "api.shaping" not in IMPORT_TIME_EDGES["api.schema.child"]
 
 
 @pytest.mark.parametrize(
     ("upper", "lower"),
     [
         ("seed", "graph"),  # seed writes through graph's Cypher; graph knows no seed data
+        # Root fields live beside their resolvers, which build the schema's types: the
+        # types never call back into a resolver, not even from inside a method.
+        ("api.resolvers", "api.schema"),
+        ("api.root", "api.resolvers"),
     ],
 )
 def test_no_import_cycle_between_layers(upper: str, lower: str) -> None:
@@ -114,3 +135,24 @@ def test_policies_import_only_policies() -> None:
         if not target.startswith("policies")
     ]
     assert outside == []
+
+
+def test_no_module_imports_itself_back_while_loading() -> None:
+    """No cycle of imports made at import time, across every package: each module can be
+    loaded on its own, and the order of imports never matters."""
+    state: dict[str, int] = {}  # 1 while on the current path, 2 when done
+    cycles: list[str] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(IMPORT_TIME_EDGES.get(module, ())):
+            if state.get(target) == 1:
+                cycles.append(" -> ".join([*path[path.index(target) :], target]))
+            elif target not in state and target in IMPORT_TIME_EDGES:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(IMPORT_TIME_EDGES):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

@@ -302,8 +302,8 @@ async def test_a_path_that_reads_a_child_without_auditing_fails_closed(
     them without going through api/shaping.py: the endpoint refuses to answer, and the
     event names the child."""
     from api import app as app_module
+    from api import root
     from api.resolvers.child import load_children
-    from api.schema import root
 
     @strawberry.type
     class CarelessQuery:

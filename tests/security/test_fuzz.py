@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from api.schema.root import build_schema
+from api.root import build_schema
 from policies.viewer import Role
 
 EXAMPLES = int(os.environ.get("CONTACTGRAPH_FUZZ_EXAMPLES", "25"))

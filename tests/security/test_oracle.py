@@ -64,7 +64,7 @@ import pytest
 
 from api.app import create_app
 from api.devkeys import issue_token
-from api.schema.root import build_schema
+from api.root import build_schema
 from seed import hannah, load
 from tests.api.consent_support import (
     APPOINT_LEAD,
