@@ -37,8 +37,7 @@ from typing import Any, LiteralString, Protocol
 from neo4j import AsyncManagedTransaction
 
 from graph.database import Graph
-from graph.facts import native_datetime, service_from
-from policies.facts import ServiceFact
+from graph.facts import native_datetime
 
 __all__ = [
     "GENESIS",
@@ -48,13 +47,11 @@ __all__ = [
     "AuditReport",
     "ChainReport",
     "Checkpoint",
-    "TrailEvent",
-    "TrailKey",
     "append_events",
     "append_in_transaction",
-    "audit_trail",
     "event_hash",
     "new_writer_id",
+    "record_from",
     "verify_audit",
 ]
 
@@ -437,7 +434,7 @@ RETURN a { .* } AS a, a:AuditCheckpoint AS checkpoint ORDER BY a.seq LIMIT $page
 """
 
 
-def _record_from(m: dict[str, Any]) -> AuditRecord:
+def record_from(m: dict[str, Any]) -> AuditRecord:
     at = native_datetime(m.get("at"))
     assert at is not None
     return AuditRecord(
@@ -522,7 +519,7 @@ async def _verify_one(
             break
         for row in rows:
             link: AuditRecord | Checkpoint = (
-                _checkpoint_from(row["a"]) if row["checkpoint"] else _record_from(row["a"])
+                _checkpoint_from(row["a"]) if row["checkpoint"] else record_from(row["a"])
             )
             links += 1
             if row["checkpoint"]:
@@ -591,84 +588,3 @@ async def verify_audit(graph: Graph, page: int = 5000) -> AuditReport:
         reports.append(report)
         events, checkpoints = events + e, checkpoints + c
     return AuditReport(tuple(reports), events, checkpoints)
-
-
-# The services of whoever made each event: an event made from a sensitive service says
-# the child goes there (R6), so the trail is shaped by them for readers other than AUDITOR.
-# Events written before practitionerId was kept fall back to the subject, which dev and
-# most identity providers set to the practitioner id.
-_TRAIL = """
-WITH CASE WHEN $before IS NULL THEN null
-  ELSE datetime({epochSeconds: $before.s, nanosecond: $before.ns}) END AS beforeAt
-MATCH (m:AuditMention {childId: $childId})
-WHERE beforeAt IS NULL OR m.at < beforeAt
-  OR (m.at = beforeAt AND (m.writer < $before.writer
-    OR (m.writer = $before.writer AND m.seq < $before.seq)))
-WITH m ORDER BY m.at DESC, m.writer DESC, m.seq DESC LIMIT $first
-MATCH (m)-[:MENTIONED_IN]->(a:AuditEvent)
-RETURN a { .* } AS a, m.at.epochSeconds AS atS, m.at.nanosecond AS atNs,
-  [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
-   WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
-     .localAuthority }] AS actorServices
-ORDER BY m.at DESC, m.writer DESC, m.seq DESC
-"""
-
-
-@dataclass(frozen=True)
-class TrailKey:
-    """Where an event sits in a trail across chains: newest `at` first, then chain, seq.
-
-    `at` in whole nanoseconds as stored: a Python datetime holds microseconds, and a
-    key rounded to them could let the event it names through again."""
-
-    at_s: int
-    at_ns: int
-    writer: str
-    seq: int
-
-    def text(self) -> str:
-        return f"{self.at_s}.{self.at_ns:09d}|{self.seq}|{self.writer}"
-
-    @classmethod
-    def parse(cls, text: str) -> TrailKey | None:
-        at, _, rest = text.partition("|")
-        seconds, _, nanos = at.partition(".")
-        seq, _, writer = rest.partition("|")
-        try:
-            return cls(int(seconds), int(nanos), writer, int(seq))
-        except ValueError:
-            return None
-
-    def params(self) -> dict[str, Any]:
-        return {"s": self.at_s, "ns": self.at_ns, "writer": self.writer, "seq": self.seq}
-
-
-@dataclass(frozen=True)
-class TrailEvent:
-    record: AuditRecord
-    #: The services the event's author works for (R14 with R6).
-    actor_services: tuple[ServiceFact, ...]
-    key: TrailKey
-
-
-async def audit_trail(
-    graph: Graph, child_id: str, first: int, before: TrailKey | None = None
-) -> list[TrailEvent]:
-    """The newest `first` events about a child, older than `before` when given."""
-    rows = await graph.read(
-        _TRAIL,
-        childId=child_id,
-        first=first,
-        before=None if before is None else before.params(),
-    )
-    trail = []
-    for r in rows:
-        record = _record_from(r["a"])
-        trail.append(
-            TrailEvent(
-                record,
-                tuple(s for s in map(service_from, r["actorServices"] or ()) if s is not None),
-                TrailKey(int(r["atS"]), int(r["atNs"]), record.writer, record.seq),
-            )
-        )
-    return trail

@@ -1,11 +1,11 @@
 """The facts of a subject access report (policies/subject_access.py): the child, and
-every audit event that concerns them with who made it (graph.audit.audit_trail)."""
+every audit event that concerns them with who made it (graph.audit_trail.audit_trail)."""
 
 from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.audit import TrailKey, audit_trail
+from graph.audit_trail import TrailKey, audit_trail
 from graph.database import Graph
 from policies.facts import SENSITIVE_KINDS
 from policies.subject_access import AccessEvent, ChildAccessFacts

@@ -5,7 +5,12 @@ from __future__ import annotations
 from policies.decision import Decision, Rule, allow, deny
 from policies.viewer import Role, Viewer
 
-__all__ = ["MAX_TRAIL", "may_read_audit_trail", "may_read_child_trail"]
+__all__ = [
+    "MAX_TRAIL",
+    "may_read_audit_trail",
+    "may_read_child_trail",
+    "may_read_subject_trail",
+]
 
 MAX_TRAIL = 1000
 
@@ -29,3 +34,13 @@ def may_read_child_trail(viewer: Viewer, child_local_authority: str | None) -> D
     ):
         return allow("R14: INDEX_ADMIN of the child's own local authority", Rule.R14)
     return deny("R14: the child belongs to another local authority's index", Rule.R14)
+
+
+def may_read_subject_trail(viewer: Viewer) -> Decision:
+    """R14: following one subject across every child is an auditor's investigation. An
+    index admin keeps one authority's index and reads its children's trails, which
+    already show who looked; across authorities a subject's trail would show children
+    they may not read."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR follows a subject across the trail", Rule.R14)
+    return deny("R14: only AUDITOR follows a subject across the trail", Rule.R14)

@@ -9,7 +9,9 @@ them are not there, and other children named in an event are not named.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -20,41 +22,136 @@ from api.resolvers.child import MAX_ID, load_children
 from api.schema.audit import AuditEvent
 from api.schema.enums import Role
 from api.schema.pagination import Connection, Page
-from graph.audit import TrailEvent, TrailKey, audit_trail
+from graph.audit import AuditRecord
+from graph.audit_trail import TrailEvent, TrailFilter, TrailKey, audit_trail, subject_trail
 from policies import disclosure
-from policies.audit import MAX_TRAIL, may_read_audit_trail, may_read_child_trail
+from policies.audit import (
+    MAX_TRAIL,
+    may_read_audit_trail,
+    may_read_child_trail,
+    may_read_subject_trail,
+)
+from policies.decision import Decision
 from policies.facts import ChildFacts
 from policies.viewer import Role as ViewerRole
 from policies.viewer import Viewer
 
-__all__ = ["resolve_audit_trail", "resolve_audit_trail_connection"]
+__all__ = [
+    "resolve_audit_trail",
+    "resolve_audit_trail_connection",
+    "resolve_subject_trail",
+]
 
 _NOT_FOUND = "no child with that id whose audit trail you may read"
 
 
+_FILTERS = (
+    " `subject`, `action` (as the events show it, e.g. query or mutation:recordConsent) "
+    "and the period `from` (inclusive) to `to` (exclusive) narrow it; each is optional."
+)
+MAX_FILTER_TEXT = 200
+
+
+def _narrow(
+    subject: str | None, action: str | None, since: datetime | None, until: datetime | None
+) -> TrailFilter:
+    """The filter as given, or BAD_USER_INPUT naming the argument that is wrong."""
+    for name, text in (("subject", subject), ("action", action)):
+        if text is not None and not 1 <= len(text.strip()) <= MAX_FILTER_TEXT:
+            raise BadUserInput(f"{name} must be 1 to {MAX_FILTER_TEXT} characters", field=name)
+    since = None if since is None else (since if since.tzinfo else since.replace(tzinfo=UTC))
+    until = None if until is None else (until if until.tzinfo else until.replace(tzinfo=UTC))
+    if since is not None and until is not None and until <= since:
+        raise BadUserInput("to must be after from", field="to")
+    return TrailFilter(
+        subject=None if subject is None else subject.strip(),
+        action=None if action is None else action.strip(),
+        since=since,
+        until=until,
+    )
+
+
 async def resolve_audit_trail(
-    info: Info[Any, Any], child_id: strawberry.ID, first: int | None = 100
+    info: Info[Any, Any],
+    child_id: strawberry.ID,
+    first: int | None = 100,
+    subject: str | None = None,
+    action: str | None = None,
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
 ) -> list[AuditEvent]:
-    return await _read_trail(info, child_id, first, None)
+    return await _read_trail(info, child_id, first, None, _narrow(subject, action, from_, to))
 
 
 async def resolve_audit_trail_connection(
-    info: Info[Any, Any], child_id: strawberry.ID, first: int = 100, after: str | None = None
+    info: Info[Any, Any],
+    child_id: strawberry.ID,
+    first: int = 100,
+    after: str | None = None,
+    subject: str | None = None,
+    action: str | None = None,
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
 ) -> Connection[AuditEvent]:
     page = Page("auditTrail", first, after, MAX_TRAIL)
-    return page.connection(await _read_trail(info, child_id, first, page))
+    narrow = _narrow(subject, action, from_, to)
+    return page.connection(await _read_trail(info, child_id, first, page, narrow))
+
+
+async def resolve_subject_trail(
+    info: Info[Any, Any],
+    subject: str,
+    first: int = 100,
+    after: str | None = None,
+    action: str | None = None,
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
+) -> Connection[AuditEvent]:
+    """AUDITOR follows one subject across the index, as written (R14): the investigation
+    an access alert starts. Every child those events name is recorded as read."""
+    ctx = _entered(info, "auditTrailOfSubject", may_read_subject_trail, "only AUDITOR may")
+    narrow = _narrow(subject, action, from_, to)
+    page = Page("auditTrailOfSubject", first, after, MAX_TRAIL)
+    events = await subject_trail(ctx.graph, narrow, page.first + 1, _before(page))
+    ctx.audit.disclose(f"Subject:{narrow.subject}.auditTrail")
+    chosen = page.select(events, key_of=lambda event: event.key.text(), from_top=True)
+    for event in chosen:
+        for child_id in event.record.child_ids:
+            ctx.audit.child(child_id)
+    return page.connection([_as_written(event) for event in chosen])
+
+
+def _entered(
+    info: Info[Any, Any], field: str, ask: Callable[[Viewer], Decision], who: str
+) -> RequestContext:
+    """Audited from the start; refused before anything is read; a purpose stated."""
+    ctx: RequestContext = info.context
+    ctx.audit.touch(field)
+    allowed = ask(ctx.viewer)
+    if not allowed:
+        ctx.audit.deny(f"Query.{field}: {allowed.reason}")
+        raise Forbidden(f"{who} read {field}")
+    ctx.purpose()
+    return ctx
+
+
+def _before(page: Page) -> TrailKey | None:
+    """Where a page starts in the trail: the key its cursor names."""
+    cursor = page.after_key()
+    before = TrailKey.parse(cursor) if isinstance(cursor, str) else None
+    if cursor is not None and before is None:
+        raise BadUserInput("after is not a cursor from this list", field="after")
+    return before
 
 
 async def _read_trail(
-    info: Info[Any, Any], child_id: strawberry.ID, first: int | None, page: Page | None
+    info: Info[Any, Any],
+    child_id: strawberry.ID,
+    first: int | None,
+    page: Page | None,
+    narrow: TrailFilter,
 ) -> list[AuditEvent]:
-    ctx: RequestContext = info.context
-    ctx.audit.touch("auditTrail")
-    allowed = may_read_audit_trail(ctx.viewer)
-    if not allowed:
-        ctx.audit.deny(f"Query.auditTrail: {allowed.reason}")
-        raise Forbidden("only AUDITOR and INDEX_ADMIN may read the audit trail")
-    ctx.purpose()
+    ctx = _entered(info, "auditTrail", may_read_audit_trail, "only AUDITOR and INDEX_ADMIN may")
     count = 100 if first is None else first
     if not 1 <= count <= MAX_TRAIL:
         raise BadUserInput(f"first must be between 1 and {MAX_TRAIL}", field="first")
@@ -73,28 +170,25 @@ async def _read_trail(
     ctx.audit.child(child.id)
     ctx.audit.disclose(f"Child:{child.id}.auditTrail")
     if page is not None:
-        return await _trail_page(ctx, viewer, child, page)
-    events = await audit_trail(ctx.graph, child.id, count)
+        return await _trail_page(ctx, viewer, child, page, narrow)
+    events = await audit_trail(ctx.graph, child.id, count, narrow=narrow)
     shown = [_event(viewer, child, event, ctx) for event in events]
     return [event for event in shown if event is not None]
 
 
 async def _trail_page(
-    ctx: RequestContext, viewer: Viewer, child: ChildFacts, page: Page
+    ctx: RequestContext, viewer: Viewer, child: ChildFacts, page: Page, narrow: TrailFilter
 ) -> list[AuditEvent]:
     """A page of what this reader is shown, newest first, keyed by (at, chain, seq).
 
     Events left out for the reader are skipped by reading on from the last one read, so
     a page is full unless the trail has ended.
     """
-    after = page.after_key()
-    before = TrailKey.parse(after) if isinstance(after, str) else None
-    if after is not None and before is None:
-        raise BadUserInput("after is not a cursor from this list", field="after")
+    before = _before(page)
     shown: list[tuple[str, AuditEvent]] = []
     batch = page.first + 1
     while len(shown) <= page.first:
-        events = await audit_trail(ctx.graph, child.id, batch, before)
+        events = await audit_trail(ctx.graph, child.id, batch, before, narrow)
         for event in events:
             made = _event(viewer, child, event, ctx)
             if made is not None:
@@ -111,12 +205,22 @@ def _event(
     viewer: Viewer, child: ChildFacts, event: TrailEvent, ctx: RequestContext
 ) -> AuditEvent | None:
     now = ctx.now
-    r = event.record
     if not disclosure.decide(viewer, disclosure.AuditActor(event.actor_services), child, now):
         return None
+    return _shaped(
+        event.record,
+        lambda entry: bool(disclosure.decide(viewer, disclosure.AuditEntry(entry), child, now)),
+    )
 
+
+def _as_written(event: TrailEvent) -> AuditEvent:
+    """AUDITOR's view: every entry, every child named (R14)."""
+    return _shaped(event.record, lambda entry: True)
+
+
+def _shaped(r: AuditRecord, keep: Callable[[str], bool]) -> AuditEvent:
     def entries(items: list[str]) -> list[str]:
-        return [e for e in items if disclosure.decide(viewer, disclosure.AuditEntry(e), child, now)]
+        return [e for e in items if keep(e)]
 
     return AuditEvent(
         id=strawberry.ID(r.id),
@@ -125,7 +229,7 @@ def _event(
         role=Role(r.role),
         action=r.action,
         # Another child the event named is an entry like any other: AUDITOR sees it.
-        child_ids=[strawberry.ID(c) for c in r.child_ids if entries([f"Child:{c}"])],
+        child_ids=[strawberry.ID(c) for c in r.child_ids if keep(f"Child:{c}")],
         disclosed=entries(r.disclosed),
         denied=entries(r.denied),
         override_id=strawberry.ID(r.override_id) if r.override_id else None,
@@ -149,7 +253,7 @@ class AuditQuery:
             "child's trail as written; INDEX_ADMIN only a child of their own local authority, "
             "shaped like any read (R4, R6): events and entries that would show what is "
             "withheld from you are left out, and other children an event named are not "
-            "listed. Needs X-Purpose, and is itself audited."
+            "listed. Needs X-Purpose, and is itself audited." + _FILTERS
         ),
     )
     audit_trail_connection: Connection[AuditEvent] = strawberry.field(
@@ -157,6 +261,17 @@ class AuditQuery:
         description=(
             "auditTrail a page at a time: the same events, rules and audit, newest first. "
             "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
-            "Pages count only the events you are shown."
+            "Pages count only the events you are shown." + _FILTERS
+        ),
+    )
+    audit_trail_of_subject: Connection[AuditEvent] = strawberry.field(
+        resolver=resolve_subject_trail,
+        description=(
+            "Everything one subject (a token's sub) did on the index, newest first, whatever "
+            "children it concerned: where an access alert or accessReport leads an "
+            "investigation (R14). AUDITOR only (FORBIDDEN otherwise); events as written. "
+            "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
+            "`action` and the period `from` (inclusive) to `to` (exclusive) narrow it. Needs "
+            "X-Purpose; audited, with every child the events shown name."
         ),
     )

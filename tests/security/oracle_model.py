@@ -257,9 +257,12 @@ class Model:
         return v.role == SAFEGUARDING_LEAD
 
     # R14: AUDITOR reads any child's trail; INDEX_ADMIN only their own local authority's.
-    def reads_trail(self, v: ViewerSpec, child: str) -> bool:
+    def reads_trail(self, v: ViewerSpec, child: str | None) -> bool:
+        """`child` None: a subject's trail across the index, an auditor's alone."""
         if v.role == AUDITOR:
             return True
+        if child is None:
+            return False
         return (
             v.role == INDEX_ADMIN
             and self.world.is_child(child)

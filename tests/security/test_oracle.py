@@ -117,6 +117,7 @@ EXERCISED = (
     ("lead_override", "consents"), ("lead", "involvementNetwork"), ("lead", "carerNetwork"),
     ("lead_override", "involvementNetwork"), ("auditor", "auditTrail"), ("index_nbr", "auditTrail"),
     ("index_evl", "matchReviews"), ("lead", "overridesForReview"),
+    ("auditor", "auditTrailOfSubject"),
 )  # fmt: skip
 # Root fields also asked with all their variants in one document (aliases), as a
 # client batching lookups would: guards must not leak between aliased roots.
@@ -128,8 +129,9 @@ TOGETHER = (
     "involvementNetwork",
     "carerNetwork",
 )
-# The audit trail, as a list and a page at a time (R14): the same rules for both.
-TRAILS = frozenset({"auditTrail", "auditTrailConnection"})
+# The audit trail, as a list and a page at a time (R14): the same rules for both; and
+# one subject's trail across every child (no childId), AUDITOR's alone.
+TRAILS = frozenset({"auditTrail", "auditTrailConnection", "auditTrailOfSubject"})
 # Child fields the walk judges one by one against the model (the rest of a shielded
 # child's fields are judged by CHILD_LIKE_R4_FIELDS alone).
 CHILD_FIELDS_JUDGED = frozenset(
@@ -160,6 +162,8 @@ def arguments(world: World) -> Arguments:
             ("Query", "carerNetwork", "carerId"): ["k-karen", "k-sam-father"],
             ("Query", "auditTrail", "childId"): ["c-sam", "c-hannah"],
             ("Query", "auditTrail", "first"): [200],
+            # An auditor follows a subject: events as written, items named, never values.
+            ("Query", "auditTrailOfSubject", "subject"): ["p-melanie", "p-nurse"],
             ("Query", "consents", "childId"): ["c-hannah", "c-sam"],
             ("Child", "assessment", "id"): sorted(world.cafs),
             # The monitoring report names subjects and counts, never a child's details.
