@@ -27,6 +27,7 @@ __all__ = [
     "budget_left",
     "budget_request",
     "settle",
+    "spend_before_write",
     "spend_shown",
 ]
 
@@ -140,3 +141,12 @@ async def spend_shown(ctx: RequestContext, ids: list[str]) -> None:
     if request is None:
         return
     settle(ctx, request, await ledger_graph.reserve(ctx.graph, request), ids)
+
+
+async def spend_before_write(ctx: RequestContext, child_id: str) -> None:
+    """R2 for a mutation that answers with the child's index view: spent before it writes.
+
+    Past the budget the mutation is refused before anything is written: a refusal that
+    came only with the answer would leave the caller not knowing the change was made.
+    The answer's own read is then a re-read, free."""
+    await spend_shown(ctx, [child_id])

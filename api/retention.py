@@ -21,8 +21,10 @@ from graph import retention as store
 from graph.audit import AuditRecord, append_events
 from graph.database import Graph
 from policies.retention import (
+    BROWSING_DAYS_KEPT,
     RetentionStep,
     adults_born_on_or_before,
+    browsing_days_forgotten_before,
     involvement_out_of_view_before,
     retention_step,
 )
@@ -44,6 +46,8 @@ class RetentionSummary:
     deleted_children: int = 0
     deleted: Counter[str] = field(default_factory=Counter)
     involvements_out_of_view: int = 0
+    browsing_days_trimmed: int = 0
+    browsing_days_deleted: int = 0
     seconds: float = 0.0
     audit_event_id: str | None = None
 
@@ -62,6 +66,11 @@ class RetentionSummary:
         out.append(
             f"  involvements out of view (ended over 365 days ago, kept until the child goes): "
             f"{self.involvements_out_of_view:,}"
+        )
+        out.append(
+            f"  browsing ledger (R2): {self.browsing_days_trimmed:,} past days {verb} cleared "
+            f"of the children read, {self.browsing_days_deleted:,} days over "
+            f"{BROWSING_DAYS_KEPT} days old {verb} deleted"
         )
         if self.audit_event_id:
             out.append(f"  audit event {self.audit_event_id}")
@@ -132,6 +141,15 @@ async def run_retention(
             break
     summary.involvements_out_of_view = await store.count_out_of_view_involvements(
         graph, involvement_out_of_view_before(as_of)
+    )
+    # The ledger's days count in UTC days as they pass, whatever date the run is as of:
+    # a run as of a later date must not clear today's budget.
+    ledger_today = min(as_of, datetime.now(UTC).date())
+    (
+        summary.browsing_days_trimmed,
+        summary.browsing_days_deleted,
+    ) = await store.sweep_browsing_days(
+        graph, ledger_today, browsing_days_forgotten_before(ledger_today), dry_run=dry_run
     )
     if not dry_run:
         record = AuditRecord(

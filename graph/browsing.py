@@ -4,6 +4,8 @@
 (:BrowsingDay {key: subject|day, subject, day, role, localAuthority, childIds,
                refusals, alertedAt, refusalsAlertedAt, touchedAt})
 ```
+Once its day has passed, retention (api/retention.py) replaces `childIds` with
+`childCount`, and deletes the day after policies.retention.BROWSING_DAYS_KEPT.
 
 One node per subject and day holds the distinct children that subject has read that
 day. It lives in the graph, not in a process, so every API process counts against the

@@ -38,6 +38,7 @@ __all__ = [
     "count_out_of_view_involvements",
     "delete_children",
     "scan_children",
+    "sweep_browsing_days",
 ]
 
 
@@ -207,3 +208,48 @@ async def delete_children(graph: Graph, ids: list[str]) -> dict[str, int]:
 async def count_out_of_view_involvements(graph: Graph, horizon: date) -> int:
     records = await graph.read(OUT_OF_VIEW, horizon=horizon)
     return int(records[0]["n"]) if records else 0
+
+
+# R2's ledger after its day: the children read go (the count stays, for reports), and
+# days past what reports look back on go whole. In batches, each its own transaction.
+_TRIM_DAYS: LiteralString = """
+MATCH (d:BrowsingDay) WHERE d.day < $today AND d.childIds IS NOT NULL
+WITH d LIMIT $batch
+SET d.childCount = size(d.childIds)
+REMOVE d.childIds
+RETURN count(d) AS n
+"""
+_DELETE_DAYS: LiteralString = """
+MATCH (d:BrowsingDay) WHERE d.day < $forgetBefore
+WITH d LIMIT $batch
+DELETE d
+RETURN count(d) AS n
+"""
+_COUNT_DAYS: LiteralString = """
+RETURN COUNT { MATCH (d:BrowsingDay) WHERE d.day < $today AND d.childIds IS NOT NULL }
+    AS trimmed,
+  COUNT { MATCH (d:BrowsingDay) WHERE d.day < $forgetBefore } AS deleted
+"""
+
+
+async def sweep_browsing_days(
+    graph: Graph, today: date, forget_before: date, *, dry_run: bool, batch: int = 5000
+) -> tuple[int, int]:
+    """(days trimmed of their children, days deleted); counted only on a dry run."""
+    if dry_run:
+        rows = await graph.read(_COUNT_DAYS, today=today, forgetBefore=forget_before)
+        return int(rows[0]["trimmed"]), int(rows[0]["deleted"])
+    done = []
+    for statement in (_DELETE_DAYS, _TRIM_DAYS):
+        total = 0
+        while True:
+            rows = await graph.write(
+                statement, today=today, forgetBefore=forget_before, batch=batch
+            )
+            n = int(rows[0]["n"]) if rows else 0
+            total += n
+            if n < batch:
+                break
+        done.append(total)
+    deleted, trimmed = done
+    return trimmed, deleted

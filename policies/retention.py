@@ -21,6 +21,12 @@ managers' guide 2.12). So:
   disclosures named in audit events keep pointing at something. The job reports how
   many are out of view.
 
+What the index keeps about who read whom is retained too. The browsing ledger's
+day (R2: the distinct children a subject read that day) is needed only on that day:
+once it has passed, the list of children goes and the count stays; the day itself
+goes after `BROWSING_DAYS_KEPT`, longer than accessReport's longest period, so a
+report never misses a subject's authority. The audit trail (R14) keeps what was read.
+
 A feed may not create a child who is already past retention: someone 18 or over, or
 a child whose death was more than a year ago, is out of the index's scope. An update
 to a child already on the index is accepted; it does not bring an archived record
@@ -32,7 +38,7 @@ Everything here is a pure function of dates; `today` is the job's `--as-of` date
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from policies.ages import birthday_in_year
@@ -41,6 +47,7 @@ from policies.visibility import INVOLVEMENT_WINDOW
 
 __all__ = [
     "ADULT_AGE",
+    "BROWSING_DAYS_KEPT",
     "DELETE_AFTER_YEARS",
     "LIVE_AFTER_DEATH_YEARS",
     "RetentionDecision",
@@ -48,6 +55,7 @@ __all__ = [
     "admissible_new_child",
     "adults_born_on_or_before",
     "archive_due",
+    "browsing_days_forgotten_before",
     "delete_due",
     "involvement_out_of_view_before",
     "retention_step",
@@ -56,6 +64,8 @@ __all__ = [
 ADULT_AGE = 18
 DELETE_AFTER_YEARS = 6
 LIVE_AFTER_DEATH_YEARS = 1
+#: Days a browsing ledger day is kept: more than accessReport's 366-day period.
+BROWSING_DAYS_KEPT = 400
 
 
 class RetentionStep(StrEnum):
@@ -137,3 +147,8 @@ def admissible_new_child(date_of_birth: date, date_of_death: date | None, today:
 def involvement_out_of_view_before(today: date) -> date:
     """Involvements that ended before this date are no longer shown (R5, R16)."""
     return today - INVOLVEMENT_WINDOW
+
+
+def browsing_days_forgotten_before(today: date) -> date:
+    """Browsing ledger days before this date are deleted (R2 figures kept for reports)."""
+    return today - timedelta(days=BROWSING_DAYS_KEPT)

@@ -15,7 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api import shaping
+from api import browsing, shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, ConsentRequired, Forbidden, NotFound
 from api.resolvers import mutation
@@ -542,6 +542,7 @@ async def appoint_lead_professional(
     ctx = mutation.begin(info, "appointLeadProfessional", child_id)
     _practitioner_only(ctx, "appointLeadProfessional")
     appointee_id = _id(practitioner_id, "practitionerId")
+    await browsing.spend_before_write(ctx, child_id)
     claim = mutation.claim(
         info, "appointLeadProfessional", {"childId": child_id, "practitionerId": appointee_id}
     )

@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api import shaping
+from api import browsing, shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
@@ -248,6 +248,7 @@ async def set_shielded(info: Info[Any, Any], child_id: str, shielded: bool, reas
         ctx.audit.deny("setShielded: role")
         raise Forbidden("only INDEX_ADMIN of the child's own local authority sets shielding (R4)")
     why = mutation.text(reason, "reason", limit=_MAX_REASON)
+    await browsing.spend_before_write(ctx, child_id)
     ctx.audit.reason = f"{'shielded' if shielded else 'unshielded'}: {why}"
     claim = mutation.claim(
         info, "setShielded", {"childId": child_id, "shielded": shielded, "reason": why}

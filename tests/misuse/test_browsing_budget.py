@@ -267,3 +267,36 @@ async def test_past_the_budget_a_carer_and_an_unknown_carer_answer_byte_for_byte
         answers.append(response.content)
     assert answers[0] == answers[1]
     assert b"BROWSING_BUDGET_EXCEEDED" in answers[0]
+
+
+LEAD = 'query { child(id: "c-hannah") { leadProfessional { id } } }'
+
+
+async def test_past_the_budget_a_mutation_is_refused_before_it_writes(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    """The answer is not all that is refused: nothing is written, so a caller told
+    BROWSING_BUDGET_EXCEEDED knows the change was not made."""
+    onlooker = melanie_as(small_budget_settings, f"{subject}-onlooker")
+    before = (await post(small, onlooker, LEAD))["data"]["child"]["leadProfessional"]
+    assert (before or {}).get("id") != "p-steve"
+    viewer = melanie_as(small_budget_settings, subject)
+    await _spend_all(small, viewer)
+    mutated = await post(small, viewer, MUTATION)
+    assert codes(mutated) == ["BROWSING_BUDGET_EXCEEDED"], mutated
+    after = (await post(small, onlooker, LEAD))["data"]["child"]["leadProfessional"]
+    assert after == before
+
+    admin = token(
+        small_budget_settings, Role.INDEX_ADMIN, subject=f"{subject}-admin", local_authority="NBR"
+    )
+    for child in ("c-jack", "c-ellie", "c-no-such-a", "c-no-such-b", "c-no-such-c"):
+        await post(small, admin, CHILD, {"id": child})
+    shield = await post(
+        small,
+        admin,
+        'mutation { setShielded(childId: "c-hannah", shielded: true, reason: "probe") { id } }',
+    )
+    assert codes(shield) == ["BROWSING_BUDGET_EXCEEDED"], shield
+    still = await post(small, onlooker, 'query { child(id: "c-hannah") { address { postcode } } }')
+    assert still["data"]["child"]["address"] is not None  # not shielded: nothing was written

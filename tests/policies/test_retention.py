@@ -209,3 +209,14 @@ def test_scan_bound_covers_exactly_the_adults() -> None:
 )
 def test_admissible_new_child(born, died, allowed) -> None:
     assert bool(admissible_new_child(born, died, TODAY)) is allowed
+
+
+def test_browsing_days_outlive_the_longest_access_report() -> None:
+    """accessReport looks back at most 366 days; the ledger's days must still be there
+    so a subject's authority is known for the whole period."""
+    from api.resolvers.monitoring import MAX_PERIOD
+    from policies.retention import BROWSING_DAYS_KEPT, browsing_days_forgotten_before
+
+    today = date(2026, 12, 2)
+    assert MAX_PERIOD.days < BROWSING_DAYS_KEPT
+    assert browsing_days_forgotten_before(today) == today - timedelta(days=BROWSING_DAYS_KEPT)
