@@ -307,6 +307,7 @@ def parser() -> argparse.ArgumentParser:
 # has `register(subparsers)` adding its own subcommands.
 _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_feeds",
+    "api.commands_load",
     "api.commands_export",
     "api.commands_schema",
     "api.commands_documents",

@@ -1,0 +1,93 @@
+"""The Cypher around a first load in bulk (contactgraph load --initial): before and after.
+
+Before: is the database empty, and which local authorities does it already hold? A
+database with anything in it but bookkeeping (the migrations' own nodes, an untouched
+audit chain head, a statistics snapshot) and local authorities is refused: the import
+replaces the whole store, and nothing that someone wrote may be lost to it. Local
+authorities are reference data the index team sets up before any feed (a feed naming an
+unknown one is rejected), so they are carried over: read here, written back after.
+
+After: the local authorities back, what the CSV cannot say (an empty list), and a wait
+until the indexes the migrations create over millions of imported nodes are online.
+"""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString
+
+from graph.database import Graph
+
+__all__ = [
+    "BOOKKEEPING_LABELS",
+    "await_indexes",
+    "contents",
+    "finish_imported",
+    "local_authorities",
+    "restore_local_authorities",
+]
+
+BOOKKEEPING_LABELS = ("Migration", "AuditChain", "IngestLock", "StatisticsSnapshot")
+
+_CONTENTS: LiteralString = """
+MATCH (n)
+WHERE NOT (n:Migration OR n:IngestLock OR n:StatisticsSnapshot OR n:LocalAuthority
+  OR (n:AuditChain AND coalesce(n.seq, 0) = 0))
+WITH n LIMIT 100000
+UNWIND labels(n) AS label
+RETURN label, count(*) AS nodes ORDER BY nodes DESC, label
+"""
+
+_READ_LOCAL_AUTHORITIES: LiteralString = (
+    "MATCH (la:LocalAuthority) RETURN properties(la) AS props ORDER BY la.code"
+)
+
+# What the load itself wrote to an authority (its file's records) stands; what it did not
+# write is what the authority held before.
+_RESTORE_LOCAL_AUTHORITIES: LiteralString = """
+UNWIND $rows AS props
+MERGE (la:LocalAuthority {code: props.code})
+SET la = props, la += $written[props.code]
+"""
+
+_WRITTEN_LOCAL_AUTHORITIES: LiteralString = """
+MATCH (la:LocalAuthority) WHERE la.code IN $codes
+RETURN la.code AS code, properties(la) AS props
+"""
+
+# `ON CREATE SET a.strengths = []` (graph/ingest.py): the import tool stores no empty list.
+_EMPTY_LISTS: LiteralString = """
+MATCH (a:Assessment) WHERE a.strengths IS NULL
+CALL (a) { SET a.strengths = [] } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+
+async def contents(graph: Graph) -> list[tuple[str, int]]:
+    """(label, nodes) of what is in the database besides bookkeeping and local
+    authorities (counted up to 100,000 nodes: enough to say what is there)."""
+    return [(r["label"], int(r["nodes"])) for r in await graph.read(_CONTENTS)]
+
+
+async def local_authorities(graph: Graph) -> list[dict[str, Any]]:
+    return [dict(r["props"]) for r in await graph.read(_READ_LOCAL_AUTHORITIES)]
+
+
+async def restore_local_authorities(graph: Graph, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    codes = [r["code"] for r in rows]
+    written = {
+        r["code"]: dict(r["props"])
+        for r in await graph.read(_WRITTEN_LOCAL_AUTHORITIES, codes=codes)
+    }
+    for code in codes:
+        written.setdefault(code, {})
+    await graph.write(_RESTORE_LOCAL_AUTHORITIES, rows=rows, written=written)
+
+
+async def finish_imported(graph: Graph) -> None:
+    await graph.write_autocommit(_EMPTY_LISTS)
+
+
+async def await_indexes(graph: Graph, seconds: int = 7200) -> None:
+    """Until every index (those the migrations just created over the import) is online."""
+    await graph.write_autocommit("CALL db.awaitIndexes($seconds)", seconds=seconds)

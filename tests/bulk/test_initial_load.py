@@ -1,0 +1,288 @@
+"""`contactgraph load --initial` makes the graph `contactgraph ingest` makes (issue 21).
+
+The same two feed files (the ingest benchmark's generator, 10,000 mixed records, then a
+second source's file that refers to the first one's children by NHS number, matches
+some of them, and has records held for review) go into an empty index twice: once with
+`contactgraph ingest`, file after file, once with `contactgraph load --initial`. The two
+graphs are dumped, every node and relationship with every property and its type, ids
+the index generates (children, match reviews) replaced by what they stand for, and
+compared. Then a second load is refused, by the database's name, and changes nothing.
+
+A bulk load stops and restarts its Neo4j server, so this test has an instance of its own
+(CONTACTGRAPH_BULK_TEST_INSTANCE and _PORT, by default `bulktest` on 7727), never the
+suite's shared one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+
+from bench.ingest_bench import generate
+from graph import load
+from graph.connection import target_from_env
+from graph.nhs_number import with_check_digit
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-m", "api.cli")
+RECORDS = 10_000
+LOCAL_AUTHORITIES = [
+    {"code": code, "name": f"{code} council", "indexTeamPhone": "01632 960000"}
+    for code in ("NBR", "EVL", "SMR", "WFD")
+]
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "CONTACTGRAPH_NEO4J_INSTANCE": os.environ.get(
+            "CONTACTGRAPH_BULK_TEST_INSTANCE", "bulktest"
+        ),
+        "CONTACTGRAPH_NEO4J_PORT": os.environ.get("CONTACTGRAPH_BULK_TEST_PORT", "7727"),
+        "CONTACTGRAPH_NEO4J_HEAP": "1g",
+        "CONTACTGRAPH_NEO4J_PAGECACHE": "512m",
+    }
+
+
+@pytest.fixture(scope="module")
+def driver(env: dict[str, str]) -> Iterator[neo4j.Driver]:
+    from graph import server
+
+    saved = {k: os.environ.get(k) for k in ("CONTACTGRAPH_NEO4J_PORT",)}
+    os.environ["CONTACTGRAPH_NEO4J_PORT"] = env["CONTACTGRAPH_NEO4J_PORT"]
+    try:
+        inst = server.instance(env["CONTACTGRAPH_NEO4J_INSTANCE"])
+        server.install(progress=lambda _: None)
+        server.start(inst)
+        target = target_from_env(inst.name)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as d:
+        yield d
+
+
+def _second_source(path: Path, first: Path, today: date) -> None:
+    """A GP system's file: its own practice, children of the first file by NHS number
+    (matched: an update, not a new child), a child named twice without an NHS number
+    (the third such record is ambiguous: held for review), and involvements."""
+    children = []
+    with first.open("rb") as handle:
+        for line in handle:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if obj.get("op") == "UPSERT_CHILD" and "nhsNumber" in obj.get("payload", {}):
+                children.append(obj["payload"])
+            if len(children) >= 40:
+                break
+    lines: list[dict[str, Any]] = [
+        {
+            "sourceRef": "svc-1",
+            "op": "UPSERT_SERVICE",
+            "payload": {
+                "id": "s-gp-bulk",
+                "name": "Bulk Surgery",
+                "kind": "GP",
+                "localAuthority": "NBR",
+            },
+        },
+        {
+            "sourceRef": "gp-1",
+            "op": "UPSERT_PRACTITIONER",
+            "payload": {"id": "p-gp-bulk", "name": "Dr Bulk", "serviceId": "s-gp-bulk"},
+        },
+    ]
+    for n, child in enumerate(children):
+        if n % 2 == 0:  # the same child as the GP knows it: matched by NHS number
+            moved = {**child, "address": {"line1": f"{n} Surgery Lane", "postcode": "NB2 4GP"}}
+            lines.append({"sourceRef": f"reg-{n}", "op": "UPSERT_CHILD", "payload": moved})
+        lines.append(
+            {
+                "sourceRef": f"visit-{n}",
+                "op": "START_INVOLVEMENT",
+                "payload": {
+                    "child": {"nhsNumber": child["nhsNumber"]},
+                    "serviceId": "s-gp-bulk",
+                    "practitionerId": "p-gp-bulk",
+                    "startedOn": (today - timedelta(days=n)).isoformat(),
+                    "isLeadProfessional": n % 3 == 0,
+                },
+            }
+        )
+    twin = {
+        "givenName": "Alex", "familyName": "Bulkington", "dateOfBirth": "2016-05-05",
+        "gender": "NOT_KNOWN", "address": {"line1": "1 Twin Road", "postcode": "NB3 3TW"},
+        "localAuthority": "NBR",
+    }  # fmt: skip
+    for n in range(3):  # two new children (no NHS number: no match), then ambiguous
+        lines.append({"sourceRef": f"twin-{n}", "op": "UPSERT_CHILD", "payload": twin})
+    nhs = with_check_digit("999777001")
+    lines.append(
+        {"sourceRef": "twin-0", "op": "UPSERT_CHILD", "payload": {**twin, "nhsNumber": nhs}}
+    )
+    lines.append(
+        {"sourceRef": "end-1", "op": "END_INVOLVEMENT",
+         "payload": {"involvementRef": "visit-0", "endedOn": today.isoformat()}}
+    )  # fmt: skip
+    with path.open("w") as out:
+        out.writelines(json.dumps(line) + "\n" for line in lines)
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("bulk")
+    today = date.today()
+    first, second = folder / "bench-mis.ndjson", folder / "gp-bulk.ndjson"
+    with first.open("wb") as out:
+        out.writelines(generate(RECORDS, existing=0, seed=7, today=today))
+    _second_source(second, first, today)
+    return [first, second]
+
+
+def _reset(driver: neo4j.Driver, env: dict[str, str]) -> None:
+    """An empty index: migrations applied, local authorities set up by the index team."""
+    load.wipe(driver)
+    _cli(env, "migrate")
+    driver.execute_query(
+        "UNWIND $rows AS row CREATE (la:LocalAuthority) SET la = row", rows=LOCAL_AUTHORITIES
+    )
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*CLI, *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+_SKIPPED = ("Migration", "AuditEvent", "AuditChain", "IngestLock", "StatisticsSnapshot")
+_DUMP_NODES = """
+MATCH (n) WHERE NONE(l IN labels(n) WHERE l IN $skipped)
+RETURN elementId(n) AS eid, labels(n) AS labels,
+  [k IN keys(n) | [k, n[k], valueType(n[k])]] AS props
+"""
+_DUMP_RELATIONSHIPS = """
+MATCH (a)-[r]->(b)
+WHERE NONE(l IN labels(a) + labels(b) WHERE l IN $skipped)
+RETURN elementId(a) AS a, type(r) AS type, elementId(b) AS b,
+  [k IN keys(r) | [k, r[k], valueType(r[k])]] AS props
+"""
+_TIMES = frozenset({"receivedAt", "closedAt"})
+
+
+def _dump(driver: neo4j.Driver) -> tuple[list[str], list[str]]:
+    """Every node and relationship as sorted text, generated ids and timestamps replaced."""
+    nodes = driver.execute_query(_DUMP_NODES, skipped=_SKIPPED).records
+    rels = driver.execute_query(_DUMP_RELATIONSHIPS, skipped=_SKIPPED).records
+    names: dict[str, str] = {}  # generated id -> what it stands for
+    for node in nodes:
+        props = {k: v for k, v, _ in node["props"]}
+        if "Child" in node["labels"] or "MatchReview" in node["labels"]:
+            kind = "child" if "Child" in node["labels"] else "review"
+            names[props["id"]] = f"<{kind} {props['source']}/{props['sourceRef']}>"
+
+    def value(key: str, v: Any, kind: str) -> str:
+        if key in _TIMES:
+            return f"<time> {kind}"
+        if isinstance(v, list):
+            v = [names.get(x, x) if isinstance(x, str) else x for x in v]
+        elif isinstance(v, str):
+            v = names.get(v, v)
+        return f"{v!s} {kind}"
+
+    def props_text(props: list[Any]) -> str:
+        return ", ".join(f"{k}={value(k, v, t)}" for k, v, t in sorted(props, key=lambda p: p[0]))
+
+    keyed: dict[str, str] = {}
+    node_lines = []
+    for node in nodes:
+        text = f"({':'.join(sorted(node['labels']))} {{{props_text(node['props'])}}})"
+        props = {k: v for k, v, _ in node["props"]}
+        keyed[node["eid"]] = names.get(props.get("id"), str(props.get("id") or props.get("code")))
+        node_lines.append(text)
+    rel_lines = [
+        f"({keyed[r['a']]})-[{r['type']} {{{props_text(r['props'])}}}]->({keyed[r['b']]})"
+        for r in rels
+    ]
+    return sorted(node_lines), sorted(rel_lines)
+
+
+def _diff(a: list[str], b: list[str]) -> list[str]:
+    only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+    return [f"ingest only: {x}" for x in only_a[:10]] + [f"load only: {x}" for x in only_b[:10]]
+
+
+def test_initial_load_makes_the_graph_ingest_makes(
+    driver: neo4j.Driver, env: dict[str, str], feeds: list[Path]
+) -> None:
+    _reset(driver, env)
+    for path in feeds:
+        _cli(env, "ingest", str(path), "--quiet")
+    ingested_nodes, ingested_rels = _dump(driver)
+
+    _reset(driver, env)
+    done = _cli(env, "load", "--initial", *map(str, feeds))
+    assert "accepted" in done.stdout
+    loaded_nodes, loaded_rels = _dump(driver)
+
+    # The files exercise what they should: matching, reviews, ends, both sources.
+    text = "\n".join(ingested_nodes)
+    assert "(MatchReview {" in text and "status=PENDING" in text
+    assert "reg-" in text and "UPSERT_CHILD" in text
+    assert len(ingested_nodes) > RECORDS
+    assert _diff(ingested_nodes, loaded_nodes) == []
+    assert len(ingested_nodes) == len(loaded_nodes)
+    assert _diff(ingested_rels, loaded_rels) == []
+    assert len(ingested_rels) == len(loaded_rels)
+
+    # One audit event for the load, on an intact chain, and a statistics snapshot.
+    events = driver.execute_query(
+        "MATCH (e:AuditEvent) RETURN e.action AS action, e.reason AS reason"
+    ).records
+    assert [e["action"] for e in events] == ["initial-load"]
+    assert "bench-mis.ndjson" in events[0]["reason"]
+    assert _cli(env, "audit", "verify").stdout.startswith("audit chain intact: 1 events")
+    snapshots = driver.execute_query("MATCH (s:StatisticsSnapshot) RETURN count(s) AS n")
+    assert snapshots.records[0]["n"] == 1
+    constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n")
+    assert "feed_record_key" in constraints.records[0]["n"]
+
+
+def test_a_second_load_is_refused_by_name(
+    driver: neo4j.Driver, env: dict[str, str], feeds: list[Path]
+) -> None:
+    """Runs after the load above: the index is not empty any more."""
+    children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+    if children == 0:  # run alone: make it non-empty the ordinary way
+        _reset(driver, env)
+        _cli(env, "ingest", str(feeds[1]), "--quiet")
+        children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+    done = subprocess.run(
+        [*CLI, "load", "--initial", str(feeds[0])],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "database 'neo4j' is not empty" in done.stderr
+    assert f"{children:,} Child" in done.stderr
+    after = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+    assert after == children
