@@ -194,7 +194,7 @@ def run_load(
 
     async def after(graph: Any) -> None:
         from api.resolvers.statistics import refresh_snapshot
-        from graph import initial_load, migrations
+        from graph import initial_load
         from graph.audit import AuditRecord, append_events
 
         with phases.phase("migrations, indexes"):

@@ -56,31 +56,35 @@ CREATE TABLE candidate (review TEXT, child TEXT, PRIMARY KEY (review, child)) WI
 CREATE TABLE local_authority (code TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
+# Each look-up starts from the chunk's keys (CROSS JOIN fixes that order in SQLite): left
+# to itself the planner may scan a whole table once per key.
 _CHILD_COLUMNS = "c.id, c.nhs, c.fam, c.given, c.dob, c.pc, c.shielded, c.la"
 
 _RECORDS = f"""
 SELECT f.ref, f.op, f.hash, f.status, f.entity, f.child, f.review, {_CHILD_COLUMNS},
   i.id, i.started, i.ended
 FROM json_each(?1) AS k
-JOIN feed AS f ON f.source = ?2 AND f.ref = k.value
+CROSS JOIN feed AS f ON f.source = ?2 AND f.ref = k.value
 LEFT JOIN child AS c ON f.op = 'UPSERT_CHILD' AND c.id = f.entity
 LEFT JOIN involvement AS i
   ON f.op IN ('START_INVOLVEMENT', 'END_INVOLVEMENT') AND i.id = f.entity
 """
-_BY_NHS = f"SELECT {_CHILD_COLUMNS} FROM json_each(?1) AS k JOIN child AS c ON c.nhs = k.value"
+_BY_NHS = (
+    f"SELECT {_CHILD_COLUMNS} FROM json_each(?1) AS k CROSS JOIN child AS c ON c.nhs = k.value"
+)
 _BY_NAME = f"""
 SELECT {_CHILD_COLUMNS} FROM json_each(?1) AS k
-JOIN child AS c ON c.fam = json_extract(k.value, '$[0]') AND c.dob = json_extract(k.value, '$[1]')
+CROSS JOIN child AS c ON c.fam = json_extract(k.value, '$[0]') AND c.dob = json_extract(k.value, '$[1]')
 """
 _SERVICES = """
-SELECT s.id, s.source, s.sensitive FROM json_each(?1) AS k JOIN service AS s ON s.id = k.value
+SELECT s.id, s.source, s.sensitive FROM json_each(?1) AS k CROSS JOIN service AS s ON s.id = k.value
 """
 _PRACTITIONERS = """
 SELECT p.id, p.source, s.id, s.source, s.sensitive FROM json_each(?1) AS k
-JOIN practitioner AS p ON p.id = k.value LEFT JOIN service AS s ON s.id = p.service
+CROSS JOIN practitioner AS p ON p.id = k.value LEFT JOIN service AS s ON s.id = p.service
 """
 _LOCAL_AUTHORITIES = (
-    "SELECT la.code FROM json_each(?1) AS k JOIN local_authority AS la ON la.code = k.value"
+    "SELECT la.code FROM json_each(?1) AS k CROSS JOIN local_authority AS la ON la.code = k.value"
 )
 
 

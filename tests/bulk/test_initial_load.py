@@ -15,6 +15,7 @@ suite's shared one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -22,14 +23,14 @@ import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import neo4j
 import pytest
 
 from bench.ingest_bench import generate
 from graph import load
-from graph.connection import target_from_env
+from graph.connection import Neo4jTarget, target_from_env
 from graph.nhs_number import with_check_digit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,24 +56,34 @@ def env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def driver(env: dict[str, str]) -> Iterator[neo4j.Driver]:
+def target(env: dict[str, str]) -> Neo4jTarget:
     from graph import server
 
-    saved = {k: os.environ.get(k) for k in ("CONTACTGRAPH_NEO4J_PORT",)}
+    saved = os.environ.get("CONTACTGRAPH_NEO4J_PORT")
     os.environ["CONTACTGRAPH_NEO4J_PORT"] = env["CONTACTGRAPH_NEO4J_PORT"]
     try:
         inst = server.instance(env["CONTACTGRAPH_NEO4J_INSTANCE"])
         server.install(progress=lambda _: None)
         server.start(inst)
-        target = target_from_env(inst.name)
+        return target_from_env(inst.name)
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as d:
-        yield d
+        if saved is None:
+            os.environ.pop("CONTACTGRAPH_NEO4J_PORT", None)
+        else:
+            os.environ["CONTACTGRAPH_NEO4J_PORT"] = saved
+
+
+@contextlib.contextmanager
+def _driver(target: Neo4jTarget) -> Iterator[neo4j.Driver]:
+    """A driver of its own for each step: one that saw the database before an import
+    would wait for a bookmark (a transaction id) the new store never reaches."""
+    with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:
+        yield driver
+
+
+def _count(target: Neo4jTarget, cypher: LiteralString) -> int:
+    with _driver(target) as driver:
+        return int(driver.execute_query(cypher).records[0]["n"])
 
 
 def _second_source(path: Path, first: Path, today: date) -> None:
@@ -154,13 +165,15 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [first, second]
 
 
-def _reset(driver: neo4j.Driver, env: dict[str, str]) -> None:
+def _reset(target: Neo4jTarget, env: dict[str, str]) -> None:
     """An empty index: migrations applied, local authorities set up by the index team."""
-    load.wipe(driver)
+    with _driver(target) as driver:
+        load.wipe(driver)
     _cli(env, "migrate")
-    driver.execute_query(
-        "UNWIND $rows AS row CREATE (la:LocalAuthority) SET la = row", rows=LOCAL_AUTHORITIES
-    )
+    with _driver(target) as driver:
+        driver.execute_query(
+            "UNWIND $rows AS row CREATE (la:LocalAuthority) SET la = row", rows=LOCAL_AUTHORITIES
+        )
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -186,12 +199,14 @@ RETURN elementId(a) AS a, type(r) AS type, elementId(b) AS b,
 _TIMES = frozenset({"receivedAt", "closedAt"})
 
 
-def _dump(driver: neo4j.Driver) -> tuple[list[str], list[str]]:
+def _dump(target: Neo4jTarget) -> tuple[list[str], list[str]]:
     """Every node and relationship as sorted text, generated ids and timestamps replaced."""
-    nodes = driver.execute_query(_DUMP_NODES, skipped=_SKIPPED).records
-    rels = driver.execute_query(_DUMP_RELATIONSHIPS, skipped=_SKIPPED).records
+    with _driver(target) as driver:
+        # The server's 30 s transaction timeout is for requests, not a dump of the graph.
+        nodes = driver.execute_query(neo4j.Query(_DUMP_NODES, timeout=900), skipped=_SKIPPED)
+        rels = driver.execute_query(neo4j.Query(_DUMP_RELATIONSHIPS, timeout=900), skipped=_SKIPPED)
     names: dict[str, str] = {}  # generated id -> what it stands for
-    for node in nodes:
+    for node in nodes.records:
         props = {k: v for k, v, _ in node["props"]}
         if "Child" in node["labels"] or "MatchReview" in node["labels"]:
             kind = "child" if "Child" in node["labels"] else "review"
@@ -211,14 +226,16 @@ def _dump(driver: neo4j.Driver) -> tuple[list[str], list[str]]:
 
     keyed: dict[str, str] = {}
     node_lines = []
-    for node in nodes:
+    for node in nodes.records:
         text = f"({':'.join(sorted(node['labels']))} {{{props_text(node['props'])}}})"
         props = {k: v for k, v, _ in node["props"]}
-        keyed[node["eid"]] = names.get(props.get("id"), str(props.get("id") or props.get("code")))
+        keyed[node["eid"]] = names.get(
+            str(props.get("id")), str(props.get("id") or props.get("code"))
+        )
         node_lines.append(text)
     rel_lines = [
         f"({keyed[r['a']]})-[{r['type']} {{{props_text(r['props'])}}}]->({keyed[r['b']]})"
-        for r in rels
+        for r in rels.records
     ]
     return sorted(node_lines), sorted(rel_lines)
 
@@ -229,17 +246,17 @@ def _diff(a: list[str], b: list[str]) -> list[str]:
 
 
 def test_initial_load_makes_the_graph_ingest_makes(
-    driver: neo4j.Driver, env: dict[str, str], feeds: list[Path]
+    target: Neo4jTarget, env: dict[str, str], feeds: list[Path]
 ) -> None:
-    _reset(driver, env)
+    _reset(target, env)
     for path in feeds:
         _cli(env, "ingest", str(path), "--quiet")
-    ingested_nodes, ingested_rels = _dump(driver)
+    ingested_nodes, ingested_rels = _dump(target)
 
-    _reset(driver, env)
+    _reset(target, env)
     done = _cli(env, "load", "--initial", *map(str, feeds))
     assert "accepted" in done.stdout
-    loaded_nodes, loaded_rels = _dump(driver)
+    loaded_nodes, loaded_rels = _dump(target)
 
     # The files exercise what they should: matching, reviews, ends, both sources.
     text = "\n".join(ingested_nodes)
@@ -252,27 +269,28 @@ def test_initial_load_makes_the_graph_ingest_makes(
     assert len(ingested_rels) == len(loaded_rels)
 
     # One audit event for the load, on an intact chain, and a statistics snapshot.
-    events = driver.execute_query(
-        "MATCH (e:AuditEvent) RETURN e.action AS action, e.reason AS reason"
-    ).records
+    with _driver(target) as driver:
+        events = driver.execute_query(
+            "MATCH (e:AuditEvent) RETURN e.action AS action, e.reason AS reason"
+        ).records
+        constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n")
     assert [e["action"] for e in events] == ["initial-load"]
     assert "bench-mis.ndjson" in events[0]["reason"]
     assert _cli(env, "audit", "verify").stdout.startswith("audit chain intact: 1 events")
-    snapshots = driver.execute_query("MATCH (s:StatisticsSnapshot) RETURN count(s) AS n")
-    assert snapshots.records[0]["n"] == 1
-    constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n")
+    assert _count(target, "MATCH (s:StatisticsSnapshot) RETURN count(s) AS n") == 1
     assert "feed_record_key" in constraints.records[0]["n"]
 
 
 def test_a_second_load_is_refused_by_name(
-    driver: neo4j.Driver, env: dict[str, str], feeds: list[Path]
+    target: Neo4jTarget, env: dict[str, str], feeds: list[Path]
 ) -> None:
     """Runs after the load above: the index is not empty any more."""
-    children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+    children_query: LiteralString = "MATCH (c:Child) RETURN count(c) AS n"
+    children = _count(target, children_query)
     if children == 0:  # run alone: make it non-empty the ordinary way
-        _reset(driver, env)
+        _reset(target, env)
         _cli(env, "ingest", str(feeds[1]), "--quiet")
-        children = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
+        children = _count(target, children_query)
     done = subprocess.run(
         [*CLI, "load", "--initial", str(feeds[0])],
         cwd=REPO,
@@ -284,5 +302,4 @@ def test_a_second_load_is_refused_by_name(
     assert done.returncode == 1
     assert "database 'neo4j' is not empty" in done.stderr
     assert f"{children:,} Child" in done.stderr
-    after = driver.execute_query("MATCH (c:Child) RETURN count(c) AS n").records[0]["n"]
-    assert after == children
+    assert _count(target, children_query) == children
