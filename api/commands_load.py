@@ -92,13 +92,13 @@ async def _check_empty(graph: Any, database: str) -> list[dict[str, Any]]:
 def _start(inst: Any) -> None:
     """Start the server on its new store; once more if the first start stalls (on a busy
     machine the launcher's first transaction can outlast its timeout)."""
-    from graph import server
+    import localneo4j
 
     try:
-        server.start(inst, wait_seconds=300)
-    except server.NeoServerError:
-        server.stop(inst)
-        server.start(inst, wait_seconds=600)
+        localneo4j.start(inst, wait_seconds=300)
+    except localneo4j.NeoServerError:
+        localneo4j.stop(inst)
+        localneo4j.start(inst, wait_seconds=600)
 
 
 async def _restore(graph: Any, carried: list[dict[str, Any]]) -> None:
@@ -119,10 +119,12 @@ def run_load(
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """The whole load; returns the per-file reports, the phase times and the counts."""
+    import localneo4j
+    from api.settings import load_settings
     from bulk.csv_files import write_csv
     from bulk.plan import FilePlan, plan_file
     from bulk.store import KeyStore
-    from graph import import_tool, server
+    from localneo4j import import_tool
 
     if os.environ.get("NEO4J_URI"):
         raise LoadRefused(
@@ -130,16 +132,16 @@ def run_load(
             "project's local Neo4j (unset NEO4J_URI), stopped while it imports"
         )
     database = os.environ.get("NEO4J_DATABASE") or "neo4j"
-    inst = server.instance(instance)
+    inst = localneo4j.instance(instance)
     phases = _Phases(say)
     now = datetime.now(UTC)
     run_id = f"load-{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
 
     with phases.phase("check empty"):
-        server.install(progress=lambda _: None)
+        localneo4j.install(progress=lambda _: None)
         import_tool.install_import_tool(progress=say)
-        server.start(inst)
+        localneo4j.start(inst)
         carried = asyncio.run(_with_graph(lambda g: _check_empty(g, database), instance))
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -161,9 +163,19 @@ def run_load(
                             + "\n"
                         )
 
-                plans.append(plan_file(store, source, path, today, on_rejection=rejected))
+                plans.append(
+                    plan_file(
+                        store,
+                        source,
+                        path,
+                        today,
+                        reference_sources=load_settings().reference_sources,
+                        on_rejection=rejected,
+                    )
+                )
         with phases.phase("write CSV"):
             csv_files = write_csv(store, work_dir / "csv", now)
+        authorities = store.local_authority_rows()
         counts = {
             "children": store.count("child"),
             "involvements": store.count("involvement"),
@@ -176,7 +188,7 @@ def run_load(
 
     try:
         with phases.phase("stop Neo4j"):
-            server.stop(inst)
+            localneo4j.stop(inst)
         with phases.phase("neo4j-admin import"):
             summary = import_tool.import_full(
                 inst, csv_files, database=database, log=work_dir / "import.log"
@@ -195,10 +207,13 @@ def run_load(
     async def after(graph: Any) -> None:
         from api.resolvers.statistics import refresh_snapshot
         from graph import initial_load
+        from graph.alerts import Actor
         from graph.audit import AuditRecord, append_events
 
         with phases.phase("migrations, indexes"):
             await _restore(graph, carried)
+            actor = Actor(f"cli:{getpass.getuser()}", "FEED", run_id)
+            await initial_load.write_local_authorities(graph, authorities, now, actor)
             await initial_load.finish_imported(graph)
             await initial_load.await_indexes(graph)
         with phases.phase("statistics snapshot"):
@@ -263,7 +278,7 @@ def _print_report(result: dict[str, Any]) -> None:
 
 def cmd_load(args: argparse.Namespace) -> int:
     from api.cli import _local_instance_name
-    from graph.server import NeoServerError
+    from localneo4j import NeoServerError
 
     if not args.initial:
         print("error: only --initial (a first load into an empty index) exists", file=sys.stderr)

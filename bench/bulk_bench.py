@@ -55,14 +55,14 @@ def _feed(records: int, today: date) -> Path:
 
 def _empty_database(instance: str) -> None:
     """A new, empty store: faster than deleting millions of nodes, and leaves no schema."""
-    from graph import server
+    import localneo4j
     from graph.connection import target_from_env
 
-    inst = server.instance(instance)
-    server.stop(inst)
+    inst = localneo4j.instance(instance)
+    localneo4j.stop(inst)
     for folder in ("databases", "transactions"):
         shutil.rmtree(inst.data_dir / folder / "neo4j", ignore_errors=True)
-    server.start(inst, wait_seconds=600)
+    localneo4j.start(inst, wait_seconds=600)
     subprocess.run([sys.executable, "-m", "api.cli", "migrate"], cwd=ROOT, check=True)
     target = target_from_env(instance)
     with neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver:

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from bulk.store import KeyStore
-from graph.import_tool import ImportFiles
+from localneo4j.import_tool import ImportFiles
 
 __all__ = ["write_csv"]
 

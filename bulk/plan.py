@@ -1,7 +1,7 @@
 """Planning a first load: every record through the same validation and planner as ingest.
 
-A file is read, parsed and validated line by line (graph/feed_records.py), cut into
-the same chunks, and each chunk is planned by the same `ChunkPlanner` as
+A file is read, parsed and validated line by line (feeds/ndjson.py), cut into the same
+chunks, and each chunk is planned by the same `ChunkPlanner` and op registry (feeds/) as
 `contactgraph ingest` on the facts a lookup would find, here answered by the key store
 (bulk/store.py) from what the load has planned so far; the planned rows are applied to
 the store in place of the Cypher. So a record is accepted, rejected, matched or held
@@ -10,7 +10,9 @@ holds one chunk at a time.
 
 What ingest does and a first load need not: household alerts (R4) are raised only for a
 shielded child, and a feed never creates one, so an empty index has none to alert on;
-ingest's per-chunk audit events become the load's one event (commands_load.py).
+ingest's per-chunk audit events become the load's one event (commands_load.py). Local
+authorities are written after the import by their own statement (few, and a changed
+index-team contact must raise its alert as ingest's write does).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from api.ingest import (
     chunk_keys,
     chunked,
 )
-from bulk.store import KeyStore
 from graph.feed_records import IncomingRecord, Rejection, ndjson_lines, parse_line
+
+from bulk.store import KeyStore
 
 __all__ = ["FilePlan", "plan_file"]
 
@@ -59,6 +62,7 @@ def plan_file(
     path: Path,
     today: date,
     *,
+    reference_sources: frozenset[str] = frozenset(),
     chunk_records: int = CHUNK_RECORDS,
     on_chunk: Callable[[Chunk, FilePlan], None] | None = None,
     on_rejection: Callable[[Rejection], None] | None = None,
@@ -69,7 +73,9 @@ def plan_file(
         for chunk in chunked(_items(handle, today), chunk_records):
             records = chunk.records()
             if records:
-                planner = ChunkPlanner(source, chunk.items, today)
+                planner = ChunkPlanner(
+                    source, chunk.items, today, reference_sources=reference_sources
+                )
                 writes, outcome = planner(store.facts(source, chunk_keys(records)))
                 store.apply(writes)
             else:

@@ -28,7 +28,9 @@ from typing import Any
 
 import orjson
 
-from graph.ingest import ChildRow, ChunkFacts, ChunkKeys, ChunkWrites, KnownRecord
+from feeds.ops import WRITE_KINDS
+from graph.feed_writes import ChunkWrites
+from graph.ingest import ChildRow, ChunkFacts, ChunkKeys, KnownRecord
 
 __all__ = ["KeyStore"]
 
@@ -54,6 +56,7 @@ CREATE TABLE review (id TEXT PRIMARY KEY, props BLOB, status TEXT, closed INTEGE
   WITHOUT ROWID;
 CREATE TABLE candidate (review TEXT, child TEXT, PRIMARY KEY (review, child)) WITHOUT ROWID;
 CREATE TABLE local_authority (code TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE local_authority_row (seq INTEGER PRIMARY KEY, row BLOB);
 """
 
 # Each look-up starts from the chunk's keys (CROSS JOIN fixes that order in SQLite): left
@@ -74,7 +77,8 @@ _BY_NHS = (
 )
 _BY_NAME = f"""
 SELECT {_CHILD_COLUMNS} FROM json_each(?1) AS k
-CROSS JOIN child AS c ON c.fam = json_extract(k.value, '$[0]') AND c.dob = json_extract(k.value, '$[1]')
+CROSS JOIN child AS c
+  ON c.fam = json_extract(k.value, '$[0]') AND c.dob = json_extract(k.value, '$[1]')
 """
 _SERVICES = """
 SELECT s.id, s.source, s.sensitive FROM json_each(?1) AS k CROSS JOIN service AS s ON s.id = k.value
@@ -180,45 +184,52 @@ class KeyStore:
         db = self.db
         db.execute("BEGIN")
         try:
-            self._apply(writes)
+            self._apply({k.name: [r.params() for r in writes.of(k)] for k in WRITE_KINDS})
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
-    def _apply(self, w: ChunkWrites) -> None:
+    def _apply(self, w: dict[str, list[dict[str, Any]]]) -> None:
         many = self.db.executemany
-        if w.services:
+        if w["local_authorities"]:
+            # Written after the import by their own statement (bulk/plan.py); known now.
+            many(
+                "INSERT INTO local_authority_row (row) VALUES (?)",
+                [(_dumps(r),) for r in w["local_authorities"]],
+            )
+            self.add_local_authorities(r["code"] for r in w["local_authorities"])
+        if w["services"]:
             # MERGE + SET s += props: the props name every key a service has.
             many(
                 "INSERT OR REPLACE INTO service VALUES (?, ?, ?, ?)",
                 [
                     (r["id"], r["props"]["source"], r["props"]["sensitive"], _with_id(r))
-                    for r in w.services
+                    for r in w["services"]
                 ],
             )
-        if w.practitioners:
+        if w["practitioners"]:
             # MERGE + SET p += props; WORKS_FOR moves to the service named.
             many(
                 "INSERT OR REPLACE INTO practitioner VALUES (?, ?, ?, ?)",
                 [
                     (r["id"], r["props"]["source"], r["serviceId"], _with_id(r))
-                    for r in w.practitioners
+                    for r in w["practitioners"]
                 ],
             )
-        if w.children_new:
+        if w["children_new"]:
             many(
                 "INSERT INTO child VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_child_values(r) for r in w.children_new],
+                [_child_values(r) for r in w["children_new"]],
             )
-        for r in w.children_update:  # SET c += props (a part: whereabouts may be kept)
+        for r in w["children_update"]:  # SET c += props (a part: whereabouts may be kept)
             (blob,) = self.db.execute("SELECT props FROM child WHERE id = ?", (r["id"],)).fetchone()
             props = orjson.loads(blob)
             props.update(orjson.loads(_dumps(r["props"])))
             self.db.execute(
                 "REPLACE INTO child VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _child_values(props)
             )
-        for r in w.carers:
+        for r in w["carers"]:
             rel = r["rel"]
             self.db.execute("INSERT OR REPLACE INTO carer VALUES (?, ?)", (r["id"], _with_id(r)))
             # The CARES_FOR this record made before, to another child, goes.
@@ -230,7 +241,7 @@ class KeyStore:
                 "INSERT OR REPLACE INTO cares_for VALUES (?, ?, ?, ?, ?)",
                 (r["id"], r["childId"], rel["source"], rel["sourceRef"], _dumps(rel)),
             )
-        if w.involvements_new:
+        if w["involvements_new"]:
             many(
                 "INSERT INTO involvement VALUES (?, ?, ?, ?, ?, NULL, ?)",
                 [
@@ -238,10 +249,10 @@ class KeyStore:
                         r["props"]["id"], r["childId"], r["serviceId"], r["practitionerId"],
                         r["props"]["startedOn"].isoformat(), _dumps(r["props"]),
                     )
-                    for r in w.involvements_new
+                    for r in w["involvements_new"]
                 ],
             )  # fmt: skip
-        if w.involvements_update:
+        if w["involvements_update"]:
             # SET i += props (never endedOn, kept in its own column); OF, AT, BY move.
             many(
                 "UPDATE involvement SET child = ?, service = ?, practitioner = ?, started = ?, "
@@ -252,20 +263,20 @@ class KeyStore:
                         r["props"]["startedOn"].isoformat(), _with_id(r),
                         r["id"],
                     )
-                    for r in w.involvements_update
+                    for r in w["involvements_update"]
                 ],
             )  # fmt: skip
-        if w.ends:
+        if w["ends"]:
             many(
                 "UPDATE involvement SET ended = ? WHERE id = ?",
-                [(r["endedOn"].isoformat(), r["id"]) for r in w.ends],
+                [(r["endedOn"].isoformat(), r["id"]) for r in w["ends"]],
             )
-        if w.assessments:
+        if w["assessments"]:
             many(
                 "INSERT OR REPLACE INTO assessment VALUES (?, ?, ?, ?)",
-                [(r["id"], r["childId"], r["holderId"], _with_id(r)) for r in w.assessments],
+                [(r["id"], r["childId"], r["holderId"], _with_id(r)) for r in w["assessments"]],
             )
-        for r in w.reviews:
+        for r in w["reviews"]:
             self.db.execute(
                 "INSERT INTO review VALUES (?1, ?2, ?3, 0) "
                 "ON CONFLICT (id) DO UPDATE SET props = ?2, status = ?3",
@@ -276,12 +287,12 @@ class KeyStore:
                 "INSERT OR IGNORE INTO candidate VALUES (?, ?)",
                 [(r["id"], c) for c in r["candidateIds"]],
             )
-        if w.reviews_closed:
+        if w["reviews_closed"]:
             many(
                 "UPDATE review SET status = ?, closed = 1 WHERE id = ?",
-                [(r["status"], r["id"]) for r in w.reviews_closed],
+                [(r["status"], r["id"]) for r in w["reviews_closed"]],
             )
-        for rows in (w.feed_new, w.feed_update):
+        for rows in (w["feed_new"], w["feed_update"]):
             if rows:
                 many(
                     "INSERT OR REPLACE INTO feed VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -300,6 +311,10 @@ class KeyStore:
         cursor = self.db.execute(sql)
         while batch := cursor.fetchmany(10_000):
             yield from batch
+
+    def local_authority_rows(self) -> list[dict[str, Any]]:
+        """UPSERT_LOCAL_AUTHORITY rows in file order, for their statement after the import."""
+        return [orjson.loads(r) for (r,) in self.rows("SELECT row FROM local_authority_row")]
 
     def count(self, table: str) -> int:
         (n,) = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()

@@ -52,19 +52,20 @@ def env() -> dict[str, str]:
         "CONTACTGRAPH_NEO4J_PORT": os.environ.get("CONTACTGRAPH_BULK_TEST_PORT", "7727"),
         "CONTACTGRAPH_NEO4J_HEAP": "1g",
         "CONTACTGRAPH_NEO4J_PAGECACHE": "512m",
+        "CONTACTGRAPH_REFERENCE_SOURCES": "refdata",
     }
 
 
 @pytest.fixture(scope="module")
 def target(env: dict[str, str]) -> Neo4jTarget:
-    from graph import server
+    import localneo4j
 
     saved = os.environ.get("CONTACTGRAPH_NEO4J_PORT")
     os.environ["CONTACTGRAPH_NEO4J_PORT"] = env["CONTACTGRAPH_NEO4J_PORT"]
     try:
-        inst = server.instance(env["CONTACTGRAPH_NEO4J_INSTANCE"])
-        server.install(progress=lambda _: None)
-        server.start(inst)
+        inst = localneo4j.instance(env["CONTACTGRAPH_NEO4J_INSTANCE"])
+        localneo4j.install(progress=lambda _: None)
+        localneo4j.start(inst)
         return target_from_env(inst.name)
     finally:
         if saved is None:
@@ -158,11 +159,26 @@ def _second_source(path: Path, first: Path, today: date) -> None:
 def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     folder = tmp_path_factory.mktemp("bulk")
     today = date.today()
+    reference = folder / "refdata.ndjson"  # a new authority, from a reference-data source
+    reference.write_text(
+        json.dumps(
+            {
+                "sourceRef": "la-zzz",
+                "op": "UPSERT_LOCAL_AUTHORITY",
+                "payload": {
+                    "code": "ZZZ",
+                    "name": "Zedshire",
+                    "indexTeam": {"phone": "01632 960999", "email": "index@zzz.example.org"},
+                },
+            }
+        )
+        + "\n"
+    )
     first, second = folder / "bench-mis.ndjson", folder / "gp-bulk.ndjson"
     with first.open("wb") as out:
         out.writelines(generate(RECORDS, existing=0, seed=7, today=today))
     _second_source(second, first, today)
-    return [first, second]
+    return [reference, first, second]
 
 
 def _reset(target: Neo4jTarget, env: dict[str, str]) -> None:
@@ -262,6 +278,7 @@ def test_initial_load_makes_the_graph_ingest_makes(
     text = "\n".join(ingested_nodes)
     assert "(MatchReview {" in text and "status=PENDING" in text
     assert "reg-" in text and "UPSERT_CHILD" in text
+    assert "(LocalAuthority {code=ZZZ STRING" in text
     assert len(ingested_nodes) > RECORDS
     assert _diff(ingested_nodes, loaded_nodes) == []
     assert len(ingested_nodes) == len(loaded_nodes)
@@ -289,10 +306,10 @@ def test_a_second_load_is_refused_by_name(
     children = _count(target, children_query)
     if children == 0:  # run alone: make it non-empty the ordinary way
         _reset(target, env)
-        _cli(env, "ingest", str(feeds[1]), "--quiet")
+        _cli(env, "ingest", str(feeds[2]), "--quiet")
         children = _count(target, children_query)
     done = subprocess.run(
-        [*CLI, "load", "--initial", str(feeds[0])],
+        [*CLI, "load", "--initial", str(feeds[1])],
         cwd=REPO,
         env=env,
         capture_output=True,

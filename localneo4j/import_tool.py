@@ -1,8 +1,8 @@
 """`neo4j-admin database import full` for the project's local Neo4j (contactgraph load --initial).
 
-The local server is not a tarball (graph/server.py), so there is no `neo4j-admin` script:
+The local server is not a tarball (localneo4j/process.py), so there is no `neo4j-admin` script:
 the import tool's jar (`org.neo4j:neo4j-import-tool`, pinned beside the DBMS in
-graph/launcher/pom.xml) sits in the same `.local/neo4j/<version>/lib/` and its command
+localneo4j/launcher/pom.xml) sits in the same `.local/neo4j/<version>/lib/` and its command
 class is run through Neo4j's own admin entry point, `org.neo4j.cli.AdminTool`, with
 NEO4J_HOME set to the instance folder: the tool then writes the store exactly where the
 launcher reads it (`<instance>/data`).
@@ -19,23 +19,17 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.server import (
-    CONF_ENV,
-    LocalNeo4j,
-    NeoServerError,
-    _locked,
-    _run_quiet,
-    _tail,
-    find_java,
-    install,
-    neo4j_version,
-    server_pid,
-)
+from localneo4j.errors import NeoServerError, tail
+from localneo4j.files import LAUNCHER_DIR, locked, neo4j_version
+from localneo4j.install import install, run_quiet
+from localneo4j.instances import LocalNeo4j
+from localneo4j.java import find_java
+from localneo4j.process import CONF_ENV, server_pid
 
 __all__ = ["ADMIN_MAIN", "ImportFiles", "import_full", "install_import_tool"]
 
 ADMIN_MAIN = "org.neo4j.cli.AdminTool"
-POM = Path(__file__).resolve().parent / "launcher" / "pom.xml"
+POM = LAUNCHER_DIR / "pom.xml"
 MAX_OFF_HEAP_ENV = "CONTACTGRAPH_IMPORT_OFF_HEAP"
 """The import tool's page cache and caches; its default, 90% of free memory, is not for
 a shared machine."""
@@ -51,12 +45,12 @@ def install_import_tool(progress: object = print) -> Path:
     lib = base / "lib"
     if _jar(lib).is_file():
         return lib
-    with _locked(base.parent / ".install.lock"):
+    with locked(base.parent / ".install.lock"):
         if not _jar(lib).is_file():
             if callable(progress):
                 progress(f"Fetching neo4j-import-tool {neo4j_version()} from Maven Central...")
             # The pom names the tool; copy-dependencies adds only the jars lib/ lacks.
-            _run_quiet(
+            run_quiet(
                 [
                     "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM),
                     "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
@@ -124,7 +118,7 @@ def import_full(
     java_home = find_java()
     log = log or inst.folder / "import.log"
     report = log.with_suffix(".report")
-    with _locked(inst.lock_file):
+    with locked(inst.lock_file):
         if server_pid(inst) is not None:
             raise NeoServerError(
                 f"Neo4j ({inst.name}) is running: the import tool needs it stopped"
@@ -152,9 +146,9 @@ def import_full(
             shutil.rmtree(inst.data_dir / folder / database, ignore_errors=True)
         raise NeoServerError(
             f"neo4j-admin database import full failed (exit {done.returncode}); "
-            f"{log} has its output:\n{_tail(text, 30)}"
+            f"{log} has its output:\n{tail(text, 30)}"
         )
-    summary = text[text.rfind("IMPORT DONE") :] if "IMPORT DONE" in text else _tail(text, 8)
+    summary = text[text.rfind("IMPORT DONE") :] if "IMPORT DONE" in text else tail(text, 8)
     return summary.strip()
 
 
