@@ -23,18 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from api.ingest import (
-    CHUNK_RECORDS,
-    Chunk,
-    ChunkOutcome,
-    ChunkPlanner,
-    IngestReport,
-    chunk_keys,
-    chunked,
-)
-from graph.feed_records import IncomingRecord, Rejection, ndjson_lines, parse_line
-
 from bulk.store import KeyStore
+from feeds.ndjson import ndjson_lines, parse_line
+from feeds.pipeline import CHUNK_RECORDS, Chunk, chunked
+from feeds.plan import ChunkPlanner, chunk_keys
+from feeds.records import IncomingRecord, Rejection
+from feeds.report import ChunkOutcome, IngestReport
 
 __all__ = ["FilePlan", "plan_file"]
 
