@@ -2,6 +2,7 @@
 
     export CONTACTGRAPH_NEO4J_INSTANCE=bulkbench CONTACTGRAPH_NEO4J_PORT=7747
     .local/venv/bin/python -m bench.bulk_bench --records 1000000 --records 5000000
+    .local/venv/bin/python -m bench.bulk_bench --python-only --records 1000000   # no Neo4j
 
 For each size: the ingest benchmark's generator writes a mixed feed file (bench/
 ingest_bench.py: services and staff, children, corrections, carers, involvements, ends,
@@ -12,7 +13,9 @@ process. Reported: records per second end to end (process start to exit: the che
 reading, validating and planning, the CSV, stopping Neo4j, the import, starting Neo4j,
 migrations and index builds, the statistics snapshot and the audit event), the peak
 resident set size of the Python process (VmHWM; the import tool's JVM is not Python),
-and the time of each phase as the command prints it.
+and the time of each phase as the command prints it. `--python-only` runs just the
+Python side (read, validate, plan into the key store, write the CSV) in this process,
+with its CPU time a record and peak RSS, apart from the server's stop, import and start.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import neo4j
@@ -97,10 +100,48 @@ def _load(path: Path) -> tuple[float, int, str]:
     return elapsed, peak, output
 
 
+def _python_side(path: Path, today: date) -> None:
+    """Only what the Python process does (read, validate, plan, CSV), no Neo4j: the part
+    of the load this project's code decides, measured apart from the server's restarts."""
+    import resource
+
+    from bulk.csv_files import write_csv
+    from bulk.plan import plan_file
+    from bulk.store import KeyStore
+
+    work = path.parent / "work-python"
+    work.mkdir(exist_ok=True)
+    store = KeyStore(work / "keys.sqlite")
+    store.add_local_authorities(la["code"] for la in LOCAL_AUTHORITIES)
+    started = time.perf_counter()
+    plan = plan_file(store, path.name.split(".")[0], path, today)
+    planned = time.perf_counter()
+    write_csv(store, work / "csv", datetime.now(UTC))
+    written = time.perf_counter()
+    store.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = time.process_time()
+    total = plan.report.total
+    print(
+        f"bulk bench (Python side): {total:,} records; read, validate, plan "
+        f"{planned - started:.1f}s = {total / (planned - started):,.0f} records/s; CSV "
+        f"{written - planned:.1f}s; together {total / (written - started):,.0f} records/s; "
+        f"CPU {cpu:.1f}s = {1e6 * cpu / total:.0f} µs a record; peak RSS {peak:,.0f} MB"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bulk_bench", description=__doc__)
     parser.add_argument("--records", type=int, action="append", help="file sizes (repeatable)")
+    parser.add_argument(
+        "--python-only", action="store_true", help="plan and write the CSV only (no Neo4j)"
+    )
     args = parser.parse_args(argv)
+    if args.python_only:
+        for records in args.records or [1_000_000]:
+            _python_side(_feed(records, date.today()), date.today())
+        return 0
     instance = os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "")
     if instance in ("", "dev", "test"):
         print("error: name an instance of its own (CONTACTGRAPH_NEO4J_INSTANCE and _PORT): "

@@ -141,12 +141,12 @@ def _second_source(path: Path, first: Path, today: date) -> None:
         "gender": "NOT_KNOWN", "address": {"line1": "1 Twin Road", "postcode": "NB3 3TW"},
         "localAuthority": "NBR",
     }  # fmt: skip
-    for n in range(3):  # two new children (no NHS number: no match), then ambiguous
-        lines.append({"sourceRef": f"twin-{n}", "op": "UPSERT_CHILD", "payload": twin})
-    nhs = with_check_digit("999777001")
-    lines.append(
-        {"sourceRef": "twin-0", "op": "UPSERT_CHILD", "payload": {**twin, "nhsNumber": nhs}}
-    )
+    # One child, then the same details with another NHS number: a conflict, held for
+    # review (R15); twin-2 is sent again with the first number: matched, its review closed.
+    nhs_a, nhs_b = with_check_digit("999777001"), with_check_digit("999777002")
+    for ref, nhs in (("twin-0", nhs_a), ("twin-1", nhs_b), ("twin-2", nhs_b), ("twin-2", nhs_a)):
+        payload = {**twin, "nhsNumber": nhs}
+        lines.append({"sourceRef": ref, "op": "UPSERT_CHILD", "payload": payload})
     lines.append(
         {"sourceRef": "end-1", "op": "END_INVOLVEMENT",
          "payload": {"involvementRef": "visit-0", "endedOn": today.isoformat()}}
@@ -276,7 +276,7 @@ def test_initial_load_makes_the_graph_ingest_makes(
 
     # The files exercise what they should: matching, reviews, ends, both sources.
     text = "\n".join(ingested_nodes)
-    assert "(MatchReview {" in text and "status=PENDING" in text
+    assert "(MatchReview {" in text and "status=PENDING" in text and "status=SUPERSEDED" in text
     assert "reg-" in text and "UPSERT_CHILD" in text
     assert "(LocalAuthority {code=ZZZ STRING" in text
     assert len(ingested_nodes) > RECORDS
