@@ -1,11 +1,12 @@
 """The Cypher around a first load in bulk (contactgraph load --initial): before and after.
 
 Before: is the database empty, and which local authorities does it already hold? A
-database with anything in it but bookkeeping (the migrations' own nodes, an untouched
-audit chain head, a statistics snapshot) and local authorities is refused: the import
-replaces the whole store, and nothing that someone wrote may be lost to it. Local
-authorities are reference data the index team sets up before any feed (a feed naming an
-unknown one is rejected), so they are carried over: read here, written back after.
+database with anything in it but bookkeeping (the migrations' own nodes, audit chain
+heads and writers with no event, a statistics snapshot, rate-limit buckets) and local
+authorities is refused: the import replaces the whole store, and nothing that someone
+wrote may be lost to it. Local authorities are reference data the index team sets up
+before any feed (a feed naming an unknown one is rejected), so they are carried over:
+read here, written back after.
 
 After: the local authorities back, then those the load's files upserted, what the CSV
 cannot say (an empty list), and a wait
@@ -31,12 +32,14 @@ __all__ = [
     "write_local_authorities",
 ]
 
-BOOKKEEPING_LABELS = ("Migration", "AuditChain", "IngestLock", "StatisticsSnapshot")
+BOOKKEEPING_LABELS = (
+    "Migration", "AuditChain", "AuditWriter", "IngestLock", "StatisticsSnapshot", "SharedBucket",
+)  # fmt: skip
 
 _CONTENTS: LiteralString = """
 MATCH (n)
 WHERE NOT (n:Migration OR n:IngestLock OR n:StatisticsSnapshot OR n:LocalAuthority
-  OR (n:AuditChain AND coalesce(n.seq, 0) = 0))
+  OR n:AuditWriter OR n:SharedBucket OR (n:AuditChain AND coalesce(n.seq, 0) = 0))
 WITH n LIMIT 100000
 UNWIND labels(n) AS label
 RETURN label, count(*) AS nodes ORDER BY nodes DESC, label

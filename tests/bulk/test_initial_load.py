@@ -200,7 +200,10 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-_SKIPPED = ("Migration", "AuditEvent", "AuditChain", "IngestLock", "StatisticsSnapshot")
+_SKIPPED = (
+    "Migration", "AuditEvent", "AuditChain", "AuditWriter", "AuditLink", "AuditCheckpoint",
+    "AuditMention", "IngestLock", "StatisticsSnapshot",
+)  # fmt: skip
 _DUMP_NODES = """
 MATCH (n) WHERE NONE(l IN labels(n) WHERE l IN $skipped)
 RETURN elementId(n) AS eid, labels(n) AS labels,
@@ -293,7 +296,8 @@ def test_initial_load_makes_the_graph_ingest_makes(
         constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS n")
     assert [e["action"] for e in events] == ["initial-load"]
     assert "bench-mis.ndjson" in events[0]["reason"]
-    assert _cli(env, "audit", "verify").stdout.startswith("audit chain intact: 1 events")
+    verified = _cli(env, "audit", "verify").stdout
+    assert "audit chains intact" in verified and " 1 events" in verified
     assert _count(target, "MATCH (s:StatisticsSnapshot) RETURN count(s) AS n") == 1
     assert "feed_record_key" in constraints.records[0]["n"]
 
