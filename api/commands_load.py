@@ -7,15 +7,17 @@ Each FILE is a feed file, as for `contactgraph ingest` (NDJSON, its source from 
 planned exactly as `contactgraph ingest` would (bulk/plan.py), into an on-disk key store
 instead of Neo4j; the result is written as CSV and put into the store by Neo4j's own
 bulk importer (`neo4j-admin database import full`) with the local server stopped; the
-server is started again, the migrations create the constraints and indexes over what was
-imported, the statistics snapshot (R11) is computed, and one audit event (R14) records
-the load. The graph it leaves is the graph `contactgraph ingest` of the same files,
-one after another, would have left, up to the ids the index generates.
+server is started again, the migrations' constraints and indexes are created over what
+was imported (not their data statements: the imported data is already in today's shape)
+and the index's bookkeeping is put back, the statistics snapshot (R11) is computed, and
+one audit event (R14) records the load. The graph it leaves is the graph `contactgraph
+ingest` of the same files, one after another, would have left, up to the ids the index
+generates.
 
 Only into an empty index, and only on the project's local Neo4j (the import replaces
 the store's files, so it needs the server on this machine, stopped): a database holding
 anything but bookkeeping and local authorities is refused, by name. Local authorities,
-set up before any feed, are carried over.
+set up before any feed, are carried over, as are the migrations' records.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.initial_load import KeptNode
 
 __all__ = ["LoadRefused", "register", "run_load"]
 
@@ -77,7 +82,7 @@ async def _with_graph(work: Any, instance: str) -> Any:
         await graph.close()
 
 
-async def _check_empty(graph: Any, database: str) -> list[dict[str, Any]]:
+async def _check_empty(graph: Any, database: str) -> list[KeptNode]:
     from graph import initial_load, migrations
 
     await migrations.apply_all(graph, report=None)
@@ -89,7 +94,7 @@ async def _check_empty(graph: Any, database: str) -> list[dict[str, Any]]:
             "empty index, and the import would replace everything in it; send changes to a "
             "loaded index with `contactgraph ingest`"
         )
-    return await initial_load.local_authorities(graph)
+    return await initial_load.kept_nodes(graph)
 
 
 def _start(inst: Any) -> None:
@@ -113,11 +118,11 @@ def _start(inst: Any) -> None:
         localneo4j.start(patient, wait_seconds=600)
 
 
-async def _restore(graph: Any, carried: list[dict[str, Any]]) -> None:
-    from graph import initial_load, migrations
+async def _restore(graph: Any, kept: list[KeptNode]) -> None:
+    """After an import, or after one that failed: the store is new or left as it was."""
+    from graph import initial_load
 
-    await migrations.apply_all(graph, report=None)
-    await initial_load.restore_local_authorities(graph, carried)
+    await initial_load.put_back(graph, kept)
 
 
 def run_load(
@@ -160,7 +165,9 @@ def run_load(
     store = KeyStore(work_dir / "keys.sqlite")
     plans: list[FilePlan] = []
     try:
-        store.add_local_authorities(la["code"] for la in carried)
+        store.add_local_authorities(
+            n.props["code"] for n in carried if "LocalAuthority" in n.labels
+        )
         with phases.phase("read, validate, plan"):
             gc.freeze()  # as ingest: chunks are many small acyclic objects
             gc.set_threshold(200_000, 50, 100)

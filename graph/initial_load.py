@@ -1,34 +1,41 @@
 """The Cypher around a first load in bulk (contactgraph load --initial): before and after.
 
-Before: is the database empty, and which local authorities does it already hold? A
-database with anything in it but bookkeeping (the migrations' own nodes, audit chain
-heads and writers with no event, a statistics snapshot, rate-limit buckets) and local
-authorities is refused: the import replaces the whole store, and nothing that someone
-wrote may be lost to it. Local authorities are reference data the index team sets up
-before any feed (a feed naming an unknown one is rejected), so they are carried over:
-read here, written back after.
+Before: is the database empty, and what does an empty index hold? A database with
+anything in it but bookkeeping (the migrations' records and the nodes they make, audit
+writers with no event, a statistics snapshot, rate-limit buckets) and local authorities
+is refused: the import replaces the whole store, and nothing that someone wrote may be
+lost to it. What it does hold is kept (`kept_nodes`) and put back on the new store
+(`put_back`): local authorities are reference data the index team sets up before any
+feed (a feed naming an unknown one is rejected), and the bookkeeping says what the store
+is, above all which migrations it has had.
 
-After: the local authorities back, then those the load's files upserted, what the CSV
-cannot say (an empty list), and a wait
-until the indexes the migrations create over millions of imported nodes are online.
+The imported data is written by today's planner, in the shape the data migrations
+bring older data to, so the new store takes the migrations' schema statements only;
+their records, put back, say they are applied (graph/migrations.py).
+
+After: the local authorities the load's files upserted, what the CSV cannot say (an
+empty list), and a wait until the indexes over millions of imported nodes are online.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 
+from graph import migrations
 from graph.alerts import Actor
 from graph.database import Graph
 from graph.feed_writes.upsert_local_authority import LOCAL_AUTHORITIES
 
 __all__ = [
     "BOOKKEEPING_LABELS",
+    "KeptNode",
     "await_indexes",
     "contents",
     "finish_imported",
-    "local_authorities",
-    "restore_local_authorities",
+    "kept_nodes",
+    "put_back",
     "write_local_authorities",
 ]
 
@@ -45,14 +52,13 @@ UNWIND labels(n) AS label
 RETURN label, count(*) AS nodes ORDER BY nodes DESC, label
 """
 
-_READ_LOCAL_AUTHORITIES: LiteralString = (
-    "MATCH (la:LocalAuthority) RETURN properties(la) AS props ORDER BY la.code"
-)
-
-_RESTORE_LOCAL_AUTHORITIES: LiteralString = """
-UNWIND $rows AS props
-MERGE (la:LocalAuthority {code: props.code})
-SET la = props
+# Only after `contents` found nothing but bookkeeping and local authorities: a few nodes.
+_KEPT: LiteralString = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+_MIGRATED: LiteralString = "MATCH (m:Migration) RETURN count(m) AS n"
+_PUT_BACK: LiteralString = """
+UNWIND $nodes AS node
+CREATE (n:$(node.labels))
+SET n = node.props
 """
 
 # `ON CREATE SET a.strengths = []` (graph/ingest.py): the import tool stores no empty list.
@@ -68,13 +74,35 @@ async def contents(graph: Graph) -> list[tuple[str, int]]:
     return [(r["label"], int(r["nodes"])) for r in await graph.read(_CONTENTS)]
 
 
-async def local_authorities(graph: Graph) -> list[dict[str, Any]]:
-    return [dict(r["props"]) for r in await graph.read(_READ_LOCAL_AUTHORITIES)]
+@dataclass(frozen=True)
+class KeptNode:
+    """A node of the empty index, as it was before the import."""
+
+    labels: tuple[str, ...]
+    props: dict[str, Any]
 
 
-async def restore_local_authorities(graph: Graph, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await graph.write(_RESTORE_LOCAL_AUTHORITIES, rows=rows)
+async def kept_nodes(graph: Graph) -> list[KeptNode]:
+    """Every node of a database `contents` found empty, to be put back after the import."""
+    return [
+        KeptNode(tuple(r["labels"]), dict(r["props"]))
+        for r in await graph.read(_KEPT)
+        if r["labels"]
+    ]
+
+
+async def put_back(graph: Graph, kept: list[KeptNode]) -> bool:
+    """On a new store (one with no migration record: imported, or left empty by a failed
+    import), the migrations' schema and the nodes kept; True if it was a new store.
+
+    A store that still has its records is the one the nodes were read from: untouched."""
+    if int((await graph.read(_MIGRATED))[0]["n"]):
+        return False
+    await migrations.apply_schema(graph)
+    nodes = [{"labels": list(n.labels), "props": n.props} for n in kept]
+    if nodes:
+        await graph.write(_PUT_BACK, nodes=nodes)
+    return True
 
 
 async def write_local_authorities(

@@ -29,7 +29,7 @@ import neo4j
 import pytest
 
 from bench.ingest_bench import generate
-from graph import load
+from graph import load, migrations
 from graph.connection import Neo4jTarget, target_from_env
 from graph.nhs_number import with_check_digit
 
@@ -259,6 +259,16 @@ def _dump(target: Neo4jTarget) -> tuple[list[str], list[str]]:
     return sorted(node_lines), sorted(rel_lines)
 
 
+def _schema(target: Neo4jTarget) -> list[str]:
+    """Every constraint and index, by name and definition (not its state or id)."""
+    with _driver(target) as driver:
+        constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name, type RETURN *")
+        indexes = driver.execute_query(
+            "SHOW INDEXES YIELD name, type, labelsOrTypes, properties RETURN *"
+        )
+    return sorted(str(sorted(r.data().items())) for r in [*constraints.records, *indexes.records])
+
+
 def _diff(a: list[str], b: list[str]) -> list[str]:
     only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
     return [f"ingest only: {x}" for x in only_a[:10]] + [f"load only: {x}" for x in only_b[:10]]
@@ -271,6 +281,7 @@ def test_initial_load_makes_the_graph_ingest_makes(
     for path in feeds:
         _cli(env, "ingest", str(path), "--quiet")
     ingested_nodes, ingested_rels = _dump(target)
+    schema_after_ingest = _schema(target)
 
     _reset(target, env)
     done = _cli(env, "load", "--initial", *map(str, feeds))
@@ -287,6 +298,15 @@ def test_initial_load_makes_the_graph_ingest_makes(
     assert len(ingested_nodes) == len(loaded_nodes)
     assert _diff(ingested_rels, loaded_rels) == []
     assert len(ingested_rels) == len(loaded_rels)
+
+    # The store is the index it replaced: every migration recorded (none will run its data
+    # statements over the import), its ingest lock, and every constraint and index.
+    with _driver(target) as driver:
+        migrated = driver.execute_query("MATCH (m:Migration) RETURN m.id AS id ORDER BY id")
+        locks = driver.execute_query("MATCH (l:IngestLock) RETURN l.id AS id")
+    assert [r["id"] for r in migrated.records] == [m.id for m in migrations.available()]
+    assert [r["id"] for r in locks.records] == ["main"]
+    assert _schema(target) == schema_after_ingest
 
     # One audit event for the load, on an intact chain, and a statistics snapshot.
     with _driver(target) as driver:
