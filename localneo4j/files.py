@@ -4,7 +4,7 @@ Everything the tooling writes is under the ignored `.local/neo4j/` folder, so a 
 clone and a working one differ only there:
 
     .local/neo4j/<version>/lib/        the jars (fetched once)
-    .local/neo4j/<version>/classes/    the compiled launcher
+    .local/neo4j/<version>/launchers/<digest>/   the compiled launcher (one per source)
     .local/neo4j/instances/<name>/     data/, logs/, neo4j.log, neo4j.pid, password
 """
 

@@ -2,6 +2,11 @@
 
 No Docker and no tarball: `mvn` fetches the jars `localneo4j/launcher/pom.xml` names, and
 `javac` compiles `localneo4j/launcher/ContactGraphNeo4j.java` against them.
+
+Each launcher source (and JDK) is compiled into a folder of its own, named by their
+digest, beside the others: worktrees of one machine share `.local/`, and one whose
+launcher differs neither recompiles another's (nor removes its classes under a starting
+JVM) nor has its own replaced.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from localneo4j.files import (
 )
 from localneo4j.java import find_java, required_java
 
-__all__ = ["install", "run_quiet"]
+__all__ = ["install", "launcher_classes", "run_quiet"]
 
 
 def run_quiet(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
@@ -36,10 +41,11 @@ def run_quiet(cmd: list[str], what: str, env: dict[str, str] | None = None) -> N
         raise NeoServerError(f"{what} failed (exit {done.returncode}):\n{output}")
 
 
-def _launcher_stamp(java_home: Path) -> str:
-    """Changes when the launcher source or the compiling JDK changes."""
-    digest = hashlib.sha256(LAUNCHER_SOURCE.read_bytes()).hexdigest()
-    return f"{digest} {java_home.resolve()}\n"
+def launcher_classes(base: Path, java_home: Path) -> Path:
+    """The folder of the compiled launcher: one per launcher source and JDK."""
+    digest = hashlib.sha256(LAUNCHER_SOURCE.read_bytes())
+    digest.update(str(java_home.resolve()).encode())
+    return base / "launchers" / digest.hexdigest()[:16]
 
 
 def install(progress: Callable[[str], None] = print) -> Path:
@@ -50,11 +56,10 @@ def install(progress: Callable[[str], None] = print) -> Path:
     """
     version = neo4j_version()
     base = install_dir(version)
-    lib, classes = base / "lib", base / "classes"
-    lib_marker, classes_marker = base / "lib.complete", base / "classes.stamp"
+    lib, lib_marker = base / "lib", base / "lib.complete"
     java_home = find_java()
-    stamp = _launcher_stamp(java_home)
-    if lib_marker.is_file() and classes_marker.is_file() and classes_marker.read_text() == stamp:
+    classes = launcher_classes(base, java_home)
+    if lib_marker.is_file() and classes.is_dir():
         return base
     with locked(NEO4J_ROOT / ".install.lock"):
         if not lib_marker.is_file():
@@ -90,9 +95,9 @@ def install(progress: Callable[[str], None] = print) -> Path:
             progress(
                 f"Fetched {len(list(lib.glob('*.jar')))} jars in {time.monotonic() - started:.0f}s."
             )
-        if not classes_marker.is_file() or classes_marker.read_text() != stamp:
+        if not classes.is_dir():
             progress(f"Compiling the Neo4j launcher with {java_home}...")
-            partial = base / "classes.partial"
+            partial = classes.with_name(classes.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             partial.mkdir(parents=True)
             run_quiet(
@@ -110,7 +115,5 @@ def install(progress: Callable[[str], None] = print) -> Path:
                 ],
                 "Compiling localneo4j/launcher/ContactGraphNeo4j.java",
             )
-            shutil.rmtree(classes, ignore_errors=True)
             partial.rename(classes)
-            classes_marker.write_text(stamp)
     return base

@@ -15,18 +15,20 @@ import signal
 import socket
 import subprocess
 import time
+from enum import Enum
 from pathlib import Path
 
 from localneo4j.errors import NeoServerError, tail
 from localneo4j.files import locked
-from localneo4j.install import install
+from localneo4j.install import install, launcher_classes
 from localneo4j.instances import HOST, LocalNeo4j, password, uri
 from localneo4j.java import find_java, java_major
 
-__all__ = ["CONF_ENV", "server_pid", "start", "status", "stop"]
+__all__ = ["CONF_ENV", "Startup", "server_pid", "start", "startup", "status", "stop"]
 
 LAUNCHER_CLASS = "ContactGraphNeo4j"
 READY_MARKER = "ContactGraphNeo4j: ready on"
+PASSWORD_MARKER = "ContactGraphNeo4j: password not set"
 CONF_ENV = "CONTACTGRAPH_NEO4J_CONF"  # an extra neo4j.conf-style file of settings
 
 
@@ -81,7 +83,9 @@ def _log_since(inst: LocalNeo4j, offset: int) -> str:
         return ""
 
 
-def _jvm_command(inst: LocalNeo4j, java_home: Path, base: Path) -> list[str]:
+def _jvm_command(
+    inst: LocalNeo4j, java_home: Path, base: Path, password_timeout: float = 120
+) -> list[str]:
     major = java_major(java_home) or 0
     cmd = [
         str(java_home / "bin" / "java"),
@@ -104,7 +108,7 @@ def _jvm_command(inst: LocalNeo4j, java_home: Path, base: Path) -> list[str]:
         cmd.append("--sun-misc-unsafe-memory-access=allow")
     cmd += [
         "-cp",
-        f"{base / 'classes'}{os.pathsep}{base / 'lib' / '*'}",
+        f"{launcher_classes(base, java_home)}{os.pathsep}{base / 'lib' / '*'}",
         LAUNCHER_CLASS,
         "--home",
         str(inst.folder),
@@ -116,6 +120,8 @@ def _jvm_command(inst: LocalNeo4j, java_home: Path, base: Path) -> list[str]:
         inst.pagecache,
         "--tx-timeout",
         inst.tx_timeout,
+        "--password-timeout",
+        f"{max(1, int(password_timeout))}s",
     ]
     if extra := os.environ.get(CONF_ENV):
         conf = Path(extra).resolve()
@@ -162,26 +168,71 @@ def _driver_ready(inst: LocalNeo4j, secret: str) -> bool:
     return True
 
 
+class Startup(Enum):
+    """What a start does next, from what it sees of the server (`startup`)."""
+
+    WAIT = "wait"
+    TRY_BOLT = "try an authenticated connection"
+    EXITED = "the server exited"
+    PASSWORD_NOT_SET = "the launcher could not set the password and is stopping"
+    STOP = "not ready in time, its password perhaps not set: stop it"
+    LEAVE = "not ready in time, its password set: leave it running"
+
+
+def startup(*, alive: bool, log: str | None, past_deadline: bool) -> Startup:
+    """The decision of each turn of a start's wait.
+
+    `log` is what the server wrote since this start spawned it, or None when the start
+    found it already running (someone else's start, which set or will set the password).
+    Bolt opens before the launcher sets the password, so a server this start spawned is
+    connected to only after its ready line (before, a connection would fail
+    authentication and count towards Neo4j's lockout), and one still without it at the
+    deadline is stopped: it may be answering on the password its user had, on a new store
+    the default one. The launcher stops itself when its password step fails or times out
+    (its line says so); it is stopped here too, in case it does not finish exiting.
+    """
+    if log is not None and PASSWORD_MARKER in log:
+        return Startup.PASSWORD_NOT_SET
+    if not alive:
+        return Startup.EXITED
+    password_set = log is None or READY_MARKER in log
+    if past_deadline:
+        return Startup.LEAVE if password_set else Startup.STOP
+    return Startup.TRY_BOLT if password_set else Startup.WAIT
+
+
 def _wait_ready(
-    inst: LocalNeo4j, pid: int, secret: str, offset: int | None, deadline: float
+    inst: LocalNeo4j, pid: int, secret: str, offset: int | None, deadline: float, waited: float
 ) -> None:
     """Wait for the socket, then (for a fresh start) the launcher's ready line, then Bolt."""
     while True:
-        if not _is_our_server(pid, inst):
-            log = tail(_log_since(inst, offset or 0), 60)
+        log = None if offset is None else _log_since(inst, offset)
+        alive = _is_our_server(pid, inst)
+        step = startup(alive=alive, log=log, past_deadline=time.monotonic() > deadline)
+        if step is Startup.TRY_BOLT:
+            if _port_open(inst.bolt_port) and _driver_ready(inst, secret):
+                return
+        elif step is not Startup.WAIT:
+            last = f"Last lines of {inst.log_file}:\n{tail(_log_since(inst, offset or 0), 60)}"
+            if step is Startup.LEAVE:
+                raise NeoServerError(
+                    f"Neo4j ({inst.name}, pid {pid}) is not ready on {uri(inst)} after "
+                    f"{waited:.0f}s; its password is set and it is left running. {last}"
+                )
+            if alive:
+                _terminate(inst, pid)
+            if step is Startup.EXITED:
+                raise NeoServerError(f"Neo4j ({inst.name}) exited while starting. {last}")
+            if step is Startup.PASSWORD_NOT_SET:
+                raise NeoServerError(
+                    f"Neo4j ({inst.name}) could not set the neo4j user's password from "
+                    f"{inst.password_file}, and stopped rather than answer on the password "
+                    f"the user had. {last}"
+                )
             raise NeoServerError(
-                f"Neo4j ({inst.name}) exited while starting; last lines of {inst.log_file}:\n{log}"
-            )
-        # Bolt opens a moment before the launcher has set the password: connecting in that
-        # gap would fail authentication (and count towards Neo4j's lockout).
-        ready_line = offset is None or READY_MARKER in _log_since(inst, offset)
-        if ready_line and _port_open(inst.bolt_port) and _driver_ready(inst, secret):
-            return
-        if time.monotonic() > deadline:
-            log = tail(_log_since(inst, offset or 0), 60)
-            raise NeoServerError(
-                f"Neo4j ({inst.name}, pid {pid}) is not ready on {uri(inst)} after waiting; "
-                f"it is left running. Last lines of {inst.log_file}:\n{log}"
+                f"Neo4j ({inst.name}, pid {pid}) had not set its password after {waited:.0f}s, "
+                f"and was stopped rather than left answering on the password the user had. "
+                f"{last}"
             )
         time.sleep(0.25)
 
@@ -191,7 +242,9 @@ def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
 
     Idempotent: if it is already running this only waits for it to be ready. Installs
     first if needed. Raises NeoServerError if the port is taken by something else, if the
-    JVM dies while starting (with the tail of its log), or after `wait_seconds`.
+    JVM dies while starting (with the tail of its log), if the launcher could not set the
+    password (it stops itself), or after `wait_seconds` (a server this call started is
+    stopped if its password is not set by then, so none is left on the default one).
     """
     deadline = time.monotonic() + wait_seconds
     base = install()
@@ -201,7 +254,7 @@ def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
         pid = server_pid(inst)
         if pid is not None:
             inst.pid_file.write_text(f"{pid}\n")
-            _wait_ready(inst, pid, secret, None, deadline)
+            _wait_ready(inst, pid, secret, None, deadline, wait_seconds)
             return
         if not _port_free(inst.bolt_port):
             raise NeoServerError(
@@ -212,9 +265,11 @@ def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         inst.log_file.touch()
         offset = inst.log_file.stat().st_size
-        pid = _spawn_detached(_jvm_command(inst, java_home, base), inst.log_file, inst.folder)
+        # The launcher's own bound on its password step: what is left of this wait.
+        command = _jvm_command(inst, java_home, base, deadline - time.monotonic())
+        pid = _spawn_detached(command, inst.log_file, inst.folder)
         inst.pid_file.write_text(f"{pid}\n")
-        _wait_ready(inst, pid, secret, offset, deadline)
+        _wait_ready(inst, pid, secret, offset, deadline, wait_seconds)
 
 
 def stop(inst: LocalNeo4j, timeout: float = 60) -> bool:
@@ -228,20 +283,25 @@ def stop(inst: LocalNeo4j, timeout: float = 60) -> bool:
         if pid is None:
             inst.pid_file.unlink(missing_ok=True)
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _is_our_server(pid, inst):
-            if time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                kill_deadline = time.monotonic() + 10
-                while _is_our_server(pid, inst) and time.monotonic() < kill_deadline:
-                    time.sleep(0.1)
-                break
-            time.sleep(0.1)
-        inst.pid_file.unlink(missing_ok=True)
+        _terminate(inst, pid, timeout)
         return True
+
+
+def _terminate(inst: LocalNeo4j, pid: int, timeout: float = 60) -> None:
+    """SIGTERM, then SIGKILL after `timeout`; the caller holds the instance's lock."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _is_our_server(pid, inst):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            kill_deadline = time.monotonic() + 10
+            while _is_our_server(pid, inst) and time.monotonic() < kill_deadline:
+                time.sleep(0.1)
+            break
+        time.sleep(0.1)
+    inst.pid_file.unlink(missing_ok=True)
 
 
 def status(inst: LocalNeo4j) -> str:

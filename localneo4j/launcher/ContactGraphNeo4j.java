@@ -4,14 +4,20 @@
 // Bolt connector switched on, so ordinary drivers connect to it exactly as to a packaged
 // Neo4j server, with bolt:// and neo4j:// (routing) URIs alike.
 //
-// Started and stopped by graph/server.py, which compiles this file against the jars that
-// graph/launcher/pom.xml fetches. Usage (all options required except --config):
+// Started and stopped by localneo4j/process.py, which compiles this file against the jars
+// that localneo4j/launcher/pom.xml fetches. Usage (all options required except --config
+// and --password-timeout, 120s by default):
 //
 //   java -Xms1g -Xmx1g -cp classes:lib/* ContactGraphNeo4j \
 //       --home DIR --port 7687 --password-file FILE --pagecache 1g --tx-timeout 30s \
-//       [--config EXTRA.conf]
+//       [--password-timeout 120s] [--config EXTRA.conf]
 //
 // SIGTERM (or Ctrl-C) runs a shutdown hook that shuts the DBMS down cleanly.
+//
+// Bolt opens before the neo4j user's password is set. If setting it fails, or does not
+// finish within --password-timeout, the server would go on answering on whatever password
+// the user had (on a new store, the default 'neo4j'), so the launcher prints a line
+// starting "ContactGraphNeo4j: password not set" and exits with status 3 instead.
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +26,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.SettingValueParsers;
@@ -33,6 +43,8 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
 
 public final class ContactGraphNeo4j {
     private static final String HOST = "127.0.0.1";
+    /** The exit status when the password step fails or times out (process.py reads the line). */
+    private static final int PASSWORD_NOT_SET = 3;
 
     public static void main(String[] argv) throws Exception {
         Map<String, String> args = parseArgs(argv);
@@ -41,6 +53,8 @@ public final class ContactGraphNeo4j {
         Path passwordFile = Path.of(require(args, "--password-file"));
         long pagecache = SettingValueParsers.BYTES.parse(require(args, "--pagecache"));
         Duration txTimeout = SettingValueParsers.DURATION.parse(require(args, "--tx-timeout"));
+        Duration passwordTimeout =
+                SettingValueParsers.DURATION.parse(args.getOrDefault("--password-timeout", "120s"));
         String password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
 
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
@@ -93,9 +107,43 @@ public final class ContactGraphNeo4j {
                     }
                 }, "contactgraph-shutdown"));
 
-        setPassword(dbms, password);
+        String failure = passwordStep(dbms, password, passwordTimeout);
+        if (failure != null) {
+            System.out.println("ContactGraphNeo4j: password not set: " + failure
+                    + "; stopping rather than serve on the password the user had");
+            System.out.flush();
+            System.exit(PASSWORD_NOT_SET); // The shutdown hook shuts the DBMS down.
+        }
         System.out.println("ContactGraphNeo4j: ready on bolt://" + HOST + ":" + port);
         stopped.await(); // Keep the JVM alive until the shutdown hook has run.
+    }
+
+    /**
+     * The password step, bounded by `timeout`, which is also its transaction's timeout (so
+     * the requests' --tx-timeout does not cut it short on a slow first start): null when
+     * the password is set, else what went wrong.
+     */
+    private static String passwordStep(
+            DatabaseManagementService dbms, String password, Duration timeout) {
+        FutureTask<Void> step = new FutureTask<>(() -> {
+            setPassword(dbms, password, timeout);
+            return null;
+        });
+        Thread worker = new Thread(step, "contactgraph-password");
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            step.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (TimeoutException e) {
+            step.cancel(true);
+            return "it did not finish within " + timeout.toSeconds() + "s";
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     /**
@@ -104,19 +152,23 @@ public final class ContactGraphNeo4j {
      * starts alike. Neo4j refuses to "change" a password to the same value, so when it is
      * already right only the change-required flag is cleared.
      */
-    private static void setPassword(DatabaseManagementService dbms, String password) {
+    private static void setPassword(
+            DatabaseManagementService dbms, String password, Duration timeout) {
         var system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
         Map<String, Object> params = new HashMap<>();
         params.put("pw", password);
         try {
             system.executeTransactionally(
-                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", params);
+                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", params,
+                    result -> null, timeout);
         } catch (RuntimeException e) {
             String message = String.valueOf(e.getMessage());
             if (!message.contains("cannot be the same")) {
                 throw e;
             }
-            system.executeTransactionally("ALTER USER neo4j SET PASSWORD CHANGE NOT REQUIRED");
+            system.executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD CHANGE NOT REQUIRED", Map.of(),
+                    result -> null, timeout);
         }
     }
 
