@@ -13,9 +13,11 @@ process. Reported: records per second end to end (process start to exit: the che
 reading, validating and planning, the CSV, stopping Neo4j, the import, starting Neo4j,
 migrations and index builds, the statistics snapshot and the audit event), the peak
 resident set size of the Python process (VmHWM; the import tool's JVM is not Python),
-and the time of each phase as the command prints it. `--python-only` runs just the
-Python side (read, validate, plan into the key store, write the CSV) in this process,
-with its CPU time a record and peak RSS, apart from the server's stop, import and start.
+and the time of each phase as the command prints it, with the machine's load average at
+the start and end of the load (a shared machine: the figures depend on it).
+`--python-only` runs just the Python side (read, validate, plan into the key store, write
+the CSV) in this process, with its CPU time a record and peak RSS, apart from the
+server's stop, import and start.
 """
 
 from __future__ import annotations
@@ -131,6 +133,10 @@ def _python_side(path: Path, today: date) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _load_text(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bulk_bench", description=__doc__)
     parser.add_argument("--records", type=int, action="append", help="file sizes (repeatable)")
@@ -151,13 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     for records in args.records or [1_000_000]:
         path = _feed(records, today)
         _empty_database(instance)
+        load_before = os.getloadavg()
         elapsed, peak_kb, output = _load(path)
+        load_after = os.getloadavg()
         print(output, end="")
         lines = sum(1 for _ in path.open("rb"))
         phases = re.findall(r"^  (\S.*?)\s+([\d.]+)s$", output, re.M)
         print(
             f"\nbulk bench: {lines:,} records in {elapsed:.1f}s = {lines / elapsed:,.0f} "
-            f"records/s end to end; Python peak RSS {peak_kb / 1024:,.0f} MB"
+            f"records/s end to end; Python peak RSS {peak_kb / 1024:,.0f} MB; load average "
+            f"{_load_text(load_before)} at the start, {_load_text(load_after)} at the end "
+            f"({os.cpu_count()} cores)"
         )
         for name, seconds in phases:
             print(f"bulk bench:   {name:<24}{float(seconds):>8.1f}s")

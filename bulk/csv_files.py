@@ -63,14 +63,21 @@ def _cell(value: Any, kind: str) -> Any:
 def _from_props(columns: _Columns, sql: str, extra: int = 0) -> Callable[[KeyStore, str], Any]:
     """Rows from a `props` blob (first column of `sql`) and `extra` columns after it,
     which override the properties of the same names at the end of `columns`."""
-    names = columns[: len(columns) - extra]
+    names = [name for name, _ in columns[: len(columns) - extra]]
     tail = columns[len(columns) - extra :]
+    # Only a boolean needs its cell written out (the csv module writes None as an empty
+    # field and leaves strings as they are): a row is a list of look-ups, then these.
+    flags = [i for i, (_, kind) in enumerate(columns[: len(names)]) if kind == "boolean"]
+    loads = orjson.loads
 
     def rows(store: KeyStore, now: str) -> Iterator[list[Any]]:
         for row in store.rows(sql):
-            props = orjson.loads(row[0])
-            out = [_cell(props.get(name), kind) for name, kind in names]
-            out += [_cell(v, kind) for v, (_, kind) in zip(row[1:], tail, strict=True)]
+            get = loads(row[0]).get
+            out = [get(name) for name in names]
+            for i in flags:
+                out[i] = _cell(out[i], "boolean")
+            if tail:
+                out += [_cell(v, kind) for v, (_, kind) in zip(row[1:], tail, strict=True)]
             yield out
 
     return rows
