@@ -313,6 +313,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_documents",
     "api.commands_caf",
     "api.commands_audit",
+    "api.commands_notify",
 )
 
 

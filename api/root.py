@@ -20,6 +20,7 @@ from api.resolvers.consent import ConsentMutation, ConsentQuery
 from api.resolvers.ingest import IngestMutation, IngestQuery
 from api.resolvers.monitoring import MonitoringQuery
 from api.resolvers.network import NetworkQuery
+from api.resolvers.notifications import NotificationMutation, NotificationQuery
 from api.resolvers.overrides import OverrideMutation, OverrideQuery
 from api.resolvers.statistics import StatisticsQuery
 from api.resolvers.suspension import SuspensionMutation, SuspensionQuery
@@ -45,6 +46,7 @@ QUERY_TYPES: tuple[type, ...] = (
     AlertQuery,
     SuspensionQuery,
     MonitoringQuery,
+    NotificationQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
@@ -54,6 +56,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     IngestMutation,
     AlertMutation,
     SuspensionMutation,
+    NotificationMutation,
 )
 
 

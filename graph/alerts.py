@@ -29,6 +29,7 @@ from neo4j import AsyncManagedTransaction
 from graph.database import Graph
 from graph.facts import native_datetime
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.outbox import ALERT_RAISED
 
 __all__ = [
     "HOUSEHOLD_BY_ADDRESS",
@@ -112,12 +113,17 @@ class AlertPage:
 # involved, each time it is written (re-sent unchanged, nothing is written and nothing
 # is raised). The kind is policies.alerts.AlertKind.HOUSEHOLD_RULE_TRIGGERED.
 
-_RAISE: LiteralString = """
-  CREATE (a:AccessAlert {id: 'alert-' + randomUUID(), kind: 'HOUSEHOLD_RULE_TRIGGERED',
+_RAISE: LiteralString = (
+    """
+  CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'HOUSEHOLD_RULE_TRIGGERED',
     state: 'OPEN', raisedAt: $now, localAuthority: la, subject: $actor.subject,
     role: $actor.role, childIds: shieldedIds + others, detail: detail})
-  RETURN collect(a { .id, .localAuthority, .childIds, shieldedIds: shieldedIds }) AS alerts
+  """
+    + ALERT_RAISED
+    + """  RETURN collect(alert { .id, .localAuthority, .childIds, shieldedIds: shieldedIds })
+    AS alerts
 """
+)
 
 # R4: an unshielded child written at the address key of a shielded child (other than
 # itself). A row that leaves the address alone (a shielded child's update, R15) has no

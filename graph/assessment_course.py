@@ -32,6 +32,7 @@ from graph.consent import Recorder
 from graph.database import Graph
 from graph.facts import practitioner_from, practitioner_projection
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.outbox import emit
 from policies.facts import PractitionerFact
 
 __all__ = [
@@ -53,13 +54,30 @@ __all__ = [
     "transfer",
 ]
 
-#: Appended to a write: one CourseEvent on the CAF, from the `$event` map.
-_EVENT: LiteralString = """
+#: Appended to a write: one CourseEvent on the CAF, from the `$event` map, and the outbox
+#: event the steps the team hears of announce (issue 20, graph/outbox.py), in this write.
+_EVENT: LiteralString = (
+    """
 WITH a
 CREATE (e:CourseEvent)-[:OF]->(a)
 SET e = $event, e.id = 'ev-' + randomUUID(), e.on = $today, e.recordedAt = $now,
   e.recordedBy = $subject
-"""
+WITH a, e, CASE e.kind WHEN 'TRANSFERRED' THEN 'CAF_TRANSFERRED'
+  WHEN 'STEPPED_UP' THEN 'CAF_STEPPED_UP' WHEN 'CLOSED' THEN 'CAF_CLOSED'
+  WHEN 'REMOVED_FROM_TEAM' THEN 'TEAM_MEMBER_REMOVED' END AS announced
+CALL (a, e, announced) {
+  WITH a, e, announced WHERE announced IS NOT NULL
+  MATCH (a)-[:ABOUT]->(c:Child)
+  """
+    + emit(
+        "announced",
+        child="c.id",
+        subject="a.id",
+        practitioner="e.memberId",
+        actor="$subject",
+    )
+    + "}\n"
+)
 
 
 async def _write(

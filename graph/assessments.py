@@ -35,8 +35,10 @@ from graph.facts import (
     service_from,
 )
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.outbox import emit
 from policies.assessments import AssessmentAccessFacts
 from policies.facts import AssessmentSummaryFact, ChildFacts, PractitionerFact, ServiceFact
+from policies.vocabulary import EventKind
 
 __all__ = [
     "ActionFact",
@@ -568,7 +570,9 @@ async def change_assessment(
 
 # --- Starting a CAF (R8) ---------------------------------------------------------------
 
-_START: LiteralString = """
+# Issue 20: the child's practitioners hear of each of these (graph/outbox.py), in the write.
+_START: LiteralString = (
+    """
 MATCH (c:Child {id: $childId}), (p:Practitioner {id: $practitionerId})
 CREATE (a:Assessment {id: $id, status: 'OPEN', startedOn: $today, strengths: $strengths,
   createdAt: $now, startedBy: $subject, assessorId: p.id, assessorName: p.name,
@@ -585,8 +589,19 @@ CALL (a) {
     element: need.element, summary: need.summary, position: need.position, status: 'OPEN',
     addedOn: $today})-[:OF]->(a)
 }
-RETURN a.id AS id
+WITH a
+MATCH (a)-[:ABOUT]->(c:Child)
 """
+    + emit(
+        EventKind.CAF_STARTED,
+        child="c.id",
+        subject="a.id",
+        practitioner="$practitionerId",
+        actor="$subject",
+    )
+    + """RETURN a.id AS id
+"""
+)
 
 
 async def start_assessment(
@@ -661,17 +676,36 @@ MATCH (a:Assessment {id: $assessmentId}) SET a.nextReviewOn = $nextReviewOn
 """
 
 _CLOSE: LiteralString = """
-MATCH (a:Assessment {id: $assessmentId})
+MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child)
 SET a.status = $status, a.closedOn = $today, a.closeReason = $reason, a.closedBy = $subject,
   a.closeOutcome = $outcome
 CREATE (e:CourseEvent {id: 'ev-' + randomUUID(), kind: 'CLOSED', on: $today, reason: $reason,
   outcome: $outcome, recordedAt: $now, recordedBy: $subject})-[:OF]->(a)
-"""
+""" + emit(
+    "CASE $status WHEN 'TRANSFERRED_TO_SOCIAL_CARE' THEN 'CAF_TRANSFERRED' ELSE 'CAF_CLOSED' END",
+    child="c.id",
+    subject="a.id",
+    actor="$subject",
+)
 
-_ADD_TEAM_MEMBER: LiteralString = """
-MATCH (a:Assessment {id: $assessmentId}), (p:Practitioner {id: $memberId})
-MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
-"""
+_ADD_TEAM_MEMBER: LiteralString = (
+    """
+MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child), (p:Practitioner {id: $memberId})
+MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today, m.announce = true
+WITH a, c, p, m
+CALL (a, c, p, m) {
+  WITH a, c, p, m WHERE m.announce
+  REMOVE m.announce
+  """
+    + emit(
+        EventKind.TEAM_MEMBER_ADDED,
+        child="c.id",
+        subject="a.id",
+        practitioner="p.id",
+        actor="$subject",
+    )
+    + "}\n"
+)
 
 
 async def add_need(
@@ -895,12 +929,34 @@ RETURN p IS NOT NULL AS found,
   } AS inOpenTeam
 """
 
-_APPOINT: LiteralString = """
+_APPOINT: LiteralString = (
+    """
 MATCH (c:Child {id: $childId}), (p:Practitioner {id: $appointeeId})
 CALL (c, p) {
   MATCH (other:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(c) WHERE other <> p DELETE l
-}
-MERGE (p)-[l:LEAD_PROFESSIONAL_FOR]->(c) ON CREATE SET l.since = $today
+  """
+    + emit(
+        EventKind.LEAD_STOOD_DOWN,
+        child="c.id",
+        subject="c.id",
+        practitioner="other.id",
+        actor="$subject",
+    )
+    + """}
+MERGE (p)-[l:LEAD_PROFESSIONAL_FOR]->(c) ON CREATE SET l.since = $today, l.announce = true
+WITH c, p, l
+CALL (c, p, l) {
+  WITH c, p, l WHERE l.announce
+  REMOVE l.announce
+  """
+    + emit(
+        EventKind.LEAD_APPOINTED,
+        child="c.id",
+        subject="c.id",
+        practitioner="p.id",
+        actor="$subject",
+    )
+    + """}
 WITH c, p
 CALL (c, p) {
   MATCH (i:Involvement)-[:OF]->(c)
@@ -909,6 +965,7 @@ CALL (c, p) {
 }
 RETURN c.id AS id
 """
+)
 
 
 async def appoint_lead_professional(

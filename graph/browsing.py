@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Any, LiteralString
 
 from graph.database import Graph
+from graph.outbox import ALERT_RAISED
 
 __all__ = [
     "RESERVE",
@@ -86,13 +87,16 @@ RESERVE: LiteralString = (
   SET d.childIds = CASE WHEN fits THEN d.childIds + fresh ELSE d.childIds END
   FOREACH (_ IN CASE WHEN NOT fits AND d.alertedAt IS NULL THEN [1] ELSE [] END |
     SET d.alertedAt = $budget.now
-    CREATE (:AccessAlert {id: 'alert-' + randomUUID(), kind: 'BUDGET_EXCEEDED',
+    CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'BUDGET_EXCEEDED',
       state: 'OPEN', raisedAt: $budget.now, localAuthority: $budget.localAuthority,
       subject: $budget.subject, role: $budget.role, childIds: [],
       detail: 'R2 browsing budget: ' + $budget.subject + ' (' + $budget.role + ') read '
         + toString(size(d.childIds)) + ' distinct children on ' + toString($budget.day)
         + ', the daily budget of ' + toString($budget.limit)
-        + ', and asked for more; further reads of new children are refused today'}))
+        + ', and asked for more; further reads of new children are refused today'})
+  """
+    + ALERT_RAISED
+    + """)
   RETURN fits AS withinBudget
 }
 """
@@ -149,23 +153,28 @@ _MONITOR: LiteralString = (
   FOREACH (_ IN CASE WHEN d.refusals >= $threshold AND d.refusalsAlertedAt IS NULL
                      THEN [1] ELSE [] END |
     SET d.refusalsAlertedAt = $budget.now
-    CREATE (:AccessAlert {id: 'alert-' + randomUUID(), kind: 'REPEATED_REFUSALS',
+    CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'REPEATED_REFUSALS',
       state: 'OPEN', raisedAt: $budget.now, localAuthority: $budget.localAuthority,
       subject: $budget.subject, role: $budget.role, childIds: [],
       detail: 'R2/R14: ' + $budget.subject + ' (' + $budget.role + ') was refused '
         + toString(d.refusals) + ' child reads on ' + toString($budget.day)
-        + ' (not found, not visible, forbidden or over budget), as when probing ids'}))
+        + ' (not found, not visible, forbidden or over budget), as when probing ids'})
+  """
+    + ALERT_RAISED
+    + """)
   RETURN d.refusals AS refusals
 }
 CALL () {
   UNWIND $outOfArea AS shielded
-  CREATE (a:AccessAlert {id: 'alert-' + randomUUID(), kind: 'SHIELDED_READ_OUT_OF_AREA',
+  CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'SHIELDED_READ_OUT_OF_AREA',
     state: 'OPEN', raisedAt: $budget.now, localAuthority: shielded.localAuthority,
     subject: $budget.subject, role: $budget.role, childIds: [shielded.childId],
     detail: 'R4: shielded child ' + shielded.childId + ' was read or found by '
       + $budget.subject + ' (' + $budget.role + ', local authority '
       + coalesce($budget.localAuthority, 'none') + ') in request ' + $requestId})
-  RETURN count(a) AS raised
+  """
+    + ALERT_RAISED
+    + """  RETURN count(alert) AS raised
 }
 RETURN refusals, raised
 """

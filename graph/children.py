@@ -41,6 +41,8 @@ __all__ = [
     "CARRIED",
     "ChildPage",
     "ChildSearch",
+    "child_facts_from",
+    "child_map",
     "fetch_children",
     "fetch_children_matching",
     "fetch_practitioner",
@@ -106,15 +108,18 @@ MATCH (c:Child) WHERE c.familyNameKey = $familyNameKey AND c.dateOfBirth = $date
     + _POSTCODE_NARROWS
 )
 
-_PROJECTION: LiteralString = (
-    """
-OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
-RETURN withinBudget, suspendedFor, viewerServices, c {
+
+def child_map(consents: LiteralString, overrides: LiteralString) -> LiteralString:
+    """Child `c` (and its local authority `la`) as child_facts_from() reads it, with the
+    consent records (`g`) and overrides (`o`) the two conditions keep: the viewer's own
+    for a read, every one for a notification's fan-out (policies pick each viewer's)."""
+    return (
+        """c {
   .id, .givenName, .familyName, .dateOfBirth, .gender, .shielded, .localAuthority,
   .addressLine1, .addressLine2, .town, .postcode, .archivedOn, .dateOfDeath,
   addressSharedWithShielded: """
-    + AT_A_SHIELDED_ADDRESS
-    + """,
+        + AT_A_SHIELDED_ADDRESS
+        + """,
   la: la { .name, .indexTeamPhone, .indexTeamEmail,
     .addressLine1, .addressLine2, .town, .postcode },
   carers: [(k:Carer)-[r:CARES_FOR]->(c) | k {
@@ -127,30 +132,43 @@ RETURN withinBudget, suspendedFor, viewerServices, c {
   involvements: [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon | i {
     .id, .startedOn, .endedOn, .isLeadProfessional, .source,
     service: [(i)-[:AT]->(s:Service) | s """
-    + SERVICE_MAP
-    + """][0],
+        + SERVICE_MAP
+        + """][0],
     practitioner: [(i)-[:BY]->(ip:Practitioner) | """
-    + practitioner_projection("ip")
-    + """][0] }],
+        + practitioner_projection("ip")
+        + """][0] }],
   lead: [(lp:Practitioner)-[:LEAD_PROFESSIONAL_FOR]->(c) | """
-    + practitioner_projection("lp")
-    + """][0],
+        + practitioner_projection("lp")
+        + """][0],
   assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status, .startedOn, .nextReviewOn,
     holder: [(ah:Practitioner)-[:HOLDS]->(a) | """
-    + practitioner_projection("ah")
-    + """][0] }],
-  consents: [(g:ConsentGrant)-[:ABOUT]->(c)
-    WHERE g.purpose = 'SHARE_CONTACT_DETAILS' AND (g.state = 'REFUSED'
+        + practitioner_projection("ah")
+        + """][0] }],
+  consents: [(g:ConsentGrant)-[:ABOUT]->(c) WHERE g.purpose = 'SHARE_CONTACT_DETAILS' AND """
+        + consents
+        + " | "
+        + CONSENT_FACT_MAP
+        + """],
+  overrides: [(o:AccessOverride)-[:FOR]->(c) WHERE o.expiresAt > datetime() AND """
+        + overrides
+        + " | "
+        + OVERRIDE_MAP
+        + """]
+}"""
+    )
+
+
+_PROJECTION: LiteralString = (
+    """
+OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
+RETURN withinBudget, suspendedFor, viewerServices, """
+    + child_map(
+        """(g.state = 'REFUSED'
       OR EXISTS { (g)-[:GRANTED_TO]->(:Practitioner {id: $practitionerId}) }
-      OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices }) | """
-    + CONSENT_FACT_MAP
-    + """],
-  overrides: [(o:AccessOverride)-[:FOR]->(c)
-    WHERE o.expiresAt > datetime()
-      AND (o.practitionerId = $practitionerId OR o.recordedBySubject = $subject) | """
-    + OVERRIDE_MAP
-    + """]
-} AS child
+      OR EXISTS { (g)-[:GRANTED_TO]->(gs:Service) WHERE gs.id IN viewerServices })""",
+        "(o.practitionerId = $practitionerId OR o.recordedBySubject = $subject)",
+    )
+    + """ AS child
 """
 )
 

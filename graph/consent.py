@@ -44,6 +44,7 @@ from graph.facts import (
     service_from,
 )
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.outbox import emit
 from policies.facts import (
     AssessmentSummaryFact,
     CarerFact,
@@ -52,6 +53,7 @@ from policies.facts import (
     PractitionerFact,
     ServiceFact,
 )
+from policies.vocabulary import EventKind
 
 __all__ = [
     "CONSENT_MAP",
@@ -153,7 +155,9 @@ RETURN
 """
 )
 
-_CREATE: LiteralString = """
+# Issue 20: the grant's grantees hear of it (graph/outbox.py), in this write.
+_CREATE: LiteralString = (
+    """
 MATCH (c:Child {id: $childId})
 CREATE (g:ConsentGrant {id: $id, purpose: $purpose, state: $state, method: $method,
   givenByChild: $givenByChild, competenceAssessed: $competenceAssessed, recordedOn: $now,
@@ -179,15 +183,34 @@ CALL (g) {
   UNWIND $grantedToServiceIds AS sid MATCH (s:Service {id: sid})
   CREATE (g)-[:GRANTED_TO]->(s)
 }
-RETURN g.id AS id
 """
+    + emit(
+        "CASE g.state WHEN 'REFUSED' THEN 'CONSENT_REFUSED' ELSE 'CONSENT_GRANTED' END",
+        child="c.id",
+        subject="g.id",
+        practitioner="$practitionerId",
+        actor="$subject",
+    )
+    + """RETURN g.id AS id
+"""
+)
 
-_WITHDRAW: LiteralString = """
-MATCH (g:ConsentGrant {id: $grantId}) WHERE g.state = 'ACTIVE'
+_WITHDRAW: LiteralString = (
+    """
+MATCH (g:ConsentGrant {id: $grantId})-[:ABOUT]->(c:Child) WHERE g.state = 'ACTIVE'
 SET g.state = 'WITHDRAWN', g.withdrawnOn = $now, g.withdrawnBy = $subject,
   g.withdrawReason = $reason
-RETURN g.id AS id
 """
+    + emit(
+        EventKind.CONSENT_WITHDRAWN,
+        child="c.id",
+        subject="g.id",
+        practitioner="$practitionerId",
+        actor="$subject",
+    )
+    + """RETURN g.id AS id
+"""
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from graph.database import Graph
 from graph.facts import native_datetime, practitioner_from, practitioner_projection
 from graph.idempotency import IdempotencyClaim, write_once
 from graph.ingest_lock import take_ingest_lock
+from graph.outbox import ALERT_RAISED, emit
 from policies.facts import PractitionerFact
 
 __all__ = [
@@ -73,7 +74,9 @@ _OVERRIDE_MAP: LiteralString = (
     + """][0] }"""
 )
 
-_CREATE_OVERRIDE: LiteralString = """
+# Issue 20: the child's safeguarding leads hear of it (graph/outbox.py), in this write.
+_CREATE_OVERRIDE: LiteralString = (
+    """
 MATCH (c:Child {id: $childId}), (p:Practitioner {id: $practitionerId})
 CREATE (o:AccessOverride {id: $id, ground: $ground, justification: $justification,
   recordedAt: $now, expiresAt: $expiresAt, liftsShielding: $liftsShielding,
@@ -84,13 +87,27 @@ WITH o, c
 // in the transaction that lifts it (policies.alerts.AlertKind.SHIELD_LIFTED).
 CALL (o, c) {
   WITH o, c WHERE c.shielded = true AND o.liftsShielding AND c.localAuthority IS NOT NULL
-  CREATE (:AccessAlert {id: 'alert-' + randomUUID(), kind: 'SHIELD_LIFTED', state: 'OPEN',
+  CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'SHIELD_LIFTED', state: 'OPEN',
     raisedAt: $now, localAuthority: c.localAuthority, subject: $subject,
     role: 'SAFEGUARDING_LEAD', childIds: [c.id],
     detail: 'R4/R9: a safeguarding lead lifted the shield with override ' + o.id})
+  """
+    + ALERT_RAISED
+    + """
 }
-RETURN o.id AS id
 """
+    + emit(
+        "CASE WHEN o.liftsShielding AND c.shielded = true THEN 'SHIELD_LIFTED'"
+        " ELSE 'OVERRIDE_RECORDED' END",
+        child="c.id",
+        subject="o.id",
+        practitioner="$practitionerId",
+        local_authority="c.localAuthority",
+        actor="$subject",
+    )
+    + """RETURN o.id AS id
+"""
+)
 
 _LOAD_OVERRIDE: LiteralString = (
     "MATCH (o:AccessOverride {id: $id})-[:FOR]->(c:Child) RETURN " + _OVERRIDE_MAP + " AS o"

@@ -17,6 +17,7 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "EventKind",
     "Gender",
     "OverrideGround",
     "PractitionerAvailability",
@@ -105,3 +106,27 @@ class OverrideGround(StrEnum):
     SIGNIFICANT_HARM_EVIDENCE = "SIGNIFICANT_HARM_EVIDENCE"
     SIGNIFICANT_HARM_SUSPECTED = "SIGNIFICANT_HARM_SUSPECTED"
     PREVENT_SERIOUS_HARM_OR_CRIME = "PREVENT_SERIOUS_HARM_OR_CRIME"
+
+
+class EventKind(StrEnum):
+    """What an outbox event announces (issue 20). Written by the transaction of the change
+    (graph/outbox.py); who hears of it and what they see is policies/notifications.py."""
+
+    INVOLVEMENT_STARTED = "INVOLVEMENT_STARTED"
+    INVOLVEMENT_ENDED = "INVOLVEMENT_ENDED"
+    CAF_STARTED = "CAF_STARTED"
+    CAF_CLOSED = "CAF_CLOSED"
+    CAF_TRANSFERRED = "CAF_TRANSFERRED"
+    CAF_STEPPED_UP = "CAF_STEPPED_UP"
+    TEAM_MEMBER_ADDED = "TEAM_MEMBER_ADDED"
+    TEAM_MEMBER_REMOVED = "TEAM_MEMBER_REMOVED"
+    LEAD_APPOINTED = "LEAD_APPOINTED"
+    LEAD_STOOD_DOWN = "LEAD_STOOD_DOWN"
+    CONSENT_GRANTED = "CONSENT_GRANTED"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    CONSENT_EXPIRED = "CONSENT_EXPIRED"
+    CONSENT_REFUSED = "CONSENT_REFUSED"
+    OVERRIDE_RECORDED = "OVERRIDE_RECORDED"
+    SHIELD_LIFTED = "SHIELD_LIFTED"
+    MATCH_REVIEW_WAITING = "MATCH_REVIEW_WAITING"
+    ACCESS_ALERT_RAISED = "ACCESS_ALERT_RAISED"

@@ -23,6 +23,7 @@ from policies.vocabulary import (
     ConsentMethod,
     ConsentPurpose,
     ConsentState,
+    EventKind,
     Gender,
     OverrideGround,
     PractitionerAvailability,
@@ -37,6 +38,7 @@ __all__ = [
     "ConsentPurpose",
     "ConsentState",
     "Gender",
+    "NotificationKind",
     "OverrideGround",
     "PractitionerAvailability",
     "Role",
@@ -166,6 +168,13 @@ graphql_enum(
         AlertState.RESOLVED: "Someone recorded what was done (resolvedBy, outcome).",
     },
 )
+
+graphql_enum(
+    EventKind,
+    "What a notification announces (README: what each recipient sees of each kind).",
+    name="NotificationKind",
+)
+NotificationKind = EventKind
 
 #: The contract's names for policies.alerts' enums.
 AccessAlertKind = AlertKind

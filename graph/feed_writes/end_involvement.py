@@ -7,15 +7,33 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.outbox import emit
+from policies.vocabulary import EventKind
 
 __all__ = ["ENDS", "WRITE_ENDS", "EndRow"]
 
-ENDS: LiteralString = """
+# Issue 20: the child's other practitioners hear of it (graph/outbox.py), in this write.
+ENDS: LiteralString = (
+    """
 UNWIND $rows AS row
 MATCH (i:Involvement {id: row.id})
 SET i.endedOn = row.endedOn
+WITH i
+CALL (i) {
+  MATCH (i)-[:OF]->(c:Child)
+  OPTIONAL MATCH (i)-[:BY]->(bp:Practitioner)
+  """
+    + emit(
+        EventKind.INVOLVEMENT_ENDED,
+        child="c.id",
+        subject="i.id",
+        practitioner="bp.id",
+        actor="'feed:' + i.source",
+    )
+    + """}
 RETURN count(*) AS written
 """
+)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.outbox import emit
+from policies.vocabulary import EventKind
 
 __all__ = [
     "INVOLVEMENTS_NEW",
@@ -16,7 +18,9 @@ __all__ = [
     "InvolvementRow",
 ]
 
-INVOLVEMENTS_NEW: LiteralString = """
+# Issue 20: the child's other practitioners hear of it (graph/outbox.py), in this write.
+INVOLVEMENTS_NEW: LiteralString = (
+    """
 UNWIND $rows AS row
 MATCH (c:Child {id: row.childId})
 MATCH (s:Service {id: row.serviceId})
@@ -27,8 +31,16 @@ SET i = row.props
 CREATE (i)-[:OF]->(c)
 CREATE (i)-[:AT]->(s)
 FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
-RETURN count(*) AS written
 """
+    + emit(
+        EventKind.INVOLVEMENT_STARTED,
+        child="c.id",
+        subject="i.id",
+        practitioner="row.practitionerId",
+        actor="'feed:' + i.source",
+    )
+    + "RETURN count(*) AS written\n"
+)
 
 # An updated START moves the involvement to the child, service and practitioner it now
 # names; it never touches endedOn, which belongs to the END record.

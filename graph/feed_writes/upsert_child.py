@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.outbox import emit
+from policies.vocabulary import EventKind
 
 __all__ = [
     "CHILDREN_NEW",
@@ -47,11 +49,25 @@ SET c += row.props
 RETURN count(*) AS written
 """
 
-REVIEWS: LiteralString = """
+# Issue 20: a review newly waiting is announced to its index team (graph/outbox.py).
+REVIEWS: LiteralString = (
+    """
 UNWIND $rows AS row
 MERGE (r:MatchReview {id: row.id})
+ON CREATE SET r.announce = true
 SET r += row.props, r.receivedAt = $now
 WITH r, row
+CALL (r) {
+  WITH r WHERE r.announce
+  REMOVE r.announce
+  """
+    + emit(
+        EventKind.MATCH_REVIEW_WAITING,
+        subject="r.id",
+        local_authority="r.localAuthority",
+        actor="'feed:' + r.source",
+    )
+    + """}
 CALL (r, row) {
   MATCH (r)-[old:CANDIDATE]->(c) WHERE NOT c.id IN row.candidateIds
   DELETE old
@@ -63,6 +79,7 @@ CALL (r, row) {
 }
 RETURN count(*) AS written
 """
+)
 
 REVIEWS_CLOSED: LiteralString = """
 UNWIND $rows AS row

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.outbox import ALERT_RAISED
 
 __all__ = ["LOCAL_AUTHORITIES", "WRITE_LOCAL_AUTHORITIES", "LocalAuthorityRow"]
 
-LOCAL_AUTHORITIES: LiteralString = """
+LOCAL_AUTHORITIES: LiteralString = (
+    """
 UNWIND $rows AS row
 MERGE (la:LocalAuthority {code: row.code})
 WITH la, row, la.name IS NOT NULL AS existed,
@@ -28,15 +30,19 @@ SET la.name = row.name, la.indexTeamPhone = row.indexTeamPhone,
 WITH la, row, existed AND before <> [row.indexTeamPhone, row.indexTeamEmail] AS changed
 CALL (la, row, changed) {
   WITH la, row WHERE changed
-  CREATE (:AccessAlert {id: 'alert-' + randomUUID(), kind: 'INDEX_TEAM_CONTACT_CHANGED',
+  CREATE (alert:AccessAlert {id: 'alert-' + randomUUID(), kind: 'INDEX_TEAM_CONTACT_CHANGED',
     state: 'OPEN', raisedAt: $now, localAuthority: la.code, subject: $actor.subject,
     role: $actor.role, childIds: [],
     detail: 'R4: UPSERT_LOCAL_AUTHORITY ' + row.sourceRef + ' from source ' + $actor.source
       + ' (request ' + $actor.requestId + ') changed the index team contact that '
       + 'shielded children of ' + la.code + ' show'})
+  """
+    + ALERT_RAISED
+    + """
 }
 RETURN count(*) AS written
 """
+)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,105 @@
+"""Delivery's re-check: what a written notification may still carry, right before it is sent.
+
+A notification was shaped when it was dispatched; by the time a channel delivers it the
+facts may have changed (a consent withdrawn, a child shielded, the recipient no longer
+involved). Every channel (inbox, subscription, webhook) calls `recheck` just before it
+delivers: the event's facts are read again (one round trip for the batch), the recipient
+must still be one (policies.notifications.recipients) and the payload is shaped again
+through the disclosure decision point for the viewer actually receiving it. What it lets
+through is audited like a read (R14), one event per delivered notification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graph.audit import AuditRecord, append_events
+from graph.database import Graph
+from graph.notifications import NotificationRecord, event_contexts_by_id
+from policies.notifications import EventContext, Shaped, recipients, shape
+from policies.viewer import Viewer
+from policies.visibility import involvement_horizon
+
+__all__ = ["Delivery", "audit_record", "recheck"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one notification may carry now, and what telling it discloses (R14)."""
+
+    payload: dict[str, Any]
+    disclosed: tuple[str, ...]
+    override_ids: tuple[str, ...]
+    audit: AuditRecord
+
+
+def audit_record(
+    viewer: Viewer, ctx: EventContext, shaped: Shaped, now: datetime, *, action: str
+) -> AuditRecord:
+    """The audit event of telling `viewer` of an event (R14): a notification is a read."""
+    child = ctx.child
+    return AuditRecord(
+        id=str(uuid.uuid4()),
+        at=now,
+        subject=viewer.subject,
+        role=viewer.primary_role.value,
+        action=action,
+        purpose=f"notification: {ctx.event.kind.value}",
+        child_ids=[child.id] if child is not None else [],
+        disclosed=list(shaped.disclosed),
+        denied=[],
+        request_id=ctx.event.id,
+        override_id=",".join(shaped.override_ids) or None,
+        practitioner_id=viewer.practitioner_id,
+    )
+
+
+async def recheck(
+    graph: Graph,
+    records: Sequence[NotificationRecord],
+    now: datetime,
+    *,
+    channel: str = "webhook",
+    viewers: Mapping[str, Viewer] | None = None,
+    write_audit: bool = True,
+) -> list[Delivery | None]:
+    """For each record, what it may carry now for its recipient, or None. With
+    `write_audit` the deliveries' audit events are written here (one transaction); an
+    API request records them in its own audit event instead.
+
+    `viewers` maps a recipient key to the viewer actually receiving (a subscription's
+    token); without one the recipient is judged as the practitioner or team the
+    notification names (a webhook delivers to the practitioner's service's system)."""
+    if not records:
+        return []
+    contexts = await event_contexts_by_id(
+        graph, [r.event_id for r in records], now.date(), involvement_horizon(now.date())
+    )
+    out: list[Delivery | None] = []
+    audit = []
+    for record in records:
+        ctx = contexts.get(record.event_id)
+        if ctx is None:
+            out.append(None)
+            continue
+        still = {r.key: r for r in recipients(ctx)}
+        recipient = still.get(record.recipient)
+        if recipient is None:
+            out.append(None)
+            continue
+        viewer = (viewers or {}).get(record.recipient, recipient.viewer)
+        shaped = shape(ctx, viewer, now)
+        if shaped is None:
+            out.append(None)
+            continue
+        record_of = audit_record(viewer, ctx, shaped, now, action=f"Notification.{channel}")
+        payload = {"id": record.id, **shaped.payload}
+        out.append(Delivery(payload, shaped.disclosed, shaped.override_ids, record_of))
+        audit.append(record_of)
+    if audit and write_audit:
+        await append_events(graph, audit)
+    return out

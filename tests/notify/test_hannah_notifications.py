@@ -1,0 +1,171 @@
+"""Hannah's story, told as it happens (issue 20): the dispatcher and the inbox.
+
+Lee's involvement starts and Melanie is told. The clinic's involvement starts and
+Melanie is told nothing, through any channel, until the clinic records Hannah's consent
+naming her; once Hannah withdraws it, the next notification about the clinic is not
+delivered either. Sam (shielded) changes school and no ordinary practitioner is told.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+import pytest
+
+from notify.dispatcher import Dispatcher
+from policies.viewer import Role
+from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
+from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
+from tests.notify.conftest import INBOX, MARK_READ, payloads
+
+__all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
+
+pytestmark = pytest.mark.usefixtures("clean_notifications", "fresh_family")
+
+CLINIC = "s-nbr-sexual-health"
+NHS = {"c-hannah": "9990001014", "c-sam": "9990001049"}
+
+
+def _start(child: str, service: str, practitioner: str | None, on: str = "2026-01-05") -> dict:
+    nhs = NHS[child]
+    payload: dict[str, Any] = {"child": {"nhsNumber": nhs}, "serviceId": service, "startedOn": on}
+    if practitioner:
+        payload["practitionerId"] = practitioner
+    return payload
+
+
+def _kinds(items: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return [(p["kind"], (p.get("involvement") or {}).get("service", {}).get("id")) for p in items]
+
+
+def _stored(sync_driver: neo4j.Driver, recipient: str) -> list[dict[str, Any]]:
+    rows = sync_driver.execute_query(
+        "MATCH (n:Notification {recipient: $r}) RETURN n.kind AS kind, n.payload AS payload",
+        r=recipient,
+    ).records
+    return [r.data() for r in rows]
+
+
+@pytest.fixture
+def clinic_feed(feed: Feed, sync_driver: neo4j.Driver) -> Any:
+    """The clinic's own system: the one source that may write its involvements (R15)."""
+    sync_driver.execute_query(
+        "MATCH (s:Service {id: $id}) SET s.source = $source", id=CLINIC, source=feed.source
+    )
+    yield feed
+    sync_driver.execute_query("MATCH (s:Service {id: $id}) REMOVE s.source", id=CLINIC)
+
+
+async def test_lee_starts_and_melanie_is_told(
+    feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    report = await feed.send(
+        record("lee", "START_INVOLVEMENT", _start("c-hannah", "s-nbr-youth", "p-lee"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+
+    melanie = as_viewer(practitioner_id="p-melanie")
+    told = payloads(await melanie.post(INBOX, {"first": 10}))
+    assert _kinds(told) == [("INVOLVEMENT_STARTED", "s-nbr-youth")]
+    (note,) = told
+    assert note["child"] == {"id": "c-hannah", "givenName": "Hannah", "familyName": "Whitlock"}
+    assert note["involvement"]["practitioner"] == {"id": "p-lee", "name": "Lee Brennan"}
+    # Lee is not told of his own involvement; every other practitioner involved is.
+    assert _stored(sync_driver, "p-lee") == []
+    assert {r["kind"] for r in _stored(sync_driver, "p-libby")} == {"INVOLVEMENT_STARTED"}
+    # John's involvement ended six months ago: he is no longer told.
+    assert _stored(sync_driver, "p-john") == []
+
+    # Read and unread.
+    body = await melanie.post(INBOX, {"first": 10})
+    ident = body["data"]["notifications"]["edges"][0]["node"]["id"]
+    marked = await melanie.post(MARK_READ, {"ids": [ident, "ntf-not-hers"]})
+    assert marked["data"]["markNotificationsRead"]["ids"] == [ident]
+    assert payloads(await melanie.post(INBOX, {"first": 10, "unreadOnly": True})) == []
+    # Another practitioner cannot read or mark Melanie's.
+    libby = as_viewer(practitioner_id="p-libby")
+    other = await libby.post(MARK_READ, {"ids": [ident]})
+    assert other["data"]["markNotificationsRead"]["ids"] == []
+    assert all(p["id"] != ident for p in payloads(await libby.post(INBOX, {"first": 50})))
+
+
+async def test_the_clinic_is_announced_only_once_hannah_consents(
+    clinic_feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    report = await clinic_feed.send(
+        record("visit", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+
+    melanie = as_viewer(practitioner_id="p-melanie")
+    # Not through the inbox, and nothing stored for her at all (nor for any other
+    # practitioner outside the clinic): no channel can deliver what was never written.
+    assert payloads(await melanie.post(INBOX, {"first": 50})) == []
+    told = sync_driver.execute_query(
+        "MATCH (n:Notification) WHERE n.payload CONTAINS $clinic RETURN n.recipient AS r",
+        clinic=CLINIC,
+    ).records
+    assert told == []
+
+    # The clinic records Hannah's consent naming Melanie.
+    nurse = as_viewer(practitioner_id="p-nurse")
+    granted = await nurse.post(
+        RECORD_CONSENT,
+        {
+            "input": {
+                "childId": "c-hannah",
+                "purpose": "SHARE_CONTACT_DETAILS",
+                "givenByChild": True,
+                "childCompetenceAssessed": True,
+                "coversServiceIds": [CLINIC],
+                "grantedToPractitionerIds": ["p-melanie"],
+                "method": "WRITTEN",
+            }
+        },
+    )
+    assert "errors" not in granted, granted
+    grant_id = granted["data"]["recordConsent"]["id"]
+    await dispatcher.drain()
+    told_now = payloads(await melanie.post(INBOX, {"first": 50}))
+    assert [p["kind"] for p in told_now] == ["CONSENT_GRANTED"]
+    # The grant opens the clinic to her: its involvements (the seeded one and today's).
+    assert {i["service"]["id"] for i in told_now[0]["involvements"]} == {CLINIC}
+    # The earlier INVOLVEMENT_STARTED was never written for her, so it does not appear now.
+
+    # Hannah withdraws it: the next notification about the clinic is not delivered...
+    withdrawn = await nurse.post(WITHDRAW, {"id": grant_id, "reason": "Hannah changed her mind"})
+    assert "errors" not in withdrawn, withdrawn
+    await clinic_feed.send(
+        record("visit-2", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse", "2026-02-01"))
+    )
+    await dispatcher.drain()
+    after = payloads(await melanie.post(INBOX, {"first": 50}))
+    assert all(CLINIC not in str(p) for p in after), after
+    # ... and the grant's own notification, delivered before, is re-checked and gone too.
+    assert "CONSENT_GRANTED" not in [p["kind"] for p in after]
+    # She is told the consent she relied on was withdrawn, without the clinic's name.
+    assert [p["kind"] for p in after] == ["CONSENT_WITHDRAWN"]
+    assert CLINIC not in str(after) and "Sexual" not in str(after)
+
+
+async def test_sams_school_change_reaches_no_ordinary_practitioner(
+    feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    report = await feed.send(
+        record("sam-move", "START_INVOLVEMENT", _start("c-sam", "s-oakfield-school", "p-melanie"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+    rows = sync_driver.execute_query(
+        "MATCH (n:Notification {childId: 'c-sam'}) RETURN n.recipient AS r"
+    ).records
+    assert rows == []  # Omar (Sam's old school), the GP's team: nobody is told
+    for who in ("p-eastvale", "p-gp", "p-melanie"):
+        told = payloads(await as_viewer(practitioner_id=who).post(INBOX, {"first": 50}))
+        assert all("c-sam" not in str(p) and "Oakfield" not in str(p) for p in told)
+    # Not even the index team's mailbox carries it: involvement changes go to practitioners.
+    admin = as_viewer(Role.INDEX_ADMIN, local_authority="NBR")
+    assert all("c-sam" not in str(p) for p in payloads(await admin.post(INBOX, {"first": 50})))
