@@ -6,6 +6,7 @@ endpoint itself is in `endpoint.py`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -16,7 +17,8 @@ from prometheus_client import start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from api import graphiql as graphiql_page
 from api.audit import Checkpointer, GroupCommitter
@@ -29,10 +31,12 @@ from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.root import build_schema
 from api.settings import Settings, SettingsError, load_settings
+from api.subscriptions import NotificationHub, serve_socket
 from graph import audit as audit_store
 from graph import migrations
 from graph.connection import target_from_env
 from graph.database import Graph, open_graph
+from notify.dispatcher import Dispatcher
 
 __all__ = ["create_app"]
 
@@ -87,12 +91,14 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         writer = audit_store.AuditChainWriter(db)
         committer = GroupCommitter(writer.append, settings.audit_batch_max)
         state["graph"] = db
+        state["hub"] = NotificationHub(db, poll_s=settings.notify_poll_s)
+        state["verifier"] = verifier = TokenVerifier(settings)
         state["audit_writer"] = writer
         state["checkpointer"] = Checkpointer(writer, settings.audit_checkpoint_s)
         state["endpoint"] = GraphQLEndpoint(
             schema=schema._schema,
             settings=settings,
-            verifier=TokenVerifier(settings),
+            verifier=verifier,
             documents=documents,
             graph=db,
             audit=committer,
@@ -130,6 +136,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         checkpointer = state["checkpointer"]
         assert isinstance(checkpointer, Checkpointer)
         checkpointer.start()
+        dispatching = None
+        if settings.notify_dispatch:
+            stop_dispatch = asyncio.Event()
+            dispatching = asyncio.create_task(Dispatcher(db).run(stop_dispatch))
         if settings.metrics_port:
             # Production's way to scrape: a port of its own, never the API's.
             start_http_server(
@@ -138,6 +148,9 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         try:
             yield
         finally:
+            if dispatching is not None:
+                stop_dispatch.set()
+                await dispatching
             await checkpointer.close()  # the closing checkpoint: this chain ends here
             await db.close()
 
@@ -151,6 +164,12 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         operation, code = getattr(request.state, "outcome", (None, f"HTTP_{response.status_code}"))
         metrics.observe(operation, code, time.perf_counter() - started)
         return response
+
+    async def subscriptions(websocket: WebSocket) -> None:
+        hub, verifier, db = state["hub"], state["verifier"], state["graph"]
+        assert isinstance(hub, NotificationHub) and isinstance(verifier, TokenVerifier)
+        assert isinstance(db, Graph)
+        await serve_socket(websocket, schema=schema, verifier=verifier, hub=hub, graph=db)
 
     async def metrics_endpoint(request: Request) -> Response:
         # R1: health and metrics are the only endpoints without the bearer token. Labels
@@ -177,6 +196,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            WebSocketRoute("/graphql", subscriptions),
             *(
                 [Route("/graphiql/assets/{name}", graphiql_page.asset_response)]
                 if settings.graphiql

@@ -20,7 +20,11 @@ from api.resolvers.consent import ConsentMutation, ConsentQuery
 from api.resolvers.ingest import IngestMutation, IngestQuery
 from api.resolvers.monitoring import MonitoringQuery
 from api.resolvers.network import NetworkQuery
-from api.resolvers.notifications import NotificationMutation, NotificationQuery
+from api.resolvers.notifications import (
+    NotificationMutation,
+    NotificationQuery,
+    NotificationSubscription,
+)
 from api.resolvers.overrides import OverrideMutation, OverrideQuery
 from api.resolvers.statistics import StatisticsQuery
 from api.resolvers.suspension import SuspensionMutation, SuspensionQuery
@@ -72,4 +76,10 @@ def build_schema() -> strawberry.Schema:
             "Change the index. Every mutation is validated, authorised, runs in one "
             "transaction and is audited; send an Idempotency-Key header to make retries safe."
         )
-    return strawberry.Schema(query=query, mutation=mutation, types=[Assessment])
+    subscription = merge_types("Subscription", (NotificationSubscription,))
+    subscription.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+        "Hear of changes as they happen, over WebSocket (graphql-transport-ws)."
+    )
+    return strawberry.Schema(
+        query=query, mutation=mutation, subscription=subscription, types=[Assessment]
+    )

@@ -58,6 +58,10 @@ class Settings:
     rate_limit_store: str = "neo4j"
     audit_batch_max: int = 256
     audit_checkpoint_s: float = 5.0  # how often each process anchors the audit chains
+    #: Issue 20: how often a process with open subscriptions looks for new notifications,
+    #: and whether `serve` also runs a dispatcher (besides `contactgraph notify run`).
+    notify_poll_s: float = 0.1
+    notify_dispatch: bool = False
     pool_size: int = 50
     pool_acquire_timeout_s: float = 2.0
     fast_path: bool = True
@@ -151,6 +155,8 @@ def load_settings() -> Settings:
         rate_limit_store=os.environ.get("CONTACTGRAPH_RATE_LIMIT_STORE", "neo4j").strip().lower(),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         audit_checkpoint_s=float(os.environ.get("CONTACTGRAPH_AUDIT_CHECKPOINT", "5")),
+        notify_poll_s=float(os.environ.get("CONTACTGRAPH_NOTIFY_POLL", "0.1")),
+        notify_dispatch=_flag("CONTACTGRAPH_NOTIFY_DISPATCH", False),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),
         diagnostics=_flag("CONTACTGRAPH_DIAGNOSTICS", False),
         statistics_max_age_s=float(os.environ.get("CONTACTGRAPH_STATISTICS_MAX_AGE", "3600")),

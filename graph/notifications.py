@@ -53,6 +53,7 @@ __all__ = [
     "mark_read",
     "notifications_since",
     "pending_events",
+    "suspended_subjects",
     "sweep_expired_consents",
 ]
 
@@ -468,3 +469,15 @@ async def notifications_since(
 ) -> list[NotificationRecord]:
     rows = await graph.read(_SINCE, since=since, recipients=list(recipients), limit=limit)
     return [_record_from(r["n"]) for r in rows]
+
+
+_SUSPENDED: LiteralString = """
+MATCH (s:SubjectSuspension) WHERE s.subject IN $subjects AND s.suspended
+RETURN collect(s.subject) AS subjects
+"""
+
+
+async def suspended_subjects(graph: Graph, subjects: Sequence[str]) -> set[str]:
+    """Which of these subjects are suspended now (open subscriptions close for them)."""
+    rows = await graph.read(_SUSPENDED, subjects=sorted(set(subjects)))
+    return set(rows[0]["subjects"]) if rows else set()

@@ -11,6 +11,7 @@ through is audited like a read (R14), one event per delivered notification.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from policies.notifications import EventContext, Shaped, recipients, shape
 from policies.viewer import Viewer
 from policies.visibility import involvement_horizon
 
-__all__ = ["Delivery", "audit_record", "recheck"]
+__all__ = ["Delivery", "audit_record", "recheck", "recheck_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +73,50 @@ async def recheck(
     API request records them in its own audit event instead.
 
     `viewers` maps a recipient key to the viewer actually receiving (a subscription's
-    token); without one the recipient is judged as the practitioner or team the
-    notification names (a webhook delivers to the practitioner's service's system)."""
-    if not records:
+    or inbox's token); without one the recipient is judged as the practitioner or team
+    the notification names (a webhook delivers to the practitioner's service's system)."""
+    chosen = viewers or {}
+    return await recheck_for(
+        graph,
+        [(r, chosen.get(r.recipient)) for r in records],
+        now,
+        channel=channel,
+        write_audit=write_audit,
+    )
+
+
+async def recheck_for(
+    graph: Graph,
+    pairs: Sequence[tuple[NotificationRecord, Viewer | None]],
+    now: datetime,
+    *,
+    channel: str,
+    write_audit: bool = True,
+) -> list[Delivery | None]:
+    """`recheck` for (record, receiving viewer) pairs: several sockets of one mailbox
+    share one read of the event's facts."""
+    if not pairs:
         return []
     contexts = await event_contexts_by_id(
-        graph, [r.event_id for r in records], now.date(), involvement_horizon(now.date())
+        graph, [r.event_id for r, _ in pairs], now.date(), involvement_horizon(now.date())
     )
     out: list[Delivery | None] = []
     audit = []
-    for record in records:
+    for record, receiving in pairs:
         ctx = contexts.get(record.event_id)
-        if ctx is None:
+        recipient = None
+        if ctx is not None:
+            recipient = {r.key: r for r in recipients(ctx)}.get(record.recipient)
+        if ctx is None or recipient is None:
             out.append(None)
             continue
-        still = {r.key: r for r in recipients(ctx)}
-        recipient = still.get(record.recipient)
-        if recipient is None:
-            out.append(None)
-            continue
-        viewer = (viewers or {}).get(record.recipient, recipient.viewer)
+        viewer = recipient.viewer
+        if receiving is not None:
+            # The token says who they are; the graph says which services they work for
+            # now (R6a, R6b), as for any read.
+            viewer = dataclasses.replace(
+                receiving, service_ids=receiving.service_ids | recipient.viewer.service_ids
+            )
         shaped = shape(ctx, viewer, now)
         if shaped is None:
             out.append(None)

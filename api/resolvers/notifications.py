@@ -9,7 +9,9 @@ gone from the inbox too. What is shown is recorded in the request's audit event 
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
 
@@ -26,11 +28,17 @@ from api.schema.notifications import (
     NotificationConnection,
 )
 from api.schema.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from api.subscriptions import SubscriptionContext
 from graph import notifications as store
 from notify.delivery import recheck
 from policies.notifications import mailboxes
 
-__all__ = ["NotificationMutation", "NotificationQuery", "notification_from"]
+__all__ = [
+    "NotificationMutation",
+    "NotificationQuery",
+    "NotificationSubscription",
+    "notification_from",
+]
 
 MAX_PAGE = 100
 MAX_IDS = 500
@@ -160,3 +168,36 @@ class NotificationMutation:
         self, info: Info[Any, Any], ids: list[strawberry.ID]
     ) -> MarkReadResult:
         return await resolve_mark_read(info, ids)
+
+
+@strawberry.type
+class NotificationSubscription:
+    @strawberry.subscription(
+        description=(
+            "Your notifications as they are written (over WebSocket, graphql-transport-ws; "
+            'send `{"Authorization": "Bearer <token>"}` as connection_init\'s payload). '
+            "Each is shaped for you at the moment it is delivered. The socket closes "
+            "(4403) when your token expires or your access is suspended. What came before "
+            "you subscribed is in `Query.notifications`."
+        )
+    )
+    async def notifications(self, info: Info[Any, Any]) -> AsyncGenerator[Notification, None]:
+        ctx = info.context
+        if not isinstance(ctx, SubscriptionContext):
+            raise BadUserInput("subscribe over WebSocket (graphql-transport-ws)")
+        async with ctx.hub.listen(ctx.viewer) as subscriber:
+            ctx.subscriber = subscriber
+            closed = asyncio.create_task(subscriber.closed.wait())
+            try:
+                while True:
+                    item = asyncio.create_task(subscriber.queue.get())
+                    done, _ = await asyncio.wait(
+                        {item, closed}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if item not in done:
+                        item.cancel()
+                        return
+                    record, delivery = item.result()
+                    yield notification_from(record, delivery.payload)
+            finally:
+                closed.cancel()
