@@ -893,6 +893,7 @@ async def add_team_member(
             assessmentId=content.id,
             memberId=member_id,
             today=recorder.now.date(),
+            subject=recorder.subject,
         )
         await added.consume()
         return content.id
@@ -998,7 +999,11 @@ async def appoint_lead_professional(
             )
         )
         done = await tx.run(
-            _APPOINT, childId=child_id, appointeeId=appointee_id, today=recorder.now.date()
+            _APPOINT,
+            childId=child_id,
+            appointeeId=appointee_id,
+            today=recorder.now.date(),
+            subject=recorder.subject,
         )
         await done.single(strict=True)
         return child_id

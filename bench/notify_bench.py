@@ -1,0 +1,281 @@
+"""Notifications (issue 20): commit-to-delivery latency over subscriptions, the dispatcher's
+CPU per notification, and the API process's memory with 1,000 open sockets.
+
+    CONTACTGRAPH_NEO4J_INSTANCE=... .local/venv/bin/python -m bench.notify_bench \
+        [--practitioners 1000] [--rate 100] [--seconds 20] [--port 8270]
+
+What it does, on loopback only, bounded in time:
+1. writes a bench population into the configured Neo4j (ids `nb-...`, removed before and
+   after): `--practitioners` practitioners of one service, each actively involved with one
+   of `practitioners / per-child` children (`--per-child` practitioners per child);
+2. starts `contactgraph serve` on `--port` (one process) and one `contactgraph notify run`;
+3. opens one WebSocket per practitioner (graphql-transport-ws) and subscribes each to
+   `notifications`; reads the API process's resident memory before and after;
+4. writes `--rate` involvement starts a second for `--seconds` (the feed's own statement,
+   so each writes its outbox event in the same transaction), each for a random bench
+   child, so each event notifies `--per-child` subscribed practitioners;
+5. measures, for every notification a socket receives, the time from the event's commit
+   (its `occurredAt`, stamped by Neo4j in the committing transaction) to its arrival;
+   and the dispatcher's CPU seconds (utime+stime, /proc) over notifications it wrote.
+
+Everything runs on the same two cores (Neo4j, the API, the dispatcher and the 1,000
+clients), so the figures are what one small machine does with all of it at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from websockets.asyncio.client import ClientConnection, connect
+
+from api.devkeys import issue_token
+from api.settings import load_settings
+from bench.procs import HOST, Server, Servers, cpu_seconds, peak_rss_mb
+from graph.connection import target_from_env
+from graph.feed_writes.start_involvement import INVOLVEMENTS_NEW
+from policies.viewer import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBSCRIBE = "subscription { notifications { id kind payload } }"
+
+_CLEAN = """
+MATCH (n) WHERE (n:Practitioner OR n:Service OR n:Child) AND n.id STARTS WITH 'nb-'
+OPTIONAL MATCH (n)<-[:OF]-(i:Involvement)
+DETACH DELETE i, n
+"""
+_CLEAN_NOTES = """
+MATCH (e:OutboxEvent) WHERE e.childId STARTS WITH 'nb-'
+OPTIONAL MATCH (n:Notification {eventId: e.id})
+DETACH DELETE n, e
+"""
+_POPULATION = """
+MERGE (s:Service {id: 'nb-service'})
+SET s.name = 'Bench Youth Service', s.kind = 'YOUTH_SERVICE', s.sensitive = false,
+  s.localAuthority = 'NBR'
+MERGE (mover:Practitioner {id: 'nb-mover'}) SET mover.name = 'Bench Mover'
+MERGE (mover)-[:WORKS_FOR]->(s)
+WITH s
+UNWIND range(0, $children - 1) AS k
+CREATE (c:Child {id: 'nb-c-' + k, givenName: 'Bench', familyName: 'Child' + k,
+  dateOfBirth: date($born), gender: 'FEMALE', localAuthority: 'NBR', shielded: false})
+WITH s, c, k
+UNWIND range(0, $perChild - 1) AS j
+CREATE (p:Practitioner {id: 'nb-p-' + (k * $perChild + j), name: 'Bench Practitioner'})
+CREATE (p)-[:WORKS_FOR]->(s)
+CREATE (i:Involvement {id: 'nb-i-' + k + '-' + j, startedOn: date($born), source: 'bench',
+  sourceRef: 'nb-' + k + '-' + j, isLeadProfessional: false})
+CREATE (i)-[:OF]->(c), (i)-[:AT]->(s), (i)-[:BY]->(p)
+"""
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def _subscribe(url: str, token: str) -> ClientConnection:
+    socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
+    await socket.send(
+        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    )
+    ack = json.loads(await asyncio.wait_for(socket.recv(), 60))
+    assert ack["type"] == "connection_ack", ack
+    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+    return socket
+
+
+async def _listen(socket: ClientConnection, latencies: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            raw = await asyncio.wait_for(socket.recv(), 0.5)
+        except TimeoutError:
+            continue
+        except Exception:
+            return
+        arrived = datetime.now(UTC)
+        message = json.loads(raw)
+        if message.get("type") != "next":
+            continue
+        payload = json.loads(message["payload"]["data"]["notifications"]["payload"])
+        occurred = datetime.fromisoformat(payload["occurredAt"])
+        latencies.append((arrived - occurred).total_seconds() * 1000)
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    instance = os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "bench")
+    target = target_from_env(instance)
+    children = max(1, args.practitioners // args.per_child)
+    driver = neo4j.GraphDatabase.driver(target.uri, auth=target.auth)
+    driver.execute_query(_CLEAN_NOTES)
+    driver.execute_query(_CLEAN)
+    driver.execute_query(_POPULATION, children=children, perChild=args.per_child, born="2014-03-01")
+    # Nothing else pending: the figures are this run's own.
+    driver.execute_query("MATCH (e:OutboxEvent {state: 'PENDING'}) SET e.state = 'DONE'")
+    settings = load_settings()
+    env = {
+        **os.environ,
+        "CONTACTGRAPH_NEO4J_INSTANCE": instance,
+        "CONTACTGRAPH_RATE_LIMIT": "1000000000",
+        "CONTACTGRAPH_NOTIFY_POLL": str(args.poll),
+    }
+    logs = ROOT / ".local" / "bench-logs"
+    python = sys.executable
+    result: dict[str, Any] = {
+        "practitioners": args.practitioners,
+        "perChild": args.per_child,
+        "children": children,
+        "ratePerSecond": args.rate,
+        "seconds": args.seconds,
+    }
+    with Servers() as servers:
+        api = servers.start(
+            Server(
+                "api",
+                [python, "-m", "api.cli", "serve", "--host", HOST, "--port", str(args.port)],
+                args.port,
+                "/healthz",
+                env,
+                ROOT,
+                logs / "notify-api.log",
+            )
+        )
+        dispatcher = Server(
+            "dispatcher",
+            [python, "-m", "api.cli", "notify", "run", "--idle", "0.02"],
+            0,
+            "",
+            env,
+            ROOT,
+            logs / "notify-dispatcher.log",
+        )
+        dispatcher.start()
+        servers.started["dispatcher"] = dispatcher
+        rss_before = _rss_mb(api.pid)
+        url = f"ws://{HOST}:{args.port}/graphql"
+        sockets = []
+        for start in range(0, args.practitioners, 100):
+            tokens = [
+                issue_token(
+                    settings,
+                    [Role.PRACTITIONER],
+                    practitioner_id=f"nb-p-{n}",
+                    local_authority="NBR",
+                    ttl_seconds=3600,
+                )
+                for n in range(start, min(args.practitioners, start + 100))
+            ]
+            sockets += await asyncio.gather(*(_subscribe(url, t) for t in tokens))
+        await asyncio.sleep(2.0)
+        rss_open = _rss_mb(api.pid)
+        latencies: list[float] = []
+        stop = asyncio.Event()
+        listeners = [asyncio.create_task(_listen(s, latencies, stop)) for s in sockets]
+
+        cpu_start = cpu_seconds(dispatcher.pid) or 0.0
+        written_before = driver.execute_query(
+            "MATCH (n:Notification) WHERE n.recipient STARTS WITH 'nb-' RETURN count(n) AS n"
+        ).records[0]["n"]
+        tick = 0.1
+        per_tick = max(1, round(args.rate * tick))
+        events = 0
+        began = time.monotonic()
+        rng = random.Random(7)
+        while time.monotonic() - began < args.seconds:
+            rows = [
+                {
+                    "childId": f"nb-c-{rng.randrange(children)}",
+                    "serviceId": "nb-service",
+                    "practitionerId": "nb-mover",
+                    "props": {
+                        "id": f"nb-ev-{events + n}-{rng.random()}",
+                        "startedOn": date.today(),
+                        "isLeadProfessional": False,
+                        "source": "bench",
+                        "sourceRef": f"nb-ev-{events + n}",
+                    },
+                }
+                for n in range(per_tick)
+            ]
+            await asyncio.to_thread(driver.execute_query, INVOLVEMENTS_NEW, rows=rows)
+            events += per_tick
+            next_at = began + (events / per_tick) * tick
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        load_seconds = time.monotonic() - began
+        expected = events * args.per_child
+        drain_until = time.monotonic() + args.drain
+        while len(latencies) < expected and time.monotonic() < drain_until:
+            await asyncio.sleep(0.2)
+        stop.set()
+        await asyncio.gather(*listeners, return_exceptions=True)
+        cpu_used = (cpu_seconds(dispatcher.pid) or 0.0) - cpu_start
+        written = (
+            driver.execute_query(
+                "MATCH (n:Notification) WHERE n.recipient STARTS WITH 'nb-' RETURN count(n) AS n"
+            ).records[0]["n"]
+            - written_before
+        )
+        api_peak = peak_rss_mb(api.pid)
+        for socket in sockets:
+            await socket.close()
+    driver.execute_query(_CLEAN_NOTES)
+    driver.execute_query(_CLEAN)
+    driver.close()
+    result.update(
+        {
+            "events": events,
+            "eventsPerSecondAchieved": round(events / load_seconds, 1),
+            "notificationsWritten": written,
+            "notificationsExpected": expected,
+            "delivered": len(latencies),
+            "latencyMsP50": round(_percentile(latencies, 50), 1) if latencies else None,
+            "latencyMsP95": round(_percentile(latencies, 95), 1) if latencies else None,
+            "latencyMsMean": round(statistics.fmean(latencies), 1) if latencies else None,
+            "dispatcherCpuMsPerNotification": round(cpu_used * 1000 / written, 3)
+            if written
+            else None,
+            "apiRssMbBeforeSockets": rss_before,
+            "apiRssMbWithSockets": rss_open,
+            "apiRssMbPeak": api_peak,
+            "sockets": len(sockets),
+        }
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--practitioners", type=int, default=1000, help="subscribed sockets")
+    p.add_argument("--per-child", type=int, default=5, help="subscribers told of each event")
+    p.add_argument("--rate", type=int, default=100, help="events a second")
+    p.add_argument("--seconds", type=float, default=20.0, help="how long events are written")
+    p.add_argument("--drain", type=float, default=60.0, help="seconds to wait for stragglers")
+    p.add_argument("--poll", type=float, default=0.05, help="the API's poll interval")
+    p.add_argument("--port", type=int, default=8270, help="the API's loopback port")
+    args = p.parse_args(argv)
+    print(json.dumps(asyncio.run(run(args)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
