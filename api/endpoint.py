@@ -196,14 +196,24 @@ def client_request_id(value: str | None) -> str | None:
     return value
 
 
-def _writes(document: DocumentNode, operation: str | None) -> bool:
-    """Whether the operation to run is a mutation (it must not run for a suspended subject)."""
+def _operation_is(document: DocumentNode, operation: str | None, kind: OperationType) -> bool:
     return any(
         isinstance(d, OperationDefinitionNode)
-        and d.operation is OperationType.MUTATION
+        and d.operation is kind
         and (operation is None or (d.name is not None and d.name.value == operation))
         for d in document.definitions
     )
+
+
+def _writes(document: DocumentNode, operation: str | None) -> bool:
+    """Whether the operation to run is a mutation (it must not run for a suspended subject)."""
+    return _operation_is(document, operation, OperationType.MUTATION)
+
+
+#: Issue 20: a subscription is served over WebSocket only (api/subscriptions.py).
+SUBSCRIBE_OVER_WEBSOCKET = (
+    "subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP"
+)
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -360,6 +370,13 @@ class GraphQLEndpoint:
         if prepared.document is None:
             return _json(
                 {"errors": [_error("BAD_USER_INPUT", m) for m in prepared.errors]},
+                not_executed,
+                None,
+                media,
+            )
+        if _operation_is(prepared.document, operation, OperationType.SUBSCRIPTION):
+            return _json(
+                {"errors": [_error("BAD_USER_INPUT", SUBSCRIBE_OVER_WEBSOCKET)]},
                 not_executed,
                 None,
                 media,

@@ -37,6 +37,7 @@ from graph.notifications import NotificationRecord, notifications_since, suspend
 from notify.delivery import Delivery, recheck_for
 from policies.notifications import mailboxes
 from policies.viewer import Viewer
+from policies.visibility import may_read_children
 
 __all__ = ["NotificationHub", "Subscriber", "SubscriptionContext", "serve_socket"]
 
@@ -46,6 +47,8 @@ PROTOCOL = "graphql-transport-ws"
 #: The protocol's close codes.
 UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, TOO_MANY_INITS, DUPLICATE_ID = 4401, 4403, 4408, 4429, 4409
 BAD_REQUEST, BAD_PROTOCOL = 4400, 4406
+#: Subscriptions one socket may hold at once (one is all a client needs).
+MAX_OPERATIONS = 4
 
 
 @dataclass(eq=False)
@@ -303,6 +306,9 @@ class _Session:
                 if ident in self.operations:
                     self.close(DUPLICATE_ID, f"Subscriber for {ident} already exists")
                     return
+                if len(self.operations) >= MAX_OPERATIONS:
+                    self.close(BAD_REQUEST, f"At most {MAX_OPERATIONS} subscriptions a socket")
+                    return
                 self.operations[ident] = asyncio.create_task(self._operate(ident, payload))
             elif kind == "complete":
                 task = self.operations.pop(str(message.get("id")), None)
@@ -313,6 +319,16 @@ class _Session:
                 return
 
     async def _operate(self, ident: str, payload: dict[str, Any]) -> None:
+        if not may_read_children(self.viewer):
+            # R2: only the roles that read children are told about them.
+            refusal = {
+                "message": "only PRACTITIONER, SAFEGUARDING_LEAD and INDEX_ADMIN "
+                "have notifications",
+                "extensions": {"code": "FORBIDDEN"},
+            }
+            await self.websocket.send_json({"id": ident, "type": "error", "payload": [refusal]})
+            self.operations.pop(ident, None)
+            return
         query = payload.get("query")
         variables = payload.get("variables")
         context = SubscriptionContext(self.viewer, self.hub)

@@ -18,7 +18,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api.errors import BadUserInput
+from api.errors import BadUserInput, Forbidden
 from api.resolvers import mutation
 from api.schema.enums import NotificationKind
 from api.schema.notifications import (
@@ -32,6 +32,8 @@ from api.subscriptions import SubscriptionContext
 from graph import notifications as store
 from notify.delivery import recheck
 from policies.notifications import mailboxes
+from policies.viewer import Viewer
+from policies.visibility import may_read_children
 
 __all__ = [
     "NotificationMutation",
@@ -77,13 +79,20 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
     return moment, ident
 
 
+def _mailboxes(viewer: Viewer) -> list[str]:
+    """R2: only the roles that read children are told about them."""
+    if not may_read_children(viewer):
+        raise Forbidden("only PRACTITIONER, SAFEGUARDING_LEAD and INDEX_ADMIN have notifications")
+    return mailboxes(viewer)
+
+
 async def resolve_notifications(
     info: Info[Any, Any], first: int, after: str | None, unread_only: bool
 ) -> NotificationConnection:
     ctx = mutation.begin(info, "notifications")
+    boxes = _mailboxes(ctx.viewer)
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-    boxes = mailboxes(ctx.viewer)
     page = await store.list_notifications(
         ctx.graph, boxes, first=first, after=_after(after), unread_only=unread_only
     )
@@ -126,9 +135,10 @@ async def resolve_notifications(
 
 async def resolve_mark_read(info: Info[Any, Any], ids: list[strawberry.ID]) -> MarkReadResult:
     ctx = mutation.begin(info, "markNotificationsRead")
+    boxes = _mailboxes(ctx.viewer)
     if len(ids) > MAX_IDS:
         raise BadUserInput(f"at most {MAX_IDS} ids at once", field="ids")
-    marked = await store.mark_read(ctx.graph, mailboxes(ctx.viewer), [str(i) for i in ids])
+    marked = await store.mark_read(ctx.graph, boxes, [str(i) for i in ids])
     return MarkReadResult(ids=[strawberry.ID(i) for i in marked])
 
 

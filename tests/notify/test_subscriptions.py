@@ -268,3 +268,30 @@ async def test_the_socket_closes_when_the_subject_is_suspended(
         assert await _closed(socket) == 4403
     finally:
         await reinstate(graph, "p-libby", "test over", "test", datetime.now(UTC))
+
+
+async def test_a_subscription_over_http_is_refused_without_running(as_viewer: Any) -> None:
+    melanie = as_viewer(practitioner_id="p-melanie")
+    body = await melanie.post(SUBSCRIBE)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "WebSocket" in body["errors"][0]["message"]
+    assert body.get("data") is None
+
+
+async def test_roles_that_read_no_children_get_no_notifications(
+    server: ApiProcess, settings: Any, as_viewer: Any
+) -> None:
+    for role in (Role.ANALYST, Role.AUDITOR, Role.FEED):
+        token = issue_token(settings, [role], subject=f"someone-{role.value.lower()}")
+        socket = await _open(server, token, subscribe=False)
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        )
+        message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        await socket.close()
+        body = await as_viewer(role, subject=f"someone-{role.value.lower()}").post(
+            "{ notifications { nodes { id } } }"
+        )
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
