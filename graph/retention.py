@@ -136,6 +136,13 @@ DETACH DELETE d
 RETURN count(d) AS n
 """
 
+# Issue 20: what the child's notifications and outbox events say (names in payloads).
+_DELETE_NOTIFICATIONS: LiteralString = """
+MATCH (n:Notification|OutboxEvent) WHERE n.childId IN $ids
+DETACH DELETE n
+RETURN count(n) AS n
+"""
+
 _DELETE_CHILDREN: LiteralString = """
 UNWIND $ids AS id
 MATCH (c:Child {id: id})
@@ -154,6 +161,7 @@ _DELETE_STEPS: tuple[tuple[str, LiteralString], ...] = (
     ("consent grants", _DELETE_CONSENTS),
     ("access overrides", _DELETE_OVERRIDES),
     ("sharing decisions", _DELETE_SHARING_DECISIONS),
+    ("notifications", _DELETE_NOTIFICATIONS),
     ("children", _DELETE_CHILDREN),
 )
 

@@ -15,3 +15,6 @@ CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.rec
 CREATE INDEX notification_created IF NOT EXISTS FOR (n:Notification) ON (n.createdAt);
 // The consent-expiry sweep finds active grants with an expiry date it has not announced.
 CREATE INDEX consent_grant_expiry IF NOT EXISTS FOR (g:ConsentGrant) ON (g.state, g.expiresOn);
+// Retention (R16) deletes a child's notifications and events with the child.
+CREATE INDEX notification_child IF NOT EXISTS FOR (n:Notification) ON (n.childId);
+CREATE INDEX outbox_event_child IF NOT EXISTS FOR (e:OutboxEvent) ON (e.childId);
