@@ -449,12 +449,14 @@ async def mark_read(graph: Graph, recipients: Sequence[str], ids: Sequence[str])
     return [r["id"] for r in rows]
 
 
-# Subscription pollers: what was written for these recipients since a moment. The
-# caller looks back a little before its cursor (a transaction that stamped createdAt
+# Subscription pollers: what was written for these recipients since a moment, read along
+# the createdAt index (a process may hold a thousand mailboxes: one range scan of what is
+# new, not a seek per mailbox). The caller looks back a little before its cursor (a transaction that stamped createdAt
 # before the last poll may commit after it) and drops the ids it already had.
 _SINCE: LiteralString = (
     """
-MATCH (n:Notification) WHERE n.createdAt > $since AND n.recipient IN $recipients
+MATCH (n:Notification) USING INDEX n:Notification(createdAt)
+WHERE n.createdAt > $since AND n.recipient IN $recipients
 RETURN """
     + _NOTIFICATION_MAP
     + """ AS n
