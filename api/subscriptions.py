@@ -47,6 +47,7 @@ PROTOCOL = "graphql-transport-ws"
 #: The protocol's close codes.
 UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT, TOO_MANY_INITS, DUPLICATE_ID = 4401, 4403, 4408, 4429, 4409
 BAD_REQUEST, BAD_PROTOCOL = 4400, 4406
+TRY_AGAIN_LATER = 1013
 #: Subscriptions one socket may hold at once (one is all a client needs).
 MAX_OPERATIONS = 4
 
@@ -230,7 +231,13 @@ async def serve_socket(
         # One answer for every way a token is wrong (R1): no oracle in the close reason.
         await websocket.close(code=FORBIDDEN, reason="Forbidden")
         return
-    if await suspended_subjects(graph, [viewer.subject]):
+    try:
+        suspended = await suspended_subjects(graph, [viewer.subject])
+    except Exception as exc:  # the store cannot say: fail closed, the client retries
+        log.warning("subscription_init_failed", error=type(exc).__name__)
+        await websocket.close(code=TRY_AGAIN_LATER, reason="Try again later")
+        return
+    if suspended:
         await websocket.close(code=FORBIDDEN, reason="Forbidden")
         return
     token = (authorization or "").partition(" ")[2].strip()
@@ -273,9 +280,10 @@ class _Session:
                 await self.websocket.close(code=code, reason=reason)
 
     async def stop(self) -> None:
-        for task in self.operations.values():
+        tasks = list(self.operations.values())
+        for task in tasks:
             task.cancel()
-        for task in self.operations.values():
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 

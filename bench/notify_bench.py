@@ -38,6 +38,7 @@ from typing import Any
 
 import neo4j
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from api.devkeys import issue_token
 from api.settings import load_settings
@@ -84,15 +85,32 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def _subscribe(url: str, token: str) -> ClientConnection:
-    socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-    await socket.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-    )
-    ack = json.loads(await asyncio.wait_for(socket.recv(), 60))
-    assert ack["type"] == "connection_ack", ack
-    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-    return socket
+async def _subscribe(url: str, token: str) -> ClientConnection | None:
+    """One subscribed socket, tried up to three times; None when it could not be opened."""
+    for _ in range(3):
+        try:
+            socket = await connect(
+                url,
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                max_queue=None,
+                open_timeout=60,
+                ping_interval=None,
+            )
+            await socket.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+                )
+            )
+            ack = json.loads(await asyncio.wait_for(socket.recv(), 60))
+            if ack.get("type") != "connection_ack":
+                continue
+            await socket.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+            )
+            return socket
+        except (OSError, TimeoutError, ConnectionClosed):
+            await asyncio.sleep(0.5)
+    return None
 
 
 async def _listen(socket: ClientConnection, latencies: list[float], stop: asyncio.Event) -> None:
@@ -173,7 +191,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         servers.started["dispatcher"] = dispatcher
         rss_before = _rss_mb(api.pid)
         url = f"ws://{HOST}:{args.port}/graphql"
-        sockets = []
+        sockets: list[ClientConnection] = []
+        failed = 0
         for start in range(0, args.practitioners, 100):
             tokens = [
                 issue_token(
@@ -185,7 +204,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 for n in range(start, min(args.practitioners, start + 100))
             ]
-            sockets += await asyncio.gather(*(_subscribe(url, t) for t in tokens))
+            opened = await asyncio.gather(*(_subscribe(url, t) for t in tokens))
+            sockets += [s for s in opened if s is not None]
+            failed += sum(1 for s in opened if s is None)
         await asyncio.sleep(2.0)
         rss_open = _rss_mb(api.pid)
         latencies: list[float] = []
@@ -235,6 +256,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             ).records[0]["n"]
             - written_before
         )
+        lags = [
+            float(r["ms"])
+            for r in driver.execute_query(
+                "MATCH (n:Notification) WHERE n.recipient STARTS WITH 'nb-' "
+                "MATCH (e:OutboxEvent {id: n.eventId}) "
+                "RETURN n.createdAt.epochMillis - e.occurredAt.epochMillis AS ms"
+            ).records
+        ]
         api_peak = peak_rss_mb(api.pid)
         for socket in sockets:
             await socket.close()
@@ -251,6 +280,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "latencyMsP50": round(_percentile(latencies, 50), 1) if latencies else None,
             "latencyMsP95": round(_percentile(latencies, 95), 1) if latencies else None,
             "latencyMsMean": round(statistics.fmean(latencies), 1) if latencies else None,
+            # Of which: commit to the dispatcher's write of the notification.
+            "dispatchLagMsP50": round(_percentile(lags, 50), 1) if lags else None,
+            "dispatchLagMsP95": round(_percentile(lags, 95), 1) if lags else None,
             "dispatcherCpuMsPerNotification": round(cpu_used * 1000 / written, 3)
             if written
             else None,
@@ -258,6 +290,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "apiRssMbWithSockets": rss_open,
             "apiRssMbPeak": api_peak,
             "sockets": len(sockets),
+            "socketsFailed": failed,
         }
     )
     return result

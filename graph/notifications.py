@@ -115,11 +115,13 @@ CALL (c) {
 }
 CALL (c) {
   OPTIONAL MATCH (i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn > $today
-  OPTIONAL MATCH (i)-[:BY]->(direct:Practitioner)
-  OPTIONAL MATCH (i)-[:AT]->(:Service)<-[:WORKS_FOR]-(team:Practitioner)
-    WHERE NOT EXISTS { (i)-[:BY]->() }
-  WITH collect(DISTINCT direct) + collect(DISTINCT team) AS ps
-  RETURN [p IN ps WHERE p IS NOT NULL | p.id] AS involved
+  WITH i, [(i)-[:BY]->(p:Practitioner) | p.id] AS direct
+  // A team-level involvement (no practitioner) reaches its service's practitioners; the
+  // CASE keeps a busy service's staff from being expanded for every personal involvement.
+  WITH direct + CASE WHEN i IS NOT NULL AND size(direct) = 0
+    THEN [(i)-[:AT]->(:Service)<-[:WORKS_FOR]-(t:Practitioner) | t.id] ELSE [] END AS ids
+  UNWIND ids AS id
+  RETURN collect(DISTINCT id) AS involved
 }
 CALL (c) {
   OPTIONAL MATCH (p:Practitioner)-[:HOLDS|TEAM_MEMBER_OF]->(:Assessment {status: 'OPEN'})
