@@ -51,15 +51,27 @@ ROOT = Path(__file__).resolve().parents[1]
 SUBSCRIBE = "subscription { notifications { id kind payload } }"
 
 _CLEAN = """
-MATCH (n) WHERE (n:Practitioner OR n:Service OR n:Child) AND n.id STARTS WITH 'nb-'
-OPTIONAL MATCH (n)<-[:OF]-(i:Involvement)
-DETACH DELETE i, n
+MATCH (n) WHERE (n:Practitioner OR n:Service OR n:Child OR n:Involvement)
+  AND n.id STARTS WITH 'nb-'
+WITH n LIMIT 5000
+DETACH DELETE n
+RETURN count(*) AS n
 """
 _CLEAN_NOTES = """
-MATCH (e:OutboxEvent) WHERE e.childId STARTS WITH 'nb-'
-OPTIONAL MATCH (n:Notification {eventId: e.id})
-DETACH DELETE n, e
+MATCH (n:Notification|OutboxEvent) WHERE n.childId STARTS WITH 'nb-'
+WITH n LIMIT 5000
+DETACH DELETE n
+RETURN count(*) AS n
 """
+
+
+def _clean(driver: neo4j.Driver) -> None:
+    """In slices, so no one transaction outlives the server's timeout."""
+    for cypher in (_CLEAN_NOTES, _CLEAN):
+        while driver.execute_query(cypher).records[0]["n"]:
+            pass
+
+
 _POPULATION = """
 MERGE (s:Service {id: 'nb-service'})
 SET s.name = 'Bench Youth Service', s.kind = 'YOUTH_SERVICE', s.sensitive = false,
@@ -145,8 +157,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     target = target_from_env(instance)
     children = max(1, args.practitioners // args.per_child)
     driver = neo4j.GraphDatabase.driver(target.uri, auth=target.auth)
-    driver.execute_query(_CLEAN_NOTES)
-    driver.execute_query(_CLEAN)
+    _clean(driver)
     driver.execute_query(_POPULATION, children=children, perChild=args.per_child, born="2014-03-01")
     # Nothing else pending: the figures are this run's own.
     driver.execute_query("MATCH (e:OutboxEvent {state: 'PENDING'}) SET e.state = 'DONE'")
@@ -193,7 +204,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         url = f"ws://{HOST}:{args.port}/graphql"
         sockets: list[ClientConnection] = []
         failed = 0
-        for start in range(0, args.practitioners, 100):
+        for start in range(0, args.practitioners, 25):
             tokens = [
                 issue_token(
                     settings,
@@ -202,7 +213,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     local_authority="NBR",
                     ttl_seconds=3600,
                 )
-                for n in range(start, min(args.practitioners, start + 100))
+                for n in range(start, min(args.practitioners, start + 25))
             ]
             opened = await asyncio.gather(*(_subscribe(url, t) for t in tokens))
             sockets += [s for s in opened if s is not None]
@@ -267,8 +278,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         api_peak = peak_rss_mb(api.pid)
         for socket in sockets:
             await socket.close()
-    driver.execute_query(_CLEAN_NOTES)
-    driver.execute_query(_CLEAN)
+    _clean(driver)
     driver.close()
     result.update(
         {

@@ -299,16 +299,20 @@ async def complete_events(
 ) -> set[tuple[str, str]]:
     """Write the notifications (those not written already), their audit events and the
     events' DONE in one transaction. Returns the (eventId, recipient) pairs new here:
-    their audit events are the ones written."""
+    their audit events are the ones written. `audit` is empty, or one per notification."""
 
     async def work(tx: AsyncManagedTransaction) -> set[tuple[str, str]]:
         result = await tx.run(_WRITE, notifications=[n.params() for n in notifications])
         fresh = {(r["eventId"], r["recipient"]) async for r in result}
-        records = [
-            a
-            for a, n in zip(audit, notifications, strict=True)
-            if (n.event_id, n.recipient) in fresh
-        ]
+        records = (
+            [
+                a
+                for a, n in zip(audit, notifications, strict=True)
+                if (n.event_id, n.recipient) in fresh
+            ]
+            if audit
+            else []
+        )
         await (await tx.run(_DONE, ids=list(event_ids))).consume()
         if records:
             await append_in_transaction(tx, records)
@@ -453,8 +457,9 @@ async def mark_read(graph: Graph, recipients: Sequence[str], ids: Sequence[str])
 
 # Subscription pollers: what was written for these recipients since a moment, read along
 # the createdAt index (a process may hold a thousand mailboxes: one range scan of what is
-# new, not a seek per mailbox). The caller looks back a little before its cursor (a transaction that stamped createdAt
-# before the last poll may commit after it) and drops the ids it already had.
+# new, not a seek per mailbox). The caller looks back a little before its cursor (a
+# transaction that stamped createdAt before the last poll may commit after it) and drops
+# the ids it already had.
 _SINCE: LiteralString = (
     """
 MATCH (n:Notification) USING INDEX n:Notification(createdAt)
