@@ -125,21 +125,20 @@ async def _subscribe(url: str, token: str) -> ClientConnection | None:
     return None
 
 
-async def _listen(socket: ClientConnection, latencies: list[float], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            raw = await asyncio.wait_for(socket.recv(), 0.5)
-        except TimeoutError:
-            continue
-        except Exception:
-            return
-        arrived = datetime.now(UTC)
-        message = json.loads(raw)
-        if message.get("type") != "next":
-            continue
-        payload = json.loads(message["payload"]["data"]["notifications"]["payload"])
-        occurred = datetime.fromisoformat(payload["occurredAt"])
-        latencies.append((arrived - occurred).total_seconds() * 1000)
+async def _listen(socket: ClientConnection, latencies: list[float]) -> None:
+    """Records each notification's commit-to-arrival time until the socket closes or the
+    task is cancelled (no polling: an idle socket costs the client nothing)."""
+    try:
+        async for raw in socket:
+            arrived = datetime.now(UTC)
+            message = json.loads(raw)
+            if message.get("type") != "next":
+                continue
+            payload = json.loads(message["payload"]["data"]["notifications"]["payload"])
+            occurred = datetime.fromisoformat(payload["occurredAt"])
+            latencies.append((arrived - occurred).total_seconds() * 1000)
+    except ConnectionClosed:
+        return
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -221,8 +220,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(2.0)
         rss_open = _rss_mb(api.pid)
         latencies: list[float] = []
-        stop = asyncio.Event()
-        listeners = [asyncio.create_task(_listen(s, latencies, stop)) for s in sockets]
+        listeners = [asyncio.create_task(_listen(s, latencies)) for s in sockets]
 
         cpu_start = cpu_seconds(dispatcher.pid) or 0.0
         written_before = driver.execute_query(
@@ -258,7 +256,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         drain_until = time.monotonic() + args.drain
         while len(latencies) < expected and time.monotonic() < drain_until:
             await asyncio.sleep(0.2)
-        stop.set()
+        for listener in listeners:
+            listener.cancel()
         await asyncio.gather(*listeners, return_exceptions=True)
         cpu_used = (cpu_seconds(dispatcher.pid) or 0.0) - cpu_start
         written = (
