@@ -237,7 +237,7 @@ def _wait_ready(
         time.sleep(0.25)
 
 
-def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
+def start(inst: LocalNeo4j, wait_seconds: float = 300) -> None:
     """Start the instance's server and wait until Bolt accepts an authenticated connection.
 
     Idempotent: if it is already running this only waits for it to be ready. Installs
@@ -245,6 +245,10 @@ def start(inst: LocalNeo4j, wait_seconds: float = 120) -> None:
     JVM dies while starting (with the tail of its log), if the launcher could not set the
     password (it stops itself), or after `wait_seconds` (a server this call started is
     stopped if its password is not set by then, so none is left on the default one).
+
+    Five minutes by default: on a shared two-core machine a start after a crash has spent
+    over two minutes before its password was set, and a server that is not ready by the
+    deadline is no longer left running for a later start to adopt.
     """
     deadline = time.monotonic() + wait_seconds
     base = install()
