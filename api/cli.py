@@ -314,6 +314,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "api.commands_caf",
     "api.commands_audit",
     "api.commands_notify",
+    "api.commands_webhooks",
 )
 
 

@@ -29,6 +29,7 @@ from api.resolvers.overrides import OverrideMutation, OverrideQuery
 from api.resolvers.statistics import StatisticsQuery
 from api.resolvers.suspension import SuspensionMutation, SuspensionQuery
 from api.resolvers.viewer import ViewerQuery
+from api.resolvers.webhooks import WebhookMutation, WebhookQuery
 from api.schema.assessment import Assessment
 
 __all__ = ["MUTATION_TYPES", "QUERY_TYPES", "build_schema"]
@@ -51,6 +52,7 @@ QUERY_TYPES: tuple[type, ...] = (
     SuspensionQuery,
     MonitoringQuery,
     NotificationQuery,
+    WebhookQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
@@ -61,6 +63,7 @@ MUTATION_TYPES: tuple[type, ...] = (
     AlertMutation,
     SuspensionMutation,
     NotificationMutation,
+    WebhookMutation,
 )
 
 

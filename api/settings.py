@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policies.browsing import Budgets, parse_budgets
+from webhooks.config import WebhookConfig, load_webhook_config
 
 __all__ = ["LOCAL", "ROOT", "Settings", "SettingsError", "load_settings"]
 
@@ -85,6 +86,8 @@ class Settings:
     reference_sources: frozenset[str] = frozenset()
     # R2: distinct children a subject may read a day, per role (policies/browsing.py).
     browsing_budgets: Budgets = field(default_factory=lambda: parse_budgets(None))
+    # Webhooks (issue 20): sealing key, timeouts, retries, leases (webhooks/config.py).
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,6 +141,7 @@ def load_settings() -> Settings:
     return Settings(
         env=env,
         browsing_budgets=budgets,
+        webhooks=load_webhook_config(production, LOCAL),
         issuer=os.environ.get("CONTACTGRAPH_ISSUER", Settings.issuer),
         audience=os.environ.get("CONTACTGRAPH_AUDIENCE", Settings.audience),
         jwks_path=Path(jwks_file) if jwks_file else (None if jwks_url else DEV_KEYS / "jwks.json"),

@@ -29,6 +29,7 @@ from policies.vocabulary import (
     PractitionerAvailability,
     ServiceKind,
 )
+from policies.webhooks import DeliveryState
 
 __all__ = [
     "AccessAlertKind",
@@ -43,6 +44,7 @@ __all__ = [
     "PractitionerAvailability",
     "Role",
     "ServiceKind",
+    "WebhookDeliveryState",
     "gender",
     "graphql_enum",
     "service_kind",
@@ -176,9 +178,29 @@ graphql_enum(
 )
 NotificationKind = EventKind
 
+graphql_enum(
+    DeliveryState,
+    "Where one notification's delivery to one webhook endpoint stands.",
+    name="WebhookDeliveryState",
+    values={
+        DeliveryState.PENDING: "Waiting for its next attempt (nextAttemptAt), or being tried.",
+        DeliveryState.DELIVERED: "The endpoint answered 2xx: it is never sent again.",
+        DeliveryState.DEAD: (
+            "Every attempt failed (retried with exponential backoff): replayWebhookDelivery "
+            "sends it again."
+        ),
+        DeliveryState.WITHHELD: (
+            "At the attempt, policy no longer let the recipient see it (a consent withdrawn, "
+            "a shield, the practitioner left the service): nothing was sent."
+        ),
+        DeliveryState.CANCELLED: "The endpoint was disabled first: nothing was sent.",
+    },
+)
+
 #: The contract's names for policies.alerts' enums.
 AccessAlertKind = AlertKind
 AccessAlertState = AlertState
+WebhookDeliveryState = DeliveryState
 
 
 def service_kind(value: str) -> ServiceKind:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("api", "bench", "feeds", "graph", "localneo4j", "policies", "seed")
+PACKAGES = ("api", "bench", "feeds", "graph", "localneo4j", "policies", "seed", "webhooks")
 
 
 def _module_name(path: Path) -> str:

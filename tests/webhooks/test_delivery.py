@@ -1,0 +1,219 @@
+"""Deliveries end to end: a notification for a practitioner of a service with an endpoint
+reaches a real receiver on loopback, signed so that the standardwebhooks package (an
+implementation independent of ours) verifies it; failures are retried, then dead, then
+replayed by an admin; what policy or the endpoint no longer allows is not sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import neo4j
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from graph import webhooks as store
+from tests.webhooks.conftest import now
+from tests.webhooks.receiver import Receiver, verify
+from webhooks.worker import DeliveryWorker
+
+DEAD = """
+query D($endpoint: ID) {
+  webhookDeliveries(state: DEAD, endpointId: $endpoint) {
+    id notificationId endpointId state attempts lastStatusCode lastError deadAt
+  }
+}
+"""
+REPLAY = """
+mutation R($id: ID!) { replayWebhookDelivery(deliveryId: $id) { id state attempts replays } }
+"""
+
+
+async def deliver(worker: DeliveryWorker) -> None:
+    async with worker.client() as client:
+        await worker.drain(client)
+
+
+async def test_a_notification_reaches_the_endpoint_signed(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any
+) -> None:
+    _endpoint, secret = await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie", summary="Lee Brennan (youth service) is now working with Hannah")
+    await deliver(make_worker())
+    mine = [r for r in receiver.received if r.headers["webhook-id"] == nid]
+    assert len(mine) == 1
+    body = verify(secret, mine[0])
+    assert body["id"] == nid and body["summary"].startswith("Lee Brennan")
+    assert mine[0].headers["webhook-signature"].startswith("v1,")
+    # Another secret does not verify: the signature really is over this body.
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "A" * 43 + "=").verify(mine[0].body, mine[0].headers)
+    tampered = mine[0].body.replace(b"Lee", b"Lea")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(tampered, mine[0].headers)
+
+
+async def test_only_practitioners_of_the_service_reach_its_endpoint(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    for_melanie = notify("p-melanie")
+    for_lee = notify("p-lee")  # youth service: no endpoint
+    for_nurse = notify("p-nurse")  # the clinic: no endpoint
+    await deliver(make_worker())
+    ids = receiver.ids()
+    assert for_melanie in ids
+    assert for_lee not in ids and for_nurse not in ids
+
+
+async def test_policy_withholding_at_the_attempt_sends_nothing(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie", withheld=True)
+    await deliver(make_worker())
+    assert nid not in receiver.ids()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s", id=nid
+    )
+    assert [r["s"] for r in rows] == ["WITHHELD"]
+
+
+async def test_retries_then_dead_then_replay(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, admin: Any
+) -> None:
+    endpoint, secret = await register("s-oakfield-school", receiver.url)
+    receiver.statuses.extend([500, 302, 503])  # three attempts, all failing
+    nid = notify("p-melanie")
+    await deliver(make_worker())
+    assert [r.status for r in receiver.received if r.headers["webhook-id"] == nid] == [
+        500,
+        302,
+        503,
+    ]
+    # Every attempt carries the same webhook-id and verifies on its own timestamp.
+    for item in receiver.received:
+        verify(secret, item)
+    dead = (await admin.post(DEAD, {"endpoint": endpoint}))["data"]["webhookDeliveries"]
+    assert [d["notificationId"] for d in dead] == [nid]
+    assert dead[0]["attempts"] == 3 and dead[0]["lastStatusCode"] == 503
+    assert dead[0]["lastError"] == "HTTP 503"
+
+    replayed = await admin.post(REPLAY, {"id": dead[0]["id"]})
+    assert replayed["data"]["replayWebhookDelivery"]["state"] == "PENDING"
+    await deliver(make_worker())
+    answered = [r.status for r in receiver.received if r.headers["webhook-id"] == nid]
+    assert answered == [500, 302, 503, 200]
+    assert (await admin.post(DEAD, {"endpoint": endpoint}))["data"]["webhookDeliveries"] == []
+    # A delivered one cannot be replayed.
+    again = await admin.post(REPLAY, {"id": dead[0]["id"]})
+    assert again["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_timeout_is_a_failure(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie")
+    receiver.hold.set()
+    worker = make_worker(attempt_timeout_s=0.5)
+    async with worker.client() as client:
+        await worker.step(client)
+        await asyncio.gather(*list(worker._in_flight))
+    receiver.hold.clear()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s, d.lastError AS e, "
+        "d.attempts AS a",
+        id=nid,
+    )
+    assert [(r["s"], r["e"], r["a"]) for r in rows] == [("PENDING", "timed out", 1)]
+
+
+async def test_a_disabled_endpoint_gets_nothing_more(
+    receiver: Receiver,
+    register: Any,
+    notify: Any,
+    make_worker: Any,
+    admin: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    endpoint, _ = await register("s-oakfield-school", receiver.url)
+    worker = make_worker()
+    waiting = notify("p-melanie")
+    await store.fan_out(worker.graph, now(), 100)  # its delivery is PENDING, not yet sent
+    disabled = await admin.post(
+        "mutation D($id: ID!) { disableWebhookEndpoint(endpointId: $id) { active disabledBy } }",
+        {"id": endpoint},
+    )
+    assert disabled["data"]["disableWebhookEndpoint"] == {
+        "active": False,
+        "disabledBy": "admin-nbr",
+    }
+    later = notify("p-melanie")
+    await deliver(worker)
+    assert waiting not in receiver.ids() and later not in receiver.ids()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {endpointId: $e}) RETURN d.notificationId AS n, d.state AS s",
+        e=endpoint,
+    )
+    assert {r["n"]: r["s"] for r in rows} == {waiting: "CANCELLED"}
+
+
+async def test_the_recipient_leaving_the_service_stops_it(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie")
+    worker = make_worker()
+    await store.fan_out(worker.graph, now(), 100)
+    sync_driver.execute_query(
+        "MATCH (:Practitioner {id: 'p-melanie'})-[w:WORKS_FOR]->(:Service {id: 's-oakfield-school'}) "
+        "DELETE w"
+    )
+    try:
+        await deliver(worker)
+    finally:
+        sync_driver.execute_query(
+            "MATCH (p:Practitioner {id: 'p-melanie'}), (s:Service {id: 's-oakfield-school'}) "
+            "MERGE (p)-[:WORKS_FOR]->(s)"
+        )
+    assert nid not in receiver.ids()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s", id=nid
+    )
+    assert [r["s"] for r in rows] == ["WITHHELD"]
+
+
+async def test_two_workers_deliver_each_once(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    ids = [notify("p-melanie") for _ in range(60)]
+    a, b = make_worker(batch=7, concurrency=8), make_worker(batch=7, concurrency=8)
+    await asyncio.gather(deliver(a), deliver(b))
+    got = [i for i in receiver.ids() if i in set(ids)]
+    assert sorted(got) == sorted(ids)  # each exactly once
+    assert a.stats.delivered > 0 and b.stats.delivered > 0
+
+
+async def test_a_rotated_secret_signs_with_both_for_the_grace_period(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, admin: Any
+) -> None:
+    endpoint, old = await register("s-oakfield-school", receiver.url)
+    rotated = await admin.post(
+        "mutation R($id: ID!) { rotateWebhookSecret(endpointId: $id) { secret "
+        "endpoint { secretRotatedAt previousSecretValidUntil } } }",
+        {"id": endpoint},
+    )
+    answer = rotated["data"]["rotateWebhookSecret"]
+    new = answer["secret"]
+    assert new != old and new.startswith("whsec_")
+    assert answer["endpoint"]["previousSecretValidUntil"] is not None
+    nid = notify("p-melanie")
+    await deliver(make_worker())
+    (item,) = [r for r in receiver.received if r.headers["webhook-id"] == nid]
+    assert len(item.headers["webhook-signature"].split(" ")) == 2
+    assert verify(new, item)["id"] == nid
+    assert verify(old, item)["id"] == nid
+    assert json.loads(item.body)["id"] == nid
