@@ -65,6 +65,8 @@ class Receiver:
             self.received.append(item)
         while self.hold.is_set():
             await asyncio.sleep(0.01)
+        if await request.is_disconnected():
+            return Response(status_code=499)  # the sender is gone: nothing acknowledged
         with self.lock:
             status = self.statuses.popleft() if self.statuses else 200
             item.status = status
