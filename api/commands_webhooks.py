@@ -27,7 +27,12 @@ __all__ = ["build_worker", "register", "run_worker"]
 
 
 def build_worker(
-    graph: Any, settings: Settings, *, owner: str | None = None, **changes: Any
+    graph: Any,
+    settings: Settings,
+    *,
+    owner: str | None = None,
+    pause_after_claim_s: float = 0.0,
+    **changes: Any,
 ) -> Any:
     """A delivery worker with the core's re-check as its shaper. Raises SecretKeyError
     when no sealing key is configured."""
@@ -39,7 +44,13 @@ def build_worker(
     cfg = dataclasses.replace(settings.webhooks, **changes)
     box = box_from(cfg.key_b64, cfg.key_file, production=settings.production)
     return DeliveryWorker(
-        graph, cfg, box, recheck_for_webhooks, production=settings.production, owner=owner
+        graph,
+        cfg,
+        box,
+        recheck_for_webhooks,
+        production=settings.production,
+        owner=owner,
+        pause_after_claim_s=pause_after_claim_s,
     )
 
 
@@ -65,7 +76,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     ensure_neo4j(quiet=True)
 
     async def work(graph: Any) -> int:
-        worker = build_worker(graph, settings, owner=args.name, **changes)
+        worker = build_worker(
+            graph,
+            settings,
+            owner=args.name,
+            pause_after_claim_s=args.pause_after_claim,
+            **changes,
+        )
         print(json.dumps({"webhooks": worker.owner, "started": True}), flush=True)
         if args.once:
             async with worker.client() as client:
@@ -105,4 +122,10 @@ def register(subparsers: Any) -> None:
     run.add_argument("--batch", type=int, default=0, help="deliveries claimed at a time")
     run.add_argument("--concurrency", type=int, default=0, help="attempts in flight at most")
     run.add_argument("--name", help="this worker's name in leases (default: host-random)")
+    run.add_argument(
+        "--pause-after-claim",
+        type=float,
+        default=0.0,
+        help=argparse.SUPPRESS,  # crash-safety tests: kill -9 between the claim and the send
+    )
     run.set_defaults(func=cmd_run)

@@ -103,6 +103,7 @@ class DeliveryWorker:
         *,
         production: bool,
         owner: str | None = None,
+        pause_after_claim_s: float = 0.0,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -111,6 +112,8 @@ class DeliveryWorker:
         self.production = production
         self.owner = owner or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self.stats = WorkerStats()
+        #: Crash-safety tests kill the worker here: claimed, nothing sent yet.
+        self.pause_after_claim_s = pause_after_claim_s
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
@@ -167,6 +170,8 @@ class DeliveryWorker:
         )
         if not claimed:
             return notifications > 0
+        if self.pause_after_claim_s:
+            await asyncio.sleep(self.pause_after_claim_s)
         to_send = await self._recheck(claimed, now)
         for item, shaped in to_send:
             task = asyncio.create_task(self._attempt(client, item, shaped))
@@ -239,7 +244,7 @@ class DeliveryWorker:
             at=now,
             subject=f"webhook:{item.endpoint.id}",
             role="PRACTITIONER",
-            action="webhookDelivery",
+            action="Notification.webhook",
             purpose=shaped.purpose or f"notification {item.delivery.notification_id}",
             child_ids=list(shaped.child_ids),
             disclosed=list(shaped.disclosed),

@@ -66,7 +66,9 @@ class Receiver:
         while self.hold.is_set():
             await asyncio.sleep(0.01)
         if await request.is_disconnected():
-            return Response(status_code=499)  # the sender is gone: nothing acknowledged
+            with self.lock:
+                item.status = 499  # the sender is gone: nothing acknowledged
+            return Response(status_code=499)
         with self.lock:
             status = self.statuses.popleft() if self.statuses else 200
             item.status = status

@@ -1,0 +1,205 @@
+"""Hannah's story through her school's webhook (issue 20).
+
+Oakfield School's system registers an endpoint. Lee's involvement starts: Melanie's
+notification reaches the school's endpoint, signed (verified by the standardwebhooks
+package). The clinic's involvement starts: nothing reaches it. The clinic records Hannah's
+consent naming Melanie, and Hannah withdraws it before the worker gets to it: the delivery
+is re-checked at the attempt and nothing is sent. Sam (shielded) moves school: nothing
+delivered about him says where he is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import neo4j
+import pytest
+
+from notify.dispatcher import Dispatcher
+from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
+from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
+from tests.webhooks.conftest import admin, make_worker, notify, receiver, register
+from tests.webhooks.receiver import Receiver, verify
+from webhooks.core import recheck_for_webhooks
+
+__all__ = [
+    "admin",
+    "clean_source",
+    "feed",
+    "feed_source",
+    "fresh_family",
+    "make_worker",
+    "notify",
+    "receiver",
+    "register",
+]
+
+pytestmark = pytest.mark.usefixtures("clean_outbox", "fresh_family")
+
+CLINIC = "s-nbr-sexual-health"
+NHS = {"c-hannah": "9990001014", "c-sam": "9990001049"}
+
+
+def start(child: str, service: str, practitioner: str, on: str = "2026-01-05") -> dict[str, Any]:
+    return {
+        "child": {"nhsNumber": NHS[child]},
+        "serviceId": service,
+        "practitionerId": practitioner,
+        "startedOn": on,
+    }
+
+
+@pytest.fixture
+async def dispatcher(graph: Any) -> Dispatcher:
+    d = Dispatcher(graph, batch=500, sweep_every_s=3600)
+    await d.drain()
+    return d
+
+
+@pytest.fixture
+def clean_outbox(sync_driver: neo4j.Driver) -> Any:
+    yield
+    sync_driver.execute_query(
+        "MATCH (n:Notification) OPTIONAL MATCH (d:WebhookDelivery {notificationId: n.id}) "
+        "DETACH DELETE d, n"
+    )
+    sync_driver.execute_query("MATCH (e:OutboxEvent) DETACH DELETE e")
+
+
+@pytest.fixture
+def clinic_feed(feed: Feed, sync_driver: neo4j.Driver) -> Any:
+    """The clinic's own system: the one source that may write its involvements (R15)."""
+    sync_driver.execute_query(
+        "MATCH (s:Service {id: $id}) SET s.source = $source", id=CLINIC, source=feed.source
+    )
+    yield feed
+    sync_driver.execute_query("MATCH (s:Service {id: $id}) REMOVE s.source", id=CLINIC)
+
+
+async def deliver(make_worker: Any) -> Any:
+    worker = make_worker(shaper=recheck_for_webhooks)
+    async with worker.client() as client:
+        await worker.drain(client)
+    return worker
+
+
+def melanies(sync_driver: neo4j.Driver) -> set[str]:
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (n:Notification {recipient: 'p-melanie'}) RETURN n.id AS id"
+    )
+    return {r["id"] for r in rows}
+
+
+async def test_lee_starts_and_melanies_school_hears_it_signed(
+    receiver: Receiver,
+    register: Any,
+    feed: Feed,
+    dispatcher: Dispatcher,
+    make_worker: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    _, secret = await register("s-oakfield-school", receiver.url)
+    report = await feed.send(
+        record("lee", "START_INVOLVEMENT", start("c-hannah", "s-nbr-youth", "p-lee"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+    await deliver(make_worker)
+
+    (item,) = receiver.received
+    body = verify(secret, item)  # standardwebhooks: signature and timestamp
+    assert item.headers["webhook-id"] in melanies(sync_driver)
+    assert body["type"] == "notification.involvement_started"
+    data = body["data"]
+    assert data["id"] == item.headers["webhook-id"]
+    assert data["child"] == {"id": "c-hannah", "givenName": "Hannah", "familyName": "Whitlock"}
+    assert data["involvement"]["service"]["id"] == "s-nbr-youth"
+    assert data["involvement"]["practitioner"] == {"id": "p-lee", "name": "Lee Brennan"}
+    # Libby (young carers) and Steve (housing) were told too, but their services have no
+    # endpoint: only Melanie's notification went to Oakfield's.
+    # The delivery is audited like a read: the endpoint, on Melanie's behalf, about Hannah.
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (a:AuditEvent {action: 'Notification.webhook'}) WHERE a.subject STARTS WITH 'webhook:' "
+        "AND 'c-hannah' IN a.childIds RETURN a.practitionerId AS p, a.role AS role"
+    )
+    assert [(r["p"], r["role"]) for r in rows][-1:] == [("p-melanie", "PRACTITIONER")]
+
+
+async def test_the_clinic_never_reaches_the_school_and_a_withdrawn_consent_stops_it(
+    receiver: Receiver,
+    register: Any,
+    clinic_feed: Feed,
+    dispatcher: Dispatcher,
+    make_worker: Any,
+    as_viewer: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    endpoint, secret = await register("s-oakfield-school", receiver.url)
+    report = await clinic_feed.send(
+        record("visit", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+    await deliver(make_worker)
+    assert all(CLINIC not in r.body.decode() for r in receiver.received)
+    assert receiver.received == []
+
+    # The clinic records Hannah's consent naming Melanie: she is told, and so is her school.
+    nurse = as_viewer(practitioner_id="p-nurse")
+    granted = await nurse.post(
+        RECORD_CONSENT,
+        {
+            "input": {
+                "childId": "c-hannah",
+                "purpose": "SHARE_CONTACT_DETAILS",
+                "givenByChild": True,
+                "childCompetenceAssessed": True,
+                "coversServiceIds": [CLINIC],
+                "grantedToPractitionerIds": ["p-melanie"],
+                "method": "WRITTEN",
+            }
+        },
+    )
+    assert "errors" not in granted, granted
+    grant_id = granted["data"]["recordConsent"]["id"]
+    await dispatcher.drain()
+    # Hannah withdraws it before the worker runs: the delivery waiting for the school is
+    # shaped again at the attempt, and goes nowhere.
+    withdrawn = await nurse.post(WITHDRAW, {"id": grant_id, "reason": "Hannah changed her mind"})
+    assert "errors" not in withdrawn, withdrawn
+    await dispatcher.drain()
+    await deliver(make_worker)
+    bodies = [verify(secret, r) for r in receiver.received]
+    assert CLINIC not in json.dumps(bodies) and "Sexual" not in json.dumps(bodies)
+    assert "notification.consent_granted" not in [b["type"] for b in bodies]
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {endpointId: $e}) MATCH (n:Notification {id: d.notificationId}) "
+        "RETURN n.kind AS kind, d.state AS state",
+        e=endpoint,
+    )
+    states = {r["kind"]: r["state"] for r in rows}
+    assert states.get("CONSENT_GRANTED") == "WITHHELD"
+
+
+async def test_sams_move_reaches_no_school_endpoint_with_where_he_is(
+    receiver: Receiver,
+    register: Any,
+    feed: Feed,
+    dispatcher: Dispatcher,
+    make_worker: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    await register("s-eastvale-school", receiver.url)
+    report = await feed.send(
+        record("sam-move", "START_INVOLVEMENT", start("c-sam", "s-oakfield-school", "p-melanie"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+    await deliver(make_worker)
+    for item in receiver.received:
+        text = item.body.decode()
+        if "c-sam" in text:
+            assert "oakfield" not in text.lower() and "eastvale" not in text.lower()
+            assert '"involvement"' not in text
