@@ -14,6 +14,8 @@ import signal
 from typing import Any
 
 from api.cli import with_graph
+from api.commands_webhooks import build_worker
+from api.settings import load_settings
 from graph.database import Graph
 from graph.notifications import pending_events
 from notify.dispatcher import Dispatcher
@@ -32,15 +34,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             name=args.name,
         )
         print(json.dumps({"dispatcher": dispatcher.me, "started": True}), flush=True)
+        hooks = build_worker(graph, load_settings()) if args.webhooks else None
         if args.once:
             await dispatcher.drain()
+            if hooks is not None:
+                async with hooks.client() as client:
+                    await hooks.drain(client)
         else:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, stop.set)
-            await dispatcher.run(stop)
+            # The webhook worker beside the dispatcher, in the same loop (issue 20).
+            await asyncio.gather(
+                dispatcher.run(stop), *([hooks.run(stop)] if hooks is not None else [])
+            )
         stats = dispatcher.stats
         print(
             json.dumps(
@@ -70,6 +79,11 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--idle", type=float, default=0.1, help="seconds between polls when idle")
     run.add_argument("--name", help="this dispatcher's name (default: host-pid-random)")
+    run.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="also deliver to registered webhooks (as `contactgraph webhooks run` does)",
+    )
     run.add_argument(
         "--pause-after-claim",
         type=float,

@@ -37,7 +37,6 @@ def build_worker(
     """A delivery worker with the core's re-check as its shaper. Raises SecretKeyError
     when no sealing key is configured."""
     from webhooks.core import recheck_for_webhooks
-
     from webhooks.secretbox import box_from
     from webhooks.worker import DeliveryWorker
 

@@ -46,12 +46,14 @@ def admin(as_viewer: Any) -> Any:
 
 
 @pytest.fixture
-def register(admin: Any, sync_driver: neo4j.Driver) -> Iterator[Callable[..., Any]]:
-    """Registers an endpoint as NBR's index admin; removes it and its deliveries after."""
+def register(admin: Any, as_viewer: Any, sync_driver: neo4j.Driver) -> Iterator[Callable[..., Any]]:
+    """Registers an endpoint as the index admin of `la` (NBR's by default); removes it and
+    its deliveries after."""
     made: list[str] = []
 
-    async def make(service_id: str, url: str) -> tuple[str, str]:
-        body = await admin.post(
+    async def make(service_id: str, url: str, la: str = "NBR") -> tuple[str, str]:
+        caller = admin if la == "NBR" else as_viewer(Role.INDEX_ADMIN, local_authority=la)
+        body = await caller.post(
             REGISTER, {"service": service_id, "url": url, "description": "school MIS webhook"}
         )
         assert "errors" not in body, body
