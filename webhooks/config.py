@@ -28,7 +28,7 @@ class WebhookConfig:
     lease_s: float = 60.0
     poll_s: float = 0.1
     batch: int = 100
-    concurrency: int = 32
+    concurrency: int = 64
     #: After rotateWebhookSecret, deliveries carry a signature with the old secret too,
     #: this long, so a receiver can switch without losing any.
     rotation_grace_s: float = 24 * 3600.0
@@ -63,6 +63,6 @@ def load_webhook_config(production: bool, local: Path) -> WebhookConfig:
         lease_s=_float("CONTACTGRAPH_WEBHOOK_LEASE", 60.0),
         poll_s=_float("CONTACTGRAPH_WEBHOOK_POLL", 0.1),
         batch=_int("CONTACTGRAPH_WEBHOOK_BATCH", 100),
-        concurrency=_int("CONTACTGRAPH_WEBHOOK_CONCURRENCY", 32),
+        concurrency=_int("CONTACTGRAPH_WEBHOOK_CONCURRENCY", 64),
         rotation_grace_s=_float("CONTACTGRAPH_WEBHOOK_ROTATION_GRACE", 24 * 3600.0),
     )

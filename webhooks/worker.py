@@ -115,6 +115,8 @@ class DeliveryWorker:
         #: Crash-safety tests kill the worker here: claimed, nothing sent yet.
         self.pause_after_claim_s = pause_after_claim_s
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: list[tuple[store.Outcome, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
     # --- the loop ---------------------------------------------------------------------
@@ -328,6 +330,27 @@ class DeliveryWorker:
             return "address not allowed"
         return None
 
+    async def _flush(self) -> None:
+        """Write every outcome waiting, one statement for all of them, until none waits:
+        attempts that end together cost one write, not one each. The gap between a 2xx
+        and its DELIVERED stays one write long."""
+        while self._outcomes:
+            await asyncio.sleep(0)  # let outcomes finishing in this loop turn join
+            group, self._outcomes = self._outcomes, []
+            written: set[str] = set()
+            for pause in (0.05, 0.2, 1.0, 2.0, None):
+                try:
+                    written = await store.record_outcome(self.graph, [o for o, _ in group], _now())
+                    break
+                except Exception as exc:
+                    if pause is None:
+                        for _, future in group:
+                            future.set_exception(exc)
+                        return
+                    await asyncio.sleep(pause)
+            for outcome, future in group:
+                future.set_result(outcome.delivery_id in written)
+
     async def _record(self, item: store.Claimed, sent: _Sent) -> None:
         now = _now()
         d = item.delivery
@@ -348,16 +371,11 @@ class DeliveryWorker:
                     sent.error,
                     now + timedelta(seconds=delay),
                 )
-        written: set[str] = set()
-        for pause in (0.05, 0.2, 1.0, 2.0, None):  # the gap after a 2xx is kept short
-            try:
-                written = await store.record_outcome(self.graph, [outcome], now)
-                break
-            except Exception:
-                if pause is None:
-                    raise
-                await asyncio.sleep(pause)
-        if d.id not in written:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outcome, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        if not await future:
             self.stats.lost_leases += 1
         elif outcome.state == DeliveryState.DELIVERED:
             self.stats.delivered += 1
