@@ -156,6 +156,10 @@ def check_url(url: str, *, production: bool) -> Decision:
         return allow("http to loopback outside production")
     if parts.scheme != "https":
         return deny("the URL must use https")
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if literal is None and (last.isdigit() or last.startswith("0x")):
+        # 0x7f.1, 2130706433, 127.1: what C resolvers read as an IP address in disguise.
+        return deny("the URL must name its host by a DNS name or a plain IP address")
     if literal is not None:
         if not address_allowed(host, production=production):
             return deny("the URL must not name a private, loopback or reserved address")

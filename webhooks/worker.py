@@ -48,7 +48,7 @@ from webhooks import signing
 from webhooks.config import WebhookConfig
 from webhooks.secretbox import SecretBox
 
-__all__ = ["DeliveryWorker", "Shaped", "Shaper"]
+__all__ = ["DeliveryWorker", "ShapeFor", "Shaped", "Shaper"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +64,23 @@ class Shaped:
     purpose: str | None = None
 
 
-#: Shapes notifications (by id) for their recipients at `now`; None for one that must
-#: not go out. Provided by the notification core (graph/notifications.py and
-#: policies/notifications.py): the same decision point as the inbox and subscriptions.
-Shaper = Callable[[Graph, Sequence[str], datetime], Awaitable[Mapping[str, Shaped | None]]]
+@dataclass(frozen=True, slots=True)
+class ShapeFor:
+    """One notification to shape, for its recipient as a member of the endpoint's service
+    only: the endpoint is that service's system, so it must not receive what the
+    recipient sees through another service they also work for (R6a)."""
+
+    notification_id: str
+    service_id: str
+    local_authority: str | None
+
+
+#: Shapes notifications for their recipients at `now`, keyed like the request; None for
+#: one that must not go out. Provided by the notification core (webhooks/core.py over
+#: notify/delivery.py): the same decision point as the inbox and subscriptions.
+Shaper = Callable[
+    [Graph, Sequence[ShapeFor], datetime], Awaitable[Mapping[ShapeFor, Shaped | None]]
+]
 
 
 @dataclass
@@ -211,14 +224,11 @@ class DeliveryWorker:
                 )
             else:
                 candidates.append(item)
-        shaped = (
-            await self.shaper(self.graph, [c.delivery.notification_id for c in candidates], now)
-            if candidates
-            else {}
-        )
+        wanted = {item.delivery.id: self._shape_for(item) for item in candidates}
+        shaped = await self.shaper(self.graph, list(set(wanted.values())), now) if wanted else {}
         to_send: list[tuple[store.Claimed, Shaped]] = []
         for item in candidates:
-            s = shaped.get(item.delivery.notification_id)
+            s = shaped.get(wanted[item.delivery.id])
             if s is None:
                 closed.append(self._final(item, DeliveryState.WITHHELD, "withheld by policy"))
             else:
@@ -233,6 +243,12 @@ class DeliveryWorker:
         if to_send:
             await append_events(self.graph, [self._audit(i, s, now) for i, s in to_send])
         return to_send
+
+    @staticmethod
+    def _shape_for(item: store.Claimed) -> ShapeFor:
+        return ShapeFor(
+            item.delivery.notification_id, item.endpoint.service_id, item.endpoint.local_authority
+        )
 
     @staticmethod
     def _final(item: store.Claimed, state: DeliveryState, why: str) -> store.Outcome:

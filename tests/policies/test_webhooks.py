@@ -43,6 +43,10 @@ from webhooks.secretbox import SecretBox
         ("https://mis.example.org:0/hook", False, False),
         ("https://mis.example.org:99999/hook", False, False),
         ("javascript:alert(1)", False, False),
+        ("https://0x7f.1/hook", False, False),  # 127.0.0.1 to inet_aton
+        ("https://127.1/hook", False, False),
+        ("https://2130706433/hook", False, False),
+        ("https://10.0.0.1.nip.io/hook", True, True),  # a name: checked when resolved
         ("https:///nohost", False, False),
         ("https://mis.example.org/\r\nX-Evil: 1", False, False),
         ("https://mis.example.org/" + "a" * 2100, False, False),

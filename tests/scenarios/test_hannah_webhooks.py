@@ -206,3 +206,50 @@ async def test_sams_move_reaches_no_endpoint(
         "OPTIONAL MATCH (d:WebhookDelivery {notificationId: n.id}) RETURN count(d) AS c"
     )
     assert rows[0]["c"] == 0
+
+
+async def test_what_a_practitioner_sees_through_another_service_stays_off_this_ones_endpoint(
+    receiver: Receiver,
+    register: Any,
+    clinic_feed: Feed,
+    dispatcher: Dispatcher,
+    make_worker: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    """Melanie also works a session at the clinic: as its practitioner she is told of the
+    clinic's involvement (R6a), in her inbox. Her school's endpoint is the school's system:
+    the delivery is shaped for her as a member of the school only, and nothing goes."""
+    endpoint, _ = await register("s-oakfield-school", receiver.url)
+    sync_driver.execute_query(
+        "MATCH (p:Practitioner {id: 'p-melanie'}), (s:Service {id: $clinic}) "
+        "MERGE (p)-[:WORKS_FOR]->(s)",
+        clinic=CLINIC,
+    )
+    try:
+        report = await clinic_feed.send(
+            record("visit-m", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
+        )
+        assert report["accepted"] == 1, report
+        await dispatcher.drain()
+        rows, _, _ = sync_driver.execute_query(
+            "MATCH (n:Notification {recipient: 'p-melanie'}) WHERE n.payload CONTAINS $clinic "
+            "RETURN n.id AS id",
+            clinic=CLINIC,
+        )
+        told = {r["id"] for r in rows}
+        assert told, "the core tells her as the clinic's practitioner"
+        await deliver(make_worker)
+    finally:
+        sync_driver.execute_query(
+            "MATCH (:Practitioner {id: 'p-melanie'})-[w:WORKS_FOR]->(:Service {id: $clinic}) "
+            "DELETE w",
+            clinic=CLINIC,
+        )
+    assert all(CLINIC not in r.body.decode() for r in receiver.received)
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {endpointId: $e}) WHERE d.notificationId IN $ids "
+        "RETURN d.state AS s",
+        e=endpoint,
+        ids=list(told),
+    )
+    assert [r["s"] for r in rows] == ["WITHHELD"] * len(told)

@@ -22,7 +22,7 @@ from policies.webhooks import RetrySchedule
 from tests.webhooks.receiver import Receiver
 from webhooks.config import WebhookConfig
 from webhooks.secretbox import box_from
-from webhooks.worker import DeliveryWorker, Shaped, Shaper
+from webhooks.worker import DeliveryWorker, Shaped, ShapeFor, Shaper
 
 REGISTER = """
 mutation R($service: ID!, $url: String!, $description: String!) {
@@ -99,19 +99,21 @@ def notify(sync_driver: neo4j.Driver) -> Iterator[Callable[..., str]]:
 
 
 async def stored_payloads(
-    graph: Graph, ids: Sequence[str], now: datetime
-) -> Mapping[str, Shaped | None]:
+    graph: Graph, items: Sequence[ShapeFor], now: datetime
+) -> Mapping[ShapeFor, Shaped | None]:
     """A stand-in for the core's re-check: the payload as stored, None when it says
     `withheld` (the tests' way of saying policy refuses it now)."""
     rows = await graph.read(
         "MATCH (n:Notification) WHERE n.id IN $ids RETURN n.id AS id, n.payload AS p, "
         "n.recipient AS r, n.childId AS c",
-        ids=list(ids),
+        ids=[i.notification_id for i in items],
     )
-    out: dict[str, Shaped | None] = {}
-    for row in rows:
+    stored = {row["id"]: row for row in rows}
+    out: dict[ShapeFor, Shaped | None] = {}
+    for item in items:
+        row = stored[item.notification_id]
         payload = json.loads(row["p"])
-        out[row["id"]] = (
+        out[item] = (
             None
             if payload.get("withheld")
             else Shaped(body=payload, recipient=row["r"], child_ids=(row["c"],))
@@ -132,10 +134,12 @@ def fast_config(**changes: Any) -> WebhookConfig:
 
 @pytest.fixture
 def make_worker(graph: Graph, settings: Any) -> Callable[..., DeliveryWorker]:
-    def make(shaper: Shaper = stored_payloads, **changes: Any) -> DeliveryWorker:
+    def make(
+        shaper: Shaper = stored_payloads, production: bool = False, **changes: Any
+    ) -> DeliveryWorker:
         cfg = settings.webhooks
         box = box_from(cfg.key_b64, cfg.key_file, production=False)
-        return DeliveryWorker(graph, fast_config(**changes), box, shaper, production=False)
+        return DeliveryWorker(graph, fast_config(**changes), box, shaper, production=production)
 
     return make
 

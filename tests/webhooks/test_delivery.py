@@ -217,3 +217,23 @@ async def test_a_rotated_secret_signs_with_both_for_the_grace_period(
     assert verify(new, item)["id"] == nid
     assert verify(old, item)["id"] == nid
     assert json.loads(item.body)["id"] == nid
+
+
+async def test_an_address_refused_at_the_attempt_is_never_contacted(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    """A production worker checks what the host resolves to at every attempt: an endpoint
+    that now points at this machine (here: registered in development, then delivered by a
+    production worker) is not contacted, and the attempt fails."""
+    await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie")
+    worker = make_worker(production=True)
+    async with worker.client() as client:
+        await worker.step(client)
+        await asyncio.gather(*list(worker._in_flight))
+    assert receiver.received == []
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s, d.lastError AS e",
+        id=nid,
+    )
+    assert [(r["s"], r["e"]) for r in rows] == [("PENDING", "address not allowed")]

@@ -107,6 +107,12 @@ async def test_another_authoritys_endpoints_are_not_listed_or_changed(
         assert answers[0][0] == "NOT_FOUND"
     body = await evl.post('mutation { replayWebhookDelivery(deliveryId: "x@y") { id } }')
     assert code(body) == "NOT_FOUND"
+    # Asking for another authority's endpoint's deliveries answers like an unknown one.
+    for target in (endpoint, "wh-unknown"):
+        body = await evl.post(
+            "query D($e: ID) { webhookDeliveries(endpointId: $e) { id } }", {"e": target}
+        )
+        assert body["data"]["webhookDeliveries"] == []
     # An auditor sees every authority's, but changes none.
     auditor = as_viewer(Role.AUDITOR, local_authority=None)
     listed = (await auditor.post(LIST, {"all": True}))["data"]["webhookEndpoints"]
