@@ -65,6 +65,20 @@ def cmd_neo4j(args: argparse.Namespace) -> int:
     return 0
 
 
+def stop_on_signals() -> asyncio.Event:
+    """An event SIGINT and SIGTERM set: a long-running command (a dispatcher, a delivery
+    worker) finishes what it holds and stops, instead of dying mid-batch."""
+    import contextlib
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
 async def with_graph(work: Any) -> Any:
     from graph.connection import target_from_env
     from graph.database import open_graph

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import signal
 from typing import Any
 
-from api.cli import with_graph
+from api.cli import stop_on_signals, with_graph
 from api.commands_webhooks import build_worker
 from api.settings import load_settings
 from graph.database import Graph
@@ -41,11 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 async with hooks.client() as client:
                     await hooks.drain(client)
         else:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
+            stop = stop_on_signals()
             # The webhook worker beside the dispatcher, in the same loop (issue 20).
             await asyncio.gather(
                 dispatcher.run(stop), *([hooks.run(stop)] if hooks is not None else [])

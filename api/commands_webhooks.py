@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import json
-import signal
 import sys
 from typing import Any
 
@@ -62,7 +60,7 @@ async def run_worker(graph: Any, settings: Settings, stop: asyncio.Event, **chan
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from api.cli import ensure_neo4j, with_graph
+    from api.cli import ensure_neo4j, stop_on_signals, with_graph
     from webhooks.secretbox import SecretKeyError
 
     settings = load_settings()
@@ -87,11 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             async with worker.client() as client:
                 await worker.drain(client)
         else:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
+            stop = stop_on_signals()
             await worker.run(stop)
         s = worker.stats
         print(

@@ -19,6 +19,7 @@ import pytest
 from notify.dispatcher import Dispatcher
 from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
+from tests.notify.conftest import dispatcher
 from tests.webhooks.conftest import admin, make_worker, notify, receiver, register
 from tests.webhooks.receiver import Receiver, verify
 from webhooks.core import recheck_for_webhooks
@@ -26,6 +27,7 @@ from webhooks.core import recheck_for_webhooks
 __all__ = [
     "admin",
     "clean_source",
+    "dispatcher",
     "feed",
     "feed_source",
     "fresh_family",
@@ -48,13 +50,6 @@ def start(child: str, service: str, practitioner: str, on: str = "2026-01-05") -
         "practitionerId": practitioner,
         "startedOn": on,
     }
-
-
-@pytest.fixture
-async def dispatcher(graph: Any) -> Dispatcher:
-    d = Dispatcher(graph, batch=500, sweep_every_s=3600)
-    await d.drain()
-    return d
 
 
 @pytest.fixture
