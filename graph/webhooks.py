@@ -51,6 +51,7 @@ __all__ = [
     "replay",
     "rotate_secret",
     "service",
+    "work_waiting",
 ]
 
 
@@ -335,6 +336,22 @@ CALL (n) {
 }
 RETURN count(n) AS notifications, sum(made) AS deliveries
 """
+
+
+_WAITING: LiteralString = """
+RETURN EXISTS { MATCH (:WebhookPending) } OR EXISTS {
+  MATCH (d:WebhookDelivery)
+  WHERE d.state = 'PENDING' AND d.nextAttemptAt <= $now
+    AND (d.leaseUntil IS NULL OR d.leaseUntil < $now)
+} AS waiting
+"""
+
+
+async def work_waiting(graph: Graph, now: datetime) -> bool:
+    """Whether a notification waits for fan-out or a delivery is due: one read, so an idle
+    worker polls without a write transaction."""
+    rows = await graph.read(_WAITING, now=now)
+    return bool(rows[0]["waiting"])
 
 
 async def fan_out(graph: Graph, now: datetime, limit: int) -> tuple[int, int]:

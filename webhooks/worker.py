@@ -130,6 +130,8 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: list[tuple[store.Outcome, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        #: The last pass found nothing: the next asks with one read before any write.
+        self._idle_last = False
         self._wake = asyncio.Event()
 
     # --- the loop ---------------------------------------------------------------------
@@ -171,6 +173,9 @@ class DeliveryWorker:
     async def step(self, client: httpx.AsyncClient) -> bool:
         """One pass; True when it found work (so the loop goes round at once)."""
         now = _now()
+        if self._idle_last and not await store.work_waiting(self.graph, now):
+            return False
+        self._idle_last = True
         notifications, made = await store.fan_out(self.graph, now, self.config.batch)
         self.stats.fanned_out += made
         free = self.config.concurrency - len(self._in_flight)
@@ -187,6 +192,7 @@ class DeliveryWorker:
             return notifications > 0
         if self.pause_after_claim_s:
             await asyncio.sleep(self.pause_after_claim_s)
+        self._idle_last = False
         to_send = await self._recheck(claimed, now)
         for item, shaped in to_send:
             task = asyncio.create_task(self._attempt(client, item, shaped))
@@ -306,21 +312,27 @@ class DeliveryWorker:
         refused = await self._address_refused(url)
         if refused:
             return _Sent(None, refused)
+        status: int | None = None
         try:
             async with asyncio.timeout(self.config.attempt_timeout_s):
                 async with client.stream("POST", url, content=body, headers=headers) as response:
+                    # The status line is the answer: a 2xx acknowledges the delivery even if
+                    # the body that follows trickles past the deadline or breaks off, so
+                    # an acknowledged delivery is never sent again for its body's sake.
+                    status = response.status_code
                     read = 0
                     async for chunk in response.aiter_raw():
                         read += len(chunk)
                         if read >= self.config.max_response_bytes:
                             break
-                    status = response.status_code
-        except TimeoutError:
-            return _Sent(None, "timed out")
-        except httpx.TimeoutException:
-            return _Sent(None, "timed out")
+        except (TimeoutError, httpx.TimeoutException):
+            if status is None:
+                return _Sent(None, "timed out")
         except httpx.HTTPError as exc:
-            return _Sent(None, f"connection failed: {type(exc).__name__}")
+            if status is None:
+                return _Sent(None, f"connection failed: {type(exc).__name__}")
+        if status is None:
+            return _Sent(None, "no answer")
         if succeeded(status):
             return _Sent(status, None)
         if 300 <= status < 400:

@@ -12,13 +12,14 @@ import asyncio
 import threading
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 
@@ -37,6 +38,8 @@ class Receiver:
     statuses: deque[int] = field(default_factory=deque)
     #: While set, requests wait (nothing is answered) until it is cleared.
     hold: threading.Event = field(default_factory=threading.Event)
+    #: Seconds to trickle the answer's body over (after a 200 status line), 1 KiB a step.
+    trickle_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -74,7 +77,15 @@ class Receiver:
             item.status = status
         if status in (301, 302, 307, 308):
             return Response(status_code=status, headers={"location": "http://127.0.0.1:1/x"})
+        if self.trickle_s:
+            return StreamingResponse(self._trickle(), status_code=status)
         return Response(b"ok", status_code=status)
+
+    async def _trickle(self) -> AsyncIterator[bytes]:
+        steps = 20
+        for _ in range(steps):
+            yield b"x" * 1024
+            await asyncio.sleep(self.trickle_s / steps)
 
     def start(self) -> Receiver:
         app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])

@@ -237,3 +237,33 @@ async def test_an_address_refused_at_the_attempt_is_never_contacted(
         id=nid,
     )
     assert [(r["s"], r["e"]) for r in rows] == [("PENDING", "address not allowed")]
+
+
+async def test_a_2xx_whose_body_trickles_past_the_deadline_is_still_acknowledged(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    """The status line is the acknowledgement: a slow or endless body after a 2xx does not
+    make the delivery fail (which would send it again after the receiver took it)."""
+    await register("s-oakfield-school", receiver.url)
+    receiver.trickle_s = 3.0
+    nid = notify("p-melanie")
+    await deliver(make_worker(attempt_timeout_s=1.0))
+    assert receiver.ids() == [nid]
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s, d.attempts AS a",
+        id=nid,
+    )
+    assert [(r["s"], r["a"]) for r in rows] == [("DELIVERED", 1)]
+
+
+async def test_a_long_answer_does_not_fail_the_delivery(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    await register("s-oakfield-school", receiver.url)
+    receiver.trickle_s = 0.01  # 20 KiB body
+    nid = notify("p-melanie")
+    await deliver(make_worker(max_response_bytes=2048))
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s", id=nid
+    )
+    assert [r["s"] for r in rows] == ["DELIVERED"]
