@@ -92,9 +92,13 @@ async def recheck_for(
     *,
     channel: str,
     write_audit: bool = True,
+    scoped: bool = False,
 ) -> list[Delivery | None]:
     """`recheck` for (record, receiving viewer) pairs: several sockets of one mailbox
-    share one read of the event's facts."""
+    share one read of the event's facts. `scoped` (webhooks): the receiving viewer's
+    service_ids are the only services the recipient counts as a member of (still only
+    those the graph says they work for), so a service's endpoint never receives what its
+    practitioner sees through another service (R6a)."""
     if not pairs:
         return []
     contexts = await event_contexts_by_id(
@@ -114,9 +118,12 @@ async def recheck_for(
         if receiving is not None:
             # The token says who they are; the graph says which services they work for
             # now (R6a, R6b), as for any read.
-            viewer = dataclasses.replace(
-                receiving, service_ids=receiving.service_ids | recipient.viewer.service_ids
+            services = (
+                receiving.service_ids & recipient.viewer.service_ids
+                if scoped
+                else receiving.service_ids | recipient.viewer.service_ids
             )
+            viewer = dataclasses.replace(receiving, service_ids=services)
         shaped = shape(ctx, viewer, now)
         if shaped is None:
             out.append(None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -267,3 +268,19 @@ async def test_a_long_answer_does_not_fail_the_delivery(
         "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s", id=nid
     )
     assert [r["s"] for r in rows] == ["DELIVERED"]
+
+
+async def test_the_readmes_verification_code_verifies_a_real_delivery(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any
+) -> None:
+    """What README.md tells a supplier to write, run against a delivery we really sent."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = text.split("or by hand:\n\n```python\n", 1)[1].split("```", 1)[0]
+    _, secret = await register("s-oakfield-school", receiver.url)
+    nid = notify("p-melanie")
+    await deliver(make_worker())
+    (item,) = [r for r in receiver.received if r.headers["webhook-id"] == nid]
+    exec(snippet, {"secret": secret, "headers": item.headers, "body": item.body})
+    forged = {**item.headers, "webhook-signature": "v1," + "A" * 44}
+    with pytest.raises(AssertionError):
+        exec(snippet, {"secret": secret, "headers": forged, "body": item.body})
