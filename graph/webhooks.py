@@ -235,8 +235,9 @@ async def list_endpoints(
     return [_endpoint(r["e"]) for r in rows]
 
 
-# Disabling also cancels what was waiting for it, in the same transaction: nothing is
-# sent to an endpoint after the answer that says it is disabled.
+# Disabling also cancels what was waiting for it, in the same transaction: after the
+# answer that says it is disabled, no attempt starts (one already on the wire finishes,
+# and its result is not recorded over CANCELLED).
 _DISABLE: LiteralString = (
     """
 MATCH (e:WebhookEndpoint {id: $id})

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import socket
 import uuid
@@ -49,6 +50,9 @@ from webhooks.config import WebhookConfig
 from webhooks.secretbox import SecretBox
 
 __all__ = ["DeliveryWorker", "ShapeFor", "Shaped", "Shaper"]
+
+#: Names only error types: never a URL, a body or an answer (they may name a child).
+log = logging.getLogger("contactgraph.webhooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,8 @@ class DeliveryWorker:
             while not stop.is_set():
                 try:
                     busy = await self.step(client)
-                except Exception:  # Neo4j unreachable a moment: try again next tick
+                except Exception as exc:  # Neo4j unreachable a moment: try again next tick
+                    log.warning("webhook_pass_failed", extra={"error": type(exc).__name__})
                     busy = False
                 if not busy:
                     with contextlib.suppress(TimeoutError):
