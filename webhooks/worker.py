@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import random
 import socket
@@ -350,18 +351,28 @@ class DeliveryWorker:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses: set[str] | None
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except OSError:
+            addresses = {str(ipaddress.ip_address(host))}  # an address needs no look-up
+        except ValueError:
+            addresses = await self._resolve(host, port)
+        if addresses is None:
             return "host name did not resolve"
-        addresses = {str(info[4][0]) for info in infos}
         if not addresses or not all(
             address_allowed(a, production=self.production) for a in addresses
         ):
             return "address not allowed"
         return None
+
+    @staticmethod
+    async def _resolve(host: str, port: int) -> set[str] | None:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError:
+            return None
+        return {str(info[4][0]) for info in infos}
 
     async def _flush(self) -> None:
         """Write every outcome waiting, one statement for all of them, until none waits:
