@@ -18,6 +18,8 @@ from api.resolvers.caf_reports import CafReportQuery
 from api.resolvers.child import ChildQuery
 from api.resolvers.consent import ConsentMutation, ConsentQuery
 from api.resolvers.ingest import IngestMutation, IngestQuery
+from api.resolvers.involvement import InvolvementMutation
+from api.resolvers.lead_professional import LeadProfessionalMutation
 from api.resolvers.monitoring import MonitoringQuery
 from api.resolvers.network import NetworkQuery
 from api.resolvers.notifications import (
@@ -26,6 +28,7 @@ from api.resolvers.notifications import (
     NotificationSubscription,
 )
 from api.resolvers.overrides import OverrideMutation, OverrideQuery
+from api.resolvers.record_errors import RecordErrorMutation, RecordErrorQuery
 from api.resolvers.statistics import StatisticsQuery
 from api.resolvers.suspension import SuspensionMutation, SuspensionQuery
 from api.resolvers.viewer import ViewerQuery
@@ -46,6 +49,7 @@ QUERY_TYPES: tuple[type, ...] = (
     AssessmentQuery,
     CafReportQuery,
     IngestQuery,
+    RecordErrorQuery,
     StatisticsQuery,
     NetworkQuery,
     AlertQuery,
@@ -58,8 +62,11 @@ MUTATION_TYPES: tuple[type, ...] = (
     ConsentMutation,
     AssessmentMutation,
     AssessmentCourseMutation,
+    LeadProfessionalMutation,
+    InvolvementMutation,
     OverrideMutation,
     IngestMutation,
+    RecordErrorMutation,
     AlertMutation,
     SuspensionMutation,
     NotificationMutation,

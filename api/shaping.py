@@ -22,11 +22,18 @@ from api.schema.child import (
     Carer,
     Child,
     Contact,
+    FamilyLead,
     Involvement,
     Practitioner,
     Service,
 )
-from api.schema.enums import AssessmentStatus, PractitionerAvailability, gender, service_kind
+from api.schema.enums import (
+    AssessmentStatus,
+    FamilyLeadKind,
+    PractitionerAvailability,
+    gender,
+    service_kind,
+)
 from api.schema.guard import OPEN, Guard
 from policies import alerts
 from policies import disclosure as d
@@ -260,6 +267,8 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
         else:
             audit.deny(f"Child:{facts.id}.leadProfessional")
 
+    family_lead = _family_lead(ask, facts)
+
     summaries = []
     for summary in facts.assessments:
         seen = ask(d.AssessmentSummary(summary))
@@ -292,6 +301,7 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
         shielding_contact=contact(facts.shielding_contact) if facts.shielded else None,
         involvements=involvements,
         lead_professional=lead,
+        family_lead=family_lead,
         has_common_assessment=any(ask(d.AssessmentExists(s)).allowed for s in facts.assessments),
         common_assessments=summaries,
         _address=address(facts.address),
@@ -299,6 +309,29 @@ def child(ctx: RequestContext, viewer: Viewer, facts: ChildFacts) -> Child:
         _carers=carers,
         _carers_guard=Guard.of(carers_seen, f"Child:{facts.id}.carers"),
     )
+
+
+def _family_lead(ask: _Asker, facts: ChildFacts) -> FamilyLead | None:
+    """A carer or the young person leading (CAF guide 3.8), withheld as the lead
+    professional is (R4); the carer's contact as Child.carers would show it."""
+    fact = facts.family_lead
+    if fact is None:
+        return None
+    seen = ask(d.FamilyLead())
+    if not seen:
+        ask.audit.deny(f"Child:{facts.id}.leadProfessional")
+        return None
+    ask.used(seen)
+    carer = None
+    if fact.kind == FamilyLeadKind.CARER:
+        known = next((k for k in facts.carers if k.id == fact.carer_id), None)
+        if known is None:  # no longer this child's carer: nobody to show
+            return None
+        carer = _carer(known, Guard.of(ask(d.CarerContact(known)), f"Carer:{known.id}.contact"))
+        name = known.name
+    else:
+        name = f"{facts.given_name} {facts.family_name}"
+    return FamilyLead(kind=FamilyLeadKind(fact.kind), name=name, carer=carer, since=fact.since)
 
 
 def assessment_there(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> bool:

@@ -98,7 +98,9 @@ RETURN {
     MATCH (i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon
     WITH i ORDER BY i.startedOn, i.id
     RETURN {id: i.id, startedOn: toString(i.startedOn), endedOn: toString(i.endedOn),
-      active: i.endedOn IS NULL OR i.endedOn > date(), isLeadProfessional: i.isLeadProfessional,
+      active: i.endedOn IS NULL OR i.endedOn > date(),
+      isLeadProfessional: (i.endedOn IS NULL OR i.endedOn > date())
+        AND EXISTS { (i)-[:BY]->(:Practitioner)-[:LEAD_PROFESSIONAL_FOR]->(c) },
       source: i.source,
       service: [(i)-[:AT]->(s:Service) | """
     + _service("s")

@@ -35,6 +35,7 @@ from graph.facts import (
     service_from,
 )
 from graph.idempotency import IdempotencyClaim, write_once
+from graph.lead_professional import set_practitioner_lead
 from graph.outbox import emit
 from policies.assessments import AssessmentAccessFacts
 from policies.facts import AssessmentSummaryFact, ChildFacts, PractitionerFact, ServiceFact
@@ -930,44 +931,6 @@ RETURN p IS NOT NULL AS found,
   } AS inOpenTeam
 """
 
-_APPOINT: LiteralString = (
-    """
-MATCH (c:Child {id: $childId}), (p:Practitioner {id: $appointeeId})
-CALL (c, p) {
-  MATCH (other:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(c) WHERE other <> p DELETE l
-  """
-    + emit(
-        EventKind.LEAD_STOOD_DOWN,
-        child="c.id",
-        subject="c.id",
-        practitioner="other.id",
-        actor="$subject",
-    )
-    + """}
-MERGE (p)-[l:LEAD_PROFESSIONAL_FOR]->(c) ON CREATE SET l.since = $today, l.announce = true
-WITH c, p, l
-CALL (c, p, l) {
-  WITH c, p, l WHERE l.announce
-  REMOVE l.announce
-  """
-    + emit(
-        EventKind.LEAD_APPOINTED,
-        child="c.id",
-        subject="c.id",
-        practitioner="p.id",
-        actor="$subject",
-    )
-    + """}
-WITH c, p
-CALL (c, p) {
-  MATCH (i:Involvement)-[:OF]->(c)
-  SET i.isLeadProfessional = (i.endedOn IS NULL OR i.endedOn > $today)
-    AND EXISTS { (i)-[:BY]->(p) }
-}
-RETURN c.id AS id
-"""
-)
-
 
 async def appoint_lead_professional(
     graph: Graph,
@@ -998,14 +961,14 @@ async def appoint_lead_professional(
                 in_open_team=bool(row["inOpenTeam"]),
             )
         )
-        done = await tx.run(
-            _APPOINT,
-            childId=child_id,
-            appointeeId=appointee_id,
+        await set_practitioner_lead(
+            tx,
+            child_id,
+            appointee_id,
             today=recorder.now.date(),
-            subject=recorder.subject,
+            set_by=f"practitioner:{recorder.practitioner_id}",
+            actor=recorder.subject,
         )
-        await done.single(strict=True)
         return child_id
 
     async def load(tx: AsyncManagedTransaction, result_id: str) -> str:

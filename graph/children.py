@@ -28,6 +28,12 @@ from graph.facts import (
     practitioner_projection,
     service_from,
 )
+from graph.lead_professional import (
+    FAMILY_LEAD,
+    INVOLVEMENT_LEADS,
+    PRACTITIONER_LEAD,
+    family_lead_from,
+)
 from policies.facts import (
     AssessmentSummaryFact,
     CarerFact,
@@ -130,16 +136,21 @@ def child_map(consents: LiteralString, overrides: LiteralString) -> LiteralStrin
       MATCH (k)-[:CARES_FOR {livesWithChild: true}]->(o:Child {shielded: true})
       WHERE o.id <> c.id } }],
   involvements: [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn >= $horizon | i {
-    .id, .startedOn, .endedOn, .isLeadProfessional, .source,
+    .id, .startedOn, .endedOn, .source, isLeadProfessional: """
+        + INVOLVEMENT_LEADS
+        + """,
     service: [(i)-[:AT]->(s:Service) | s """
         + SERVICE_MAP
         + """][0],
     practitioner: [(i)-[:BY]->(ip:Practitioner) | """
         + practitioner_projection("ip")
         + """][0] }],
-  lead: [(lp:Practitioner)-[:LEAD_PROFESSIONAL_FOR]->(c) | """
-        + practitioner_projection("lp")
-        + """][0],
+  lead: """
+        + PRACTITIONER_LEAD
+        + """,
+  familyLead: """
+        + FAMILY_LEAD
+        + """,
   assessments: [(a:Assessment)-[:ABOUT]->(c) | a { .id, .status, .startedOn, .nextReviewOn,
     holder: [(ah:Practitioner)-[:HOLDS]->(a) | """
         + practitioner_projection("ah")
@@ -237,6 +248,7 @@ def child_facts_from(m: dict[str, Any]) -> ChildFacts:
         ),
         involvements=tuple(sorted(involvements, key=lambda i: (i.started_on, i.id))),
         lead_professional=practitioner_from(m.get("lead")),
+        family_lead=family_lead_from(m.get("familyLead")),
         assessments=tuple(assessments),
         consents=tuple(consent_from(g) for g in m.get("consents") or ()),
         overrides=tuple(override_from(o) for o in m.get("overrides") or ()),

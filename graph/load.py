@@ -27,6 +27,8 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction, Query, unit_of_work
 
+from graph.lead_professional import set_lead
+
 __all__ = ["CHUNK_ROWS", "KINDS", "LoadError", "Row", "wipe", "write_rows"]
 
 Row = dict[str, Any]
@@ -160,7 +162,6 @@ CALL (row, c, s, p, complete) {
   MERGE (i:Involvement {id: row.id})
   SET i.startedOn = row.startedOn,
       i.endedOn = row.endedOn,
-      i.isLeadProfessional = row.isLeadProfessional,
       i.source = row.source,
       i.sourceRef = row.sourceRef
   MERGE (i)-[:OF]->(c)
@@ -211,22 +212,24 @@ CALL (row, c, h) {
 RETURN count(*) AS written, count(CASE WHEN c IS NOT NULL AND h IS NOT NULL THEN 1 END) AS linked
 """
 
-# A child has one lead professional: naming one replaces any other.
-LEAD_PROFESSIONALS: LiteralString = """
+# A child has one lead professional: naming one replaces any other
+# (graph/lead_professional.py).
+LEAD_PROFESSIONALS: LiteralString = (
+    """
 UNWIND $rows AS row
-OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
+OPTIONAL MATCH (lead:Practitioner {id: row.practitionerId})
 OPTIONAL MATCH (c:Child {id: row.childId})
-CALL (p, c, row) {
-  WITH p, c, row WHERE p IS NOT NULL AND c IS NOT NULL
-  MERGE (p)-[r:LEAD_PROFESSIONAL_FOR]->(c)
-  SET r.since = row.since
-  WITH p, c
-  MATCH (other:Practitioner)-[old:LEAD_PROFESSIONAL_FOR]->(c)
-  WHERE other <> p
-  DELETE old
-}
-RETURN count(*) AS written, count(CASE WHEN p IS NOT NULL AND c IS NOT NULL THEN 1 END) AS linked
+CALL (lead, c, row) {
+  WITH lead, c, row WHERE lead IS NOT NULL AND c IS NOT NULL
+  WITH lead, c, row.since AS leadSince, 'seed' AS leadSetBy, null AS leadInvolvementId,
+    null AS leadActor
 """
+    + set_lead(announce=False)
+    + """}
+RETURN count(*) AS written,
+  count(CASE WHEN lead IS NOT NULL AND c IS NOT NULL THEN 1 END) AS linked
+"""
+)
 
 # Order matters: every statement refers only to nodes written by the ones before it.
 _STEPS: tuple[tuple[str, LiteralString], ...] = (

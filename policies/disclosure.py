@@ -54,6 +54,7 @@ __all__ = [
     "Carers",
     "ConsentRecord",
     "FamilyCopyPractitioner",
+    "FamilyLead",
     "HomeAddress",
     "Involvement",
     "Item",
@@ -125,6 +126,13 @@ class LeadProfessional:
     """Who the lead professional is (R4; R6 for one from a sensitive service)."""
 
     practitioner: PractitionerFact
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyLead:
+    """That a carer or the young person leads for the child (CAF guide 3.8): who the
+    child's family is and who coordinates their support is whereabouts (R4), like the
+    carers and the lead professional."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +220,7 @@ Item = (
     | ServiceContact
     | PractitionerContact
     | LeadProfessional
+    | FamilyLead
     | AssessmentSummary
     | AssessmentExists
     | AssessmentContent
@@ -233,7 +242,7 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
     match item:
         case HomeAddress():
             return shielding.home_address(viewer, child, now)
-        case Whereabouts() | Carers() | LocalAuthority() | ServiceContact():
+        case Whereabouts() | Carers() | LocalAuthority() | ServiceContact() | FamilyLead():
             return shielding.whereabouts(viewer, child, now)
         case CarerContact(carer):
             return shielding.carer_contact(viewer, child, carer, now)

@@ -19,6 +19,7 @@ __all__ = [
     "ChildFacts",
     "ConsentFact",
     "ContactFact",
+    "FamilyLeadFact",
     "InvolvementFact",
     "OverrideFact",
     "PractitionerFact",
@@ -76,6 +77,16 @@ class InvolvementFact:
     ended_on: date | None
     is_lead_professional: bool
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyLeadFact:
+    """A carer (`carer_id`, one of the child's) or the young person herself leading for
+    the child (CAF guide 3.8); kind CARER or YOUNG_PERSON."""
+
+    kind: str
+    carer_id: str | None = None
+    since: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +168,8 @@ class ChildFacts:
     carers: tuple[CarerFact, ...] = ()
     involvements: tuple[InvolvementFact, ...] = ()
     lead_professional: PractitionerFact | None = None
+    #: A carer or the young person as lead, where no practitioner is (one lead a child).
+    family_lead: FamilyLeadFact | None = None
     assessments: tuple[AssessmentSummaryFact, ...] = ()
     consents: tuple[ConsentFact, ...] = field(default=())
     overrides: tuple[OverrideFact, ...] = ()

@@ -18,9 +18,13 @@ __all__ = [
     "ConsentPurpose",
     "ConsentState",
     "EventKind",
+    "FamilyLeadKind",
     "Gender",
     "OverrideGround",
     "PractitionerAvailability",
+    "RecordErrorField",
+    "RecordErrorOutcome",
+    "RecordErrorStatus",
     "ServiceKind",
 ]
 
@@ -75,6 +79,43 @@ class PractitionerAvailability(StrEnum):
     AVAILABLE = "AVAILABLE"
     UNAVAILABLE = "UNAVAILABLE"
     LEFT = "LEFT"
+
+
+class FamilyLeadKind(StrEnum):
+    """CAF guide 3.8: who other than a practitioner may lead for a child."""
+
+    CARER = "CARER"
+    YOUNG_PERSON = "YOUNG_PERSON"
+
+
+class RecordErrorField(StrEnum):
+    """The part of a child's index record a practitioner reports as wrong."""
+
+    NAME = "NAME"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    GENDER = "GENDER"
+    NHS_NUMBER = "NHS_NUMBER"
+    ADDRESS = "ADDRESS"
+    CARERS = "CARERS"
+    INVOLVEMENTS = "INVOLVEMENTS"
+    LEAD_PROFESSIONAL = "LEAD_PROFESSIONAL"
+    COMMON_ASSESSMENT = "COMMON_ASSESSMENT"
+    DUPLICATE_RECORD = "DUPLICATE_RECORD"
+    OTHER = "OTHER"
+
+
+class RecordErrorStatus(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+
+
+class RecordErrorOutcome(StrEnum):
+    """What the index team did about a reported error."""
+
+    CORRECTED = "CORRECTED"
+    SOURCE_ASKED_TO_CORRECT = "SOURCE_ASKED_TO_CORRECT"
+    NO_ERROR_FOUND = "NO_ERROR_FOUND"
+    DUPLICATE_REPORT = "DUPLICATE_REPORT"
 
 
 class ConsentPurpose(StrEnum):

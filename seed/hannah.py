@@ -383,7 +383,6 @@ def _involvement(
         "id": id,
         "startedOn": started,
         "endedOn": ended,
-        "isLeadProfessional": False,
         "source": source,
         "sourceRef": source_ref,
         "childId": child,

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from api.schema.enums import AssessmentStatus, Gender, PractitionerAvailability, ServiceKind
+from api.schema.enums import (
+    AssessmentStatus,
+    FamilyLeadKind,
+    Gender,
+    PractitionerAvailability,
+    ServiceKind,
+)
 from api.schema.guard import OPEN, Guard
 from graph.assessments import fetch_assessment
 from policies import disclosure
@@ -144,6 +150,25 @@ class Involvement:
 
 @strawberry.type(
     description=(
+        "A carer or the young person leading for the child in place of a practitioner (CAF "
+        "guide 3.8). Withheld, like any lead professional, for a shielded child (R4)."
+    )
+)
+class FamilyLead:
+    kind: FamilyLeadKind
+    name: str = strawberry.field(description="The carer's name, or the young person's.")
+    carer: Carer | None = strawberry.field(
+        description=(
+            "The carer who leads, with their contact as Child.carers shows it (R4; every "
+            "reveal audited). Null when the young person leads: reach them as the child's "
+            "own record says (Child.address)."
+        )
+    )
+    since: date | None
+
+
+@strawberry.type(
+    description=(
         "That a common assessment (CAF) exists, its status and who holds it (R7). Never its "
         "content: use Child.assessment for that, where R7 allows."
     )
@@ -193,6 +218,14 @@ class Child:
             "The lead professional coordinating support, if one is appointed. Null for a "
             "shielded child (R4), and when they work for a sensitive service R6 hides."
         )
+    )
+    family_lead: FamilyLead | None = strawberry.field(
+        default=None,
+        description=(
+            "When a carer or the young person leads instead of a practitioner (CAF guide "
+            "3.8; leadProfessional is then null). One lead a child, whoever set it. Null "
+            "for a shielded child (R4)."
+        ),
     )
     has_common_assessment: bool = strawberry.field(
         description=(

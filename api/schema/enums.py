@@ -24,9 +24,13 @@ from policies.vocabulary import (
     ConsentPurpose,
     ConsentState,
     EventKind,
+    FamilyLeadKind,
     Gender,
     OverrideGround,
     PractitionerAvailability,
+    RecordErrorField,
+    RecordErrorOutcome,
+    RecordErrorStatus,
     ServiceKind,
 )
 from policies.webhooks import DeliveryState
@@ -38,10 +42,14 @@ __all__ = [
     "ConsentMethod",
     "ConsentPurpose",
     "ConsentState",
+    "FamilyLeadKind",
     "Gender",
     "NotificationKind",
     "OverrideGround",
     "PractitionerAvailability",
+    "RecordErrorField",
+    "RecordErrorOutcome",
+    "RecordErrorStatus",
     "Role",
     "ServiceKind",
     "WebhookDeliveryState",
@@ -87,6 +95,23 @@ graphql_enum(
     PractitionerAvailability,
     "Whether a practitioner can be contacted directly (R17): their service's system marks "
     "them UNAVAILABLE until a date, or as having LEFT the service.",
+)
+graphql_enum(
+    FamilyLeadKind,
+    "Who leads for a child when it is not a practitioner (CAF guide 3.8): one of the "
+    "child's carers with parental responsibility, or the young person themselves when they "
+    "can decide for themselves (R10).",
+)
+graphql_enum(
+    RecordErrorField,
+    "The part of a child's index record reported as wrong (reportRecordError).",
+)
+graphql_enum(RecordErrorStatus, "Whether the index team has dealt with a reported error.")
+graphql_enum(
+    RecordErrorOutcome,
+    "What the index team did: CORRECTED the record, SOURCE_ASKED_TO_CORRECT (the record "
+    "comes from a feed, which must send the correction), NO_ERROR_FOUND, or "
+    "DUPLICATE_REPORT (already reported).",
 )
 graphql_enum(
     ConsentPurpose,

@@ -14,6 +14,7 @@ from typing import Any
 from feeds.codes import Code
 from feeds.fields import (
     ChildRef,
+    Invalid,
     P,
     bool_field,
     check_keys,
@@ -55,12 +56,21 @@ def read(p: dict[str, Any], today: date) -> StartPayload:
     assert started is not None
     # The index says who *is* working with a child: send a planned involvement once it starts.
     not_future(started, today, "payload.startedOn")
+    practitioner_id = identifier_field(p, "practitionerId", P, required=False)
+    lead = bool_field(p, "isLeadProfessional", P, default=False)
+    if lead and practitioner_id is None:
+        # The lead professional is a person (graph/lead_professional.py), not a team.
+        raise Invalid(
+            Code.INVALID_FIELD,
+            "payload.isLeadProfessional: a lead professional is a person; "
+            "name them in payload.practitionerId",
+        )
     return StartPayload(
         child=child_ref_field(p, P),
         service_id=identifier_field(p, "serviceId", P) or "",
-        practitioner_id=identifier_field(p, "practitionerId", P, required=False),
+        practitioner_id=practitioner_id,
         started_on=started,
-        is_lead_professional=bool_field(p, "isLeadProfessional", P, default=False),
+        is_lead_professional=lead,
     )
 
 

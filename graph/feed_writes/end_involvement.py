@@ -7,12 +7,14 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.lead_professional import FEED_STAND_DOWN
 from graph.outbox import emit
 from policies.vocabulary import EventKind
 
 __all__ = ["ENDS", "WRITE_ENDS", "EndRow"]
 
-# Issue 20: the child's other practitioners hear of it (graph/outbox.py), in this write.
+# Issue 20: the child's other practitioners hear of it (graph/outbox.py), in this write;
+# the lead this involvement made (its START's isLeadProfessional) stands down with it.
 ENDS: LiteralString = (
     """
 UNWIND $rows AS row
@@ -31,8 +33,9 @@ CALL (i) {
         actor="'feed:' + i.source",
     )
     + """}
-RETURN count(*) AS written
 """
+    + FEED_STAND_DOWN
+    + "RETURN count(*) AS written\n"
 )
 
 

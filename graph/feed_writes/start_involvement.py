@@ -7,8 +7,28 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
+from graph.lead_professional import FEED_STAND_DOWN, SET_LEAD
 from graph.outbox import emit
 from policies.vocabulary import EventKind
+
+# The feed's isLeadProfessional (graph/lead_professional.py): the flag makes the
+# involvement's practitioner the child's lead; a START re-sent without it stands down the
+# lead this involvement had set, and no other.
+_LEAD: LiteralString = (
+    """WITH row, i, c, p
+CALL (row, i, c, p) {
+  WITH row, i WHERE NOT row.lead
+"""
+    + FEED_STAND_DOWN
+    + """}
+CALL (row, i, c, p) {
+  WITH row, i, c, p AS lead WHERE row.lead AND p IS NOT NULL
+  WITH row, i, c, lead, i.startedOn AS leadSince, 'feed:' + i.source AS leadSetBy,
+    i.id AS leadInvolvementId, 'feed:' + i.source AS leadActor
+"""
+    + SET_LEAD
+    + "}\n"
+)
 
 __all__ = [
     "INVOLVEMENTS_NEW",
@@ -18,7 +38,11 @@ __all__ = [
     "InvolvementRow",
 ]
 
-# Issue 20: the child's other practitioners hear of it (graph/outbox.py), in this write.
+# A new START takes over the practitioner's own record of the same involvement (the
+# same child, service and practitioner, or the service alone for a team's, still open):
+# it becomes the feed's, under the id the feed's records name it by, rather than a
+# second involvement beside it (issue 19; graph/own_involvement.py wrote it, and
+# announced it then). A new one is announced (issue 20, graph/outbox.py), in this write.
 INVOLVEMENTS_NEW: LiteralString = (
     """
 UNWIND $rows AS row
@@ -26,12 +50,26 @@ MATCH (c:Child {id: row.childId})
 MATCH (s:Service {id: row.serviceId})
 OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
 WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
-CREATE (i:Involvement)
-SET i = row.props
-CREATE (i)-[:OF]->(c)
-CREATE (i)-[:AT]->(s)
-FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
-"""
+CALL (c, s, p) {
+  OPTIONAL MATCH (own:Involvement)-[:OF]->(c)
+  WHERE own.source STARTS WITH 'practitioner:' AND own.endedOn IS NULL
+    AND EXISTS { (own)-[:AT]->(s) }
+    AND CASE WHEN p IS NULL THEN NOT EXISTS { (own)-[:BY]->() }
+        ELSE EXISTS { (own)-[:BY]->(p) } END
+  RETURN own ORDER BY own.startedOn LIMIT 1
+}
+CALL (row, c, s, p, own) {
+  WITH row, own WHERE own IS NOT NULL
+  SET own = row.props
+  RETURN own AS i
+UNION
+  WITH row, c, s, p, own WHERE own IS NULL
+  CREATE (i:Involvement)
+  SET i = row.props
+  CREATE (i)-[:OF]->(c)
+  CREATE (i)-[:AT]->(s)
+  FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
+  """
     + emit(
         EventKind.INVOLVEMENT_STARTED,
         child="c.id",
@@ -39,12 +77,17 @@ FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
         practitioner="row.practitionerId",
         actor="'feed:' + i.source",
     )
+    + """RETURN i
+}
+"""
+    + _LEAD
     + "RETURN count(*) AS written\n"
 )
 
 # An updated START moves the involvement to the child, service and practitioner it now
 # names; it never touches endedOn, which belongs to the END record.
-INVOLVEMENTS_UPDATE: LiteralString = """
+INVOLVEMENTS_UPDATE: LiteralString = (
+    """
 UNWIND $rows AS row
 MATCH (c:Child {id: row.childId})
 MATCH (s:Service {id: row.serviceId})
@@ -55,7 +98,7 @@ SET i += row.props
 MERGE (i)-[:OF]->(c)
 MERGE (i)-[:AT]->(s)
 FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (i)-[:BY]->(p))
-WITH i, c, s, p
+WITH row, i, c, s, p
 CALL (i, c, s, p) {
   MATCH (i)-[old:OF|AT|BY]->(other)
   WHERE (type(old) = 'OF' AND other <> c)
@@ -63,8 +106,10 @@ CALL (i, c, s, p) {
      OR (type(old) = 'BY' AND (p IS NULL OR other <> p))
   DELETE old
 }
-RETURN count(*) AS written
 """
+    + _LEAD
+    + "RETURN count(*) AS written\n"
+)
 
 
 @dataclass(slots=True)
@@ -84,7 +129,6 @@ class InvolvementRow:
     def params(self) -> dict[str, Any]:
         props: dict[str, Any] = {
             "startedOn": self.started_on,
-            "isLeadProfessional": self.is_lead_professional,
             "source": self.source,
             "sourceRef": self.source_ref,
         }
@@ -92,6 +136,7 @@ class InvolvementRow:
             "childId": self.child_id,
             "serviceId": self.service_id,
             "practitionerId": self.practitioner_id,
+            "lead": self.is_lead_professional,
         }
         if self.new:
             props["id"] = self.id

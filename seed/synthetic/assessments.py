@@ -97,6 +97,6 @@ def social_worker_lead(
 
 
 def _lead(involvement: Record, child_id: str, since: date) -> Record:
-    """Marks the involvement as the lead one and returns the LEAD_PROFESSIONAL_FOR record."""
-    involvement["isLeadProfessional"] = True
+    """The LEAD_PROFESSIONAL_FOR record of the involvement's practitioner (the involvement
+    says nothing itself: graph/lead_professional.py derives its flag)."""
     return {"practitionerId": involvement["practitionerId"], "childId": child_id, "since": since}

@@ -400,7 +400,6 @@ class Population:
             "id": involvement_id,
             "startedOn": started,
             "endedOn": ended,
-            "isLeadProfessional": False,
             "source": SOURCE[kind],
             "sourceRef": involvement_id,
             "childId": child_id,

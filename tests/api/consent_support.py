@@ -211,9 +211,10 @@ def clean(driver: neo4j.Driver, child_ids: tuple[str, ...] = FAMILY) -> None:
     driver.execute_query(
         """
         MATCH (c:Child) WHERE c.id IN $ids
-        OPTIONAL MATCH (:Practitioner)-[l:LEAD_PROFESSIONAL_FOR]->(c) DELETE l
+        OPTIONAL MATCH ()-[l:LEAD_PROFESSIONAL_FOR]->(c) DELETE l
         WITH DISTINCT c
-        OPTIONAL MATCH (i:Involvement)-[:OF]->(c) SET i.isLeadProfessional = false
+        OPTIONAL MATCH (i:Involvement)-[:OF]->(c) WHERE i.source STARTS WITH 'practitioner:'
+        DETACH DELETE i
         """,
         ids=list(child_ids),
     )

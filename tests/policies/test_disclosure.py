@@ -87,6 +87,7 @@ WHEREABOUTS_ITEMS = [
     d.ServiceContact(SCHOOL),
     d.PractitionerContact(TEACHER),
     d.LeadProfessional(TEACHER),
+    d.FamilyLead(),
     d.AssessmentSummary(CAF),
 ]
 

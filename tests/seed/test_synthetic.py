@@ -219,18 +219,19 @@ def test_about_three_percent_have_a_caf_held_by_an_involved_practitioner(
             assert caf["startedOn"] <= caf["closedOn"] <= TODAY and caf["closeReason"]
 
 
-def test_lead_professionals_are_flagged_on_an_active_involvement(
+def test_lead_professionals_have_an_active_involvement(
     population: Scenario, by_child: dict[str, list[Any]]
 ) -> None:
     leads = population.lead_professionals
     assert 0.005 < share(len(leads)) < 0.06
     assert len({lead["childId"] for lead in leads}) == len(leads)  # one per child
-    flagged = [i for i in population.involvements if i["isLeadProfessional"]]
-    assert len(flagged) == len(leads)
     for lead in leads:
-        (involvement,) = [i for i in by_child[lead["childId"]] if i["isLeadProfessional"]]
-        assert involvement["practitionerId"] == lead["practitionerId"]
-        assert involvement["endedOn"] is None and lead["since"] <= TODAY
+        active = [
+            i
+            for i in by_child[lead["childId"]]
+            if i["practitionerId"] == lead["practitionerId"] and i["endedOn"] is None
+        ]
+        assert active and lead["since"] <= TODAY
 
 
 def test_about_one_percent_are_involved_with_a_sensitive_service(

@@ -1,0 +1,152 @@
+"""Record errors through GraphQL (issue 19): reported by a practitioner, queued for the
+index team of the child's local authority, resolved with an outcome, audited; no oracle
+for a child the reporter cannot find (R4)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import neo4j
+import pytest
+
+from policies.viewer import Role
+from tests.api.consent_support import codes, count, error, ok
+
+REPORT = """
+mutation R($childId: ID!, $field: RecordErrorField!, $description: String!) {
+  reportRecordError(childId: $childId, field: $field, description: $description) {
+    id status reportedAt
+  }
+}
+"""
+FIELDS = """id childId field description status reportedAt reporter { practitionerId name }
+  outcome resolution resolvedAt resolvedBy"""
+QUEUE = f"""
+query Q($la: String, $status: RecordErrorStatus) {{
+  recordErrors(localAuthority: $la, status: $status) {{ {FIELDS} }}
+}}
+"""
+RESOLVE = f"""
+mutation S($id: ID!, $outcome: RecordErrorOutcome!, $note: String) {{
+  resolveRecordError(id: $id, outcome: $outcome, note: $note) {{ {FIELDS} }}
+}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_reports(sync_driver: neo4j.Driver) -> Iterator[None]:
+    sync_driver.execute_query("MATCH (e:RecordError) DETACH DELETE e")
+    yield
+    sync_driver.execute_query("MATCH (e:RecordError) DETACH DELETE e")
+
+
+def _admin(as_viewer, la: str = "NBR"):
+    return as_viewer(Role.INDEX_ADMIN, practitioner_id=None, local_authority=la)
+
+
+async def test_a_report_is_queued_resolved_and_audited(as_viewer, sync_driver) -> None:
+    melanie = as_viewer(practitioner_id="p-melanie")
+    receipt = ok(
+        await melanie.post(
+            REPORT,
+            {"childId": "c-hannah", "field": "ADDRESS", "description": "moved to 4 Elm Road"},
+        ),
+        "reportRecordError",
+    )
+    assert receipt["status"] == "OPEN"
+    admin = _admin(as_viewer)
+    (queued,) = ok(await admin.post(QUEUE, {}), "recordErrors")
+    assert queued["id"] == receipt["id"] and queued["childId"] == "c-hannah"
+    assert queued["field"] == "ADDRESS" and queued["description"] == "moved to 4 Elm Road"
+    assert queued["reporter"] == {"practitionerId": "p-melanie", "name": "Melanie Hart"}
+    # Another authority's team sees none of it, and may not resolve it.
+    other = _admin(as_viewer, "EVL")
+    assert ok(await other.post(QUEUE, {}), "recordErrors") == []
+    assert codes(await other.post(QUEUE, {"la": "NBR"})) == ["FORBIDDEN"]
+    assert codes(await other.post(RESOLVE, {"id": receipt["id"], "outcome": "CORRECTED"})) == [
+        "NOT_FOUND"
+    ]
+    done = ok(
+        await admin.post(
+            RESOLVE, {"id": receipt["id"], "outcome": "SOURCE_ASKED_TO_CORRECT", "note": "MIS"}
+        ),
+        "resolveRecordError",
+    )
+    assert done["status"] == "RESOLVED" and done["outcome"] == "SOURCE_ASKED_TO_CORRECT"
+    assert done["resolution"] == "MIS" and done["resolvedAt"] and done["resolvedBy"]
+    assert ok(await admin.post(QUEUE, {}), "recordErrors") == []
+    (closed,) = ok(await admin.post(QUEUE, {"status": "RESOLVED"}), "recordErrors")
+    assert closed["id"] == receipt["id"]
+    again = await admin.post(RESOLVE, {"id": receipt["id"], "outcome": "CORRECTED"})
+    assert codes(again) == ["NOT_FOUND"]
+    # Each step is an audit event naming Hannah.
+    for action in ("reportRecordError", "recordErrors", "resolveRecordError"):
+        assert (
+            count(
+                sync_driver,
+                "MATCH (e:AuditEvent)<-[:MENTIONED_IN]-(:AuditMention {childId: 'c-hannah'}) "
+                "WHERE e.action = $a RETURN count(e)",
+                a=action,
+            )
+            >= 1
+        ), action
+
+
+async def test_no_oracle_for_a_child_the_reporter_cannot_find(as_viewer, sync_driver) -> None:
+    """An unknown id and an archived child answer alike, and as Query.child does; Sam
+    (shielded, findable by id) can be reported on, and his receipt says nothing of him."""
+    sync_driver.execute_query(
+        "MERGE (c:Child {id: 'c-archived-re'}) SET c.givenName = 'Old', c.familyName = 'Case',"
+        " c.dateOfBirth = date('2001-01-01'), c.gender = 'MALE', c.localAuthority = 'NBR',"
+        " c.shielded = false, c.archivedOn = date('2019-01-01')"
+    )
+    try:
+        lee = as_viewer(practitioner_id="p-lee")
+        args = {"field": "NAME", "description": "wrong spelling"}
+        unknown = await lee.post(REPORT, {"childId": "c-nobody", **args})
+        archived = await lee.post(REPORT, {"childId": "c-archived-re", **args})
+        looked_up = await lee.post(
+            "query C($id: ID!) { child(id: $id) { id } }", {"id": "c-nobody"}
+        )
+        assert error(unknown) == error(archived)
+        assert error(unknown)["message"] == error(looked_up)["message"]
+        assert error(unknown)["extensions"]["code"] == "NOT_FOUND"
+        sam = ok(await lee.post(REPORT, {"childId": "c-sam", **args}), "reportRecordError")
+        assert set(sam) == {"id", "status", "reportedAt"}
+        assert count(sync_driver, "MATCH (e:RecordError) RETURN count(e)") == 1
+    finally:
+        sync_driver.execute_query("MATCH (c:Child {id: 'c-archived-re'}) DETACH DELETE c")
+
+
+async def test_a_sensitive_reporter_is_not_named_to_the_index_team(as_viewer) -> None:
+    nurse = as_viewer(practitioner_id="p-nurse")
+    ok(
+        await nurse.post(
+            REPORT, {"childId": "c-hannah", "field": "GENDER", "description": "recorded wrong"}
+        ),
+        "reportRecordError",
+    )
+    (queued,) = ok(await _admin(as_viewer).post(QUEUE, {}), "recordErrors")
+    assert queued["reporter"] is None
+    assert "p-nurse" not in json.dumps(queued) and "Asha" not in json.dumps(queued)
+
+
+async def test_wrong_roles_and_bad_input(as_viewer) -> None:
+    for role in (Role.ANALYST, Role.AUDITOR, Role.FEED):
+        caller = as_viewer(role, practitioner_id=None, source="x" if role == Role.FEED else None)
+        body = await caller.post(
+            REPORT, {"childId": "c-hannah", "field": "NAME", "description": "x"}
+        )
+        assert codes(body) == ["FORBIDDEN"], (role, body)
+    practitioner = as_viewer(practitioner_id="p-melanie")
+    assert codes(await practitioner.post(QUEUE, {})) == ["FORBIDDEN"]
+    blank = await practitioner.post(
+        REPORT, {"childId": "c-hannah", "field": "NAME", "description": "  "}
+    )
+    assert error(blank)["extensions"] == {"code": "BAD_USER_INPUT", "field": "description"}
+    no_purpose = as_viewer(practitioner_id="p-melanie", purpose=None)
+    body = await no_purpose.post(
+        REPORT, {"childId": "c-hannah", "field": "NAME", "description": "x"}
+    )
+    assert codes(body) == ["BAD_USER_INPUT"]
