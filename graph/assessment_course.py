@@ -25,6 +25,8 @@ from graph.assessments import (
     NeedFact,
     NewAction,
     change_assessment,
+    join_team,
+    leave_team,
     load_assessment,
     locked_assessment,
 )
@@ -277,8 +279,9 @@ SET a.socialCareSince = null, a.socialWorkerId = null, a.steppedDownOn = $today
 WITH a, worker
 CALL (a, worker) {
   WITH * WHERE $workerLeaves
-  MATCH (:Practitioner {id: worker})-[t:TEAM_MEMBER_OF]->(a) DELETE t
-}
+  """
+    + leave_team("(:Practitioner {id: worker})")
+    + """}
 """
     + _EVENT
 )
@@ -329,8 +332,8 @@ _STEP_UP: LiteralString = (
     """
 MATCH (a:Assessment {id: $assessmentId}), (p:Practitioner {id: $memberId})
 SET a.socialCareSince = $today, a.socialWorkerId = p.id
-MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
 """
+    + join_team("p")
     + _EVENT
 )
 
@@ -341,13 +344,15 @@ OPTIONAL MATCH (old:Practitioner)-[h:HOLDS]->(a)
 DELETE h
 WITH a, p, old
 CREATE (p)-[:HOLDS]->(a)
-MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
-SET a.localAuthority = coalesce($localAuthority, a.localAuthority)
+"""
+    + join_team("p")
+    + """SET a.localAuthority = coalesce($localAuthority, a.localAuthority)
 WITH a, old
 CALL (a, old) {
   WITH * WHERE $outgoingLeaves AND old IS NOT NULL
-  MATCH (old)-[t:TEAM_MEMBER_OF]->(a) DELETE t
-}
+  """
+    + leave_team("(old)")
+    + """}
 """
     + _EVENT
 )
@@ -521,12 +526,14 @@ _ADD_FAMILY: LiteralString = (
 MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child)
 CALL (a, c) {
   WITH * WHERE $carerId IS NULL
-  MERGE (c)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
-}
+  """
+    + join_team("c")
+    + """}
 CALL (a, c) {
   MATCH (k:Carer {id: $carerId})-[:CARES_FOR]->(c)
-  MERGE (k)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today
-}
+  """
+    + join_team("k")
+    + """}
 """
     + _EVENT
 )
@@ -557,10 +564,9 @@ _REMOVE: LiteralString = (
     """
 MATCH (a:Assessment {id: $assessmentId})
 CALL (a) {
-  MATCH (x {id: $memberId})-[t:TEAM_MEMBER_OF]->(a)
-  WHERE x:Practitioner OR x:Carer OR x:Child
-  DELETE t
-}
+  """
+    + leave_team("(x:Practitioner|Carer|Child {id: $memberId})")
+    + """}
 """
     + _EVENT
 )

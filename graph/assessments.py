@@ -56,6 +56,9 @@ __all__ = [
     "change_assessment",
     "close_assessment",
     "fetch_assessment",
+    "fetch_team_assessments",
+    "join_team",
+    "leave_team",
     "set_next_review",
     "start_assessment",
     "update_delivery_action",
@@ -297,6 +300,17 @@ RETURN viewerServices, a { .id, .status, .startedOn, .closedOn, .closeReason, .n
 )
 
 _FETCH: LiteralString = _VIEWER_SERVICES + _BY_ID + _PROJECTION
+# The child's CAFs whose team (holder included) names the viewer: what
+# sharingDecisions asks R7 about, all in one round trip however many there are.
+_TEAM_CAFS: LiteralString = (
+    _VIEWER_SERVICES
+    + """
+MATCH (a:Assessment)-[:ABOUT]->(c:Child {id: $childId})
+WHERE EXISTS { (:Practitioner {id: $practitionerId})-[:HOLDS|TEAM_MEMBER_OF]->(a) }
+WITH a, c, viewerServices ORDER BY a.id
+"""
+    + _PROJECTION
+)
 _LOCK_BY_ID: LiteralString = (
     _VIEWER_SERVICES + _BY_ID + "WITH a, c, viewerServices\n" + LOCK_CHILD + _PROJECTION
 )
@@ -487,6 +501,18 @@ async def fetch_assessment(
     if not records:
         return None
     return assessment_from(records[0]["a"], records[0]["viewerServices"])
+
+
+async def fetch_team_assessments(
+    graph: Graph, child_id: str, *, practitioner_id: str | None, subject: str, now: datetime
+) -> list[AssessmentContent]:
+    """The child's CAFs whose team the viewer is in, each as `fetch_assessment` reads it."""
+    if practitioner_id is None:
+        return []
+    records = await graph.read(
+        _TEAM_CAFS, childId=child_id, **_viewer_params(practitioner_id, subject, now)
+    )
+    return [assessment_from(r["a"], r["viewerServices"]) for r in records]
 
 
 async def _locked(
@@ -689,23 +715,50 @@ CREATE (e:CourseEvent {id: 'ev-' + randomUUID(), kind: 'CLOSED', on: $today, rea
     actor="$subject",
 )
 
-_ADD_TEAM_MEMBER: LiteralString = (
-    """
-MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child), (p:Practitioner {id: $memberId})
-MERGE (p)-[m:TEAM_MEMBER_OF]->(a) ON CREATE SET m.since = $today, m.announce = true
-WITH a, c, p, m
-CALL (a, c, p, m) {
-  WITH a, c, p, m WHERE m.announce
-  REMOVE m.announce
+
+def join_team(member: LiteralString, *, announce: bool = False) -> LiteralString:
+    """The one write of someone joining the team around the child of CAF `a` (a
+    practitioner, a carer or the child, bound as `member`): every statement that brings
+    someone in uses it, so what follows a joining is added here once. With `announce`
+    (and child `c` bound), a practitioner new to the team is announced to it (issue 20,
+    graph/outbox.py)."""
+    if not announce:
+        return (
+            "MERGE ("
+            + member
+            + ")-[joined:TEAM_MEMBER_OF]->(a) ON CREATE SET joined.since = $today\n"
+        )
+    return (
+        "MERGE ("
+        + member
+        + ")-[joined:TEAM_MEMBER_OF]->(a)\n"
+        + "  ON CREATE SET joined.since = $today, joined.announce = true\n"
+        + "WITH *\nCALL (a, c, "
+        + member
+        + """, joined) {
+  WITH * WHERE joined.announce
+  REMOVE joined.announce
   """
-    + emit(
-        EventKind.TEAM_MEMBER_ADDED,
-        child="c.id",
-        subject="a.id",
-        practitioner="p.id",
-        actor="$subject",
+        + emit(
+            EventKind.TEAM_MEMBER_ADDED,
+            child="c.id",
+            subject="a.id",
+            practitioner=member + ".id",
+            actor="$subject",
+        )
+        + "}\n"
     )
-    + "}\n"
+
+
+def leave_team(member: LiteralString) -> LiteralString:
+    """The one write of someone leaving the team around the child of CAF `a` (the pattern
+    `member` finds them): for each statement that takes someone out, as `join_team`."""
+    return "MATCH " + member + "-[gone:TEAM_MEMBER_OF]->(a) DELETE gone\n"
+
+
+_ADD_TEAM_MEMBER: LiteralString = (
+    "MATCH (a:Assessment {id: $assessmentId})-[:ABOUT]->(c:Child), "
+    "(p:Practitioner {id: $memberId})\n" + join_team("p", announce=True)
 )
 
 

@@ -71,25 +71,19 @@ RETURN [(d:SharingDecision)-[:ABOUT]->(c) | d { .id, .shared, .withConsent, .rec
   .reason, .recordedAt, childId: c.id,
   recordedBy: [(rp:Practitioner)-[:RECORDED]->(d) | """
     + practitioner_projection("rp")
-    + """][0] }] AS decisions,
-  [(a:Assessment)-[:ABOUT]->(c)
-    WHERE EXISTS { (:Practitioner {id: $practitionerId})-[:HOLDS|TEAM_MEMBER_OF]->(a) }
-    | a.id] AS teamCafs
+    + """][0] }] AS decisions
 """
 )
 
 
-async def fetch_sharing_decisions(
-    graph: Graph, child_id: str, *, practitioner_id: str | None
-) -> tuple[list[SharingDecisionRecord], list[str]]:
-    """Every decision recorded about the child, newest first, and the child's CAFs whose
-    team the viewer is in (R7 decides whether they may read them)."""
-    records = await graph.read(_DECISIONS, childId=child_id, practitionerId=practitioner_id)
+async def fetch_sharing_decisions(graph: Graph, child_id: str) -> list[SharingDecisionRecord]:
+    """Every decision recorded about the child, newest first."""
+    records = await graph.read(_DECISIONS, childId=child_id)
     if not records:
-        return [], []
+        return []
     decisions = [decision_from(m) for m in records[0]["decisions"]]
     decisions.sort(key=lambda d: (d.recorded_at, d.id), reverse=True)
-    return decisions, sorted(records[0]["teamCafs"])
+    return decisions
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,13 @@ from policies.decision import Decision, Rule, allow, deny
 from policies.facts import ConsentFact, OverrideFact
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
-from policies.vocabulary import AssessmentStatus, ConsentPurpose
+from policies.vocabulary import (
+    AssessmentStatus,
+    ClosureOutcome,
+    ConsentPurpose,
+    Outcome,
+    ProgressRating,
+)
 
 __all__ = [
     "CAF_ELEMENTS",
@@ -326,27 +332,14 @@ def may_be_lead(*, involvement_visible: bool, in_open_team: bool) -> Decision:
 # --- The CAF's course: reviews, hand-over, stepping up and down --------------------------
 
 #: How a review rates progress against one need (the delivery plan and review form).
-PROGRESS_RATINGS = ("WORSE", "NO_CHANGE", "SOME_PROGRESS", "GOOD_PROGRESS", "MET")
+PROGRESS_RATINGS = tuple(ProgressRating)
 
 #: The five Every Child Matters outcomes the pre-assessment checklist goes through (4.8).
-OUTCOMES = (
-    "BE_HEALTHY",
-    "STAY_SAFE",
-    "ENJOY_AND_ACHIEVE",
-    "MAKE_A_POSITIVE_CONTRIBUTION",
-    "ACHIEVE_ECONOMIC_WELLBEING",
-)
+OUTCOMES = tuple(Outcome)
 
 #: Why a CAF ended, for management information (R11 counts them by this, never by the
 #: free-text reason). closeAssessment derives one from the status when none is given.
-CLOSURE_OUTCOMES = (
-    "NEEDS_MET",
-    "TRANSFERRED_TO_SOCIAL_CARE",
-    "MOVED_AWAY",
-    "CONSENT_WITHDRAWN",
-    "NO_LONGER_ENGAGING",
-    "OTHER",
-)
+CLOSURE_OUTCOMES = tuple(ClosureOutcome)
 
 
 def default_closure_outcome(status: str) -> str:

@@ -14,14 +14,23 @@ from enum import StrEnum
 __all__ = [
     "SENSITIVE_KINDS",
     "AssessmentStatus",
+    "AttendeeKind",
+    "ClosureOutcome",
     "ConsentMethod",
     "ConsentPurpose",
+    "ConsentSigner",
     "ConsentState",
+    "CourseEventKind",
     "EventKind",
     "FamilyLeadKind",
+    "FamilyMemberKind",
     "Gender",
+    "NeedStatus",
+    "Outcome",
+    "OutcomeConcern",
     "OverrideGround",
     "PractitionerAvailability",
+    "ProgressRating",
     "RecordErrorField",
     "RecordErrorOutcome",
     "RecordErrorStatus",
@@ -171,3 +180,78 @@ class EventKind(StrEnum):
     SHIELD_LIFTED = "SHIELD_LIFTED"
     MATCH_REVIEW_WAITING = "MATCH_REVIEW_WAITING"
     ACCESS_ALERT_RAISED = "ACCESS_ALERT_RAISED"
+
+
+# --- The CAF's course and form (policies/assessments.py decides on these) ----------------
+
+
+class ProgressRating(StrEnum):
+    """How a review rates progress against one need (the delivery plan and review form)."""
+
+    WORSE = "WORSE"
+    NO_CHANGE = "NO_CHANGE"
+    SOME_PROGRESS = "SOME_PROGRESS"
+    GOOD_PROGRESS = "GOOD_PROGRESS"
+    MET = "MET"
+
+
+class NeedStatus(StrEnum):
+    OPEN = "OPEN"
+    MET = "MET"
+
+
+class AttendeeKind(StrEnum):
+    CHILD = "CHILD"
+    CARER = "CARER"
+    PRACTITIONER = "PRACTITIONER"
+    OTHER = "OTHER"
+
+
+class Outcome(StrEnum):
+    """The five Every Child Matters outcomes the pre-assessment checklist goes through (4.8)."""
+
+    BE_HEALTHY = "BE_HEALTHY"
+    STAY_SAFE = "STAY_SAFE"
+    ENJOY_AND_ACHIEVE = "ENJOY_AND_ACHIEVE"
+    MAKE_A_POSITIVE_CONTRIBUTION = "MAKE_A_POSITIVE_CONTRIBUTION"
+    ACHIEVE_ECONOMIC_WELLBEING = "ACHIEVE_ECONOMIC_WELLBEING"
+
+
+class OutcomeConcern(StrEnum):
+    ON_TRACK = "ON_TRACK"
+    SOME_DOUBT = "SOME_DOUBT"
+    NOT_KNOWN = "NOT_KNOWN"
+
+
+class ConsentSigner(StrEnum):
+    CHILD = "CHILD"
+    PARENT_OR_CARER = "PARENT_OR_CARER"
+
+
+class ClosureOutcome(StrEnum):
+    """Why a CAF ended, for management information (R11 counts by this, never by the
+    free-text reason)."""
+
+    NEEDS_MET = "NEEDS_MET"
+    TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
+    MOVED_AWAY = "MOVED_AWAY"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    NO_LONGER_ENGAGING = "NO_LONGER_ENGAGING"
+    OTHER = "OTHER"
+
+
+class CourseEventKind(StrEnum):
+    CLOSED = "CLOSED"
+    REOPENED = "REOPENED"
+    STEPPED_UP = "STEPPED_UP"
+    STEPPED_DOWN = "STEPPED_DOWN"
+    HANDED_OVER = "HANDED_OVER"
+    TRANSFERRED = "TRANSFERRED"
+    JOINED_TEAM = "JOINED_TEAM"
+    LEFT_TEAM = "LEFT_TEAM"
+    REMOVED_FROM_TEAM = "REMOVED_FROM_TEAM"
+
+
+class FamilyMemberKind(StrEnum):
+    CHILD = "CHILD"
+    CARER = "CARER"

@@ -54,6 +54,7 @@ __all__ = [
     "appoint_lead_professional",
     "close_assessment",
     "may_still_read",
+    "require_holder",
     "resolve_assessment_elements",
     "set_next_review",
     "shape_assessment",
@@ -162,6 +163,23 @@ def _require_open(content: AssessmentContent, field: str) -> None:
         raise BadUserInput(decision.reason, field=field)
 
 
+def require_holder(ctx: RequestContext, action: str, content: AssessmentContent | None) -> Viewer:
+    """The one holder check of every change only the holder makes: the CAF is there and
+    the caller holds it. One R7 hides from the caller (a CAF held from a sensitive service
+    they may not see) is answered as no CAF at all, never as a refusal that confirms it."""
+    if content is None:
+        raise NotFound(ASSESSMENT_NOT_FOUND)
+    ctx.audit.child(content.child_id)
+    viewer = _viewer(ctx, content)
+    decision = assessment_policy.may_change_assessment(viewer, content.access)
+    if not decision:
+        ctx.audit.deny(f"{action}: {decision.reason}")
+        if not _content_there(ctx, viewer, content):
+            raise NotFound(ASSESSMENT_NOT_FOUND)
+        raise Forbidden(decision.reason)
+    return viewer
+
+
 def _holder_decide(
     ctx: RequestContext,
     action: str,
@@ -172,16 +190,8 @@ def _holder_decide(
     """The common checks of a holder's change: found, holder, OPEN, R8 still active."""
 
     def decide(content: AssessmentContent | None) -> None:
-        if content is None:
-            raise NotFound(ASSESSMENT_NOT_FOUND)
-        ctx.audit.child(content.child_id)
-        viewer = _viewer(ctx, content)
-        decision = assessment_policy.may_change_assessment(viewer, content.access)
-        if not decision:
-            ctx.audit.deny(f"{action}: {decision.reason}")
-            if not _content_there(ctx, viewer, content):
-                raise NotFound(ASSESSMENT_NOT_FOUND)
-            raise Forbidden(decision.reason)
+        viewer = require_holder(ctx, action, content)
+        assert content is not None
         _require_open(content, "assessmentId")
         if store:
             _require_store_consent(ctx, content)

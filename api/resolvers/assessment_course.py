@@ -21,7 +21,6 @@ from api.resolvers import mutation
 from api.resolvers.assessment import (
     ASSESSMENT_NOT_FOUND,
     _changed,
-    _content_there,
     _holder_decide,
     _id,
     _need,
@@ -30,6 +29,7 @@ from api.resolvers.assessment import (
     _require_store_consent,
     _viewer,
     may_still_read,
+    require_holder,
     shape_assessment,
 )
 from api.schema.assessment import Assessment
@@ -211,16 +211,8 @@ async def reopen_assessment(info: Info[Any, Any], assessment_id: str, reason: st
     ctx.audit.reason = why
 
     def decide(content: AssessmentContent | None) -> course.CourseEvent:
-        if content is None:
-            raise NotFound(ASSESSMENT_NOT_FOUND)
-        ctx.audit.child(content.child_id)
-        viewer = _viewer(ctx, content)
-        allowed = assessment_policy.may_change_assessment(viewer, content.access)
-        if not allowed:
-            ctx.audit.deny(f"reopenAssessment: {allowed.reason}")
-            if not _content_there(ctx, viewer, content):
-                raise NotFound(ASSESSMENT_NOT_FOUND)
-            raise Forbidden(allowed.reason)
+        viewer = require_holder(ctx, "reopenAssessment", content)
+        assert content is not None
         if content.status == "OPEN":
             raise BadUserInput("the CAF is already OPEN", field="assessmentId")
         # R7: another OPEN CAF held from a sensitive service hidden from this viewer is

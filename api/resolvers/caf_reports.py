@@ -22,7 +22,7 @@ from api.resolvers.overrides import shape_sharing_decision
 from api.schema.caf_reports import CafFigures, OverdueReview
 from api.schema.overrides import SharingDecision
 from graph import caf_reports
-from graph.assessments import fetch_assessment
+from graph.assessments import fetch_team_assessments
 from policies import analytics, caf_figures, disclosure, visibility
 from policies import assessments as assessment_policy
 from policies.viewer import Role
@@ -109,24 +109,20 @@ async def resolve_sharing_decisions(info: Info[Any, Any], child_id: str) -> list
         ctx.audit.deny(f"Child:{child_id}: not found")
         raise NotFound("no child with that id is visible to you")
     child = shown[0]
-    decisions, team_cafs = await caf_reports.fetch_sharing_decisions(
-        ctx.graph, child_id, practitioner_id=ctx.viewer.practitioner_id
+    decisions = await caf_reports.fetch_sharing_decisions(ctx.graph, child_id)
+    team_cafs = await fetch_team_assessments(
+        ctx.graph,
+        child_id,
+        practitioner_id=ctx.viewer.practitioner_id,
+        subject=ctx.viewer.subject,
+        now=ctx.now,
     )
-    reads_a_caf = False
-    for caf_id in team_cafs:
-        content = await fetch_assessment(
-            ctx.graph,
-            child_id,
-            caf_id,
-            practitioner_id=ctx.viewer.practitioner_id,
-            subject=ctx.viewer.subject,
-            now=ctx.now,
-        )
-        if content is not None and disclosure.decide(
+    reads_a_caf = any(
+        disclosure.decide(
             viewer, disclosure.AssessmentContent(content.access), content.child, ctx.now
-        ):
-            reads_a_caf = True
-            break
+        )
+        for content in team_cafs
+    )
     is_lead = (
         child.lead_professional is not None
         and child.lead_professional.id == ctx.viewer.practitioner_id

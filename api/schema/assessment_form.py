@@ -4,95 +4,42 @@ and the form's own words (R7: shown only inside Assessment, to those who may rea
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 
 from api.schema.child import Practitioner
-
-
-@strawberry.enum(description="How a review rated progress against one need.")
-class ProgressRating(Enum):
-    WORSE = "WORSE"
-    NO_CHANGE = "NO_CHANGE"
-    SOME_PROGRESS = "SOME_PROGRESS"
-    GOOD_PROGRESS = "GOOD_PROGRESS"
-    MET = strawberry.enum_value("MET", description="The need is met: it is marked MET.")
-
-
-@strawberry.enum(description="Whether a need is still being worked on.")
-class NeedStatus(Enum):
-    OPEN = "OPEN"
-    MET = "MET"
-
-
-@strawberry.enum(description="Who came to a review.")
-class AttendeeKind(Enum):
-    CHILD = "CHILD"
-    CARER = "CARER"
-    PRACTITIONER = "PRACTITIONER"
-    OTHER = strawberry.enum_value("OTHER", description="Someone else, named in words.")
-
-
-@strawberry.enum(
-    description=(
-        "The five Every Child Matters outcomes the pre-assessment checklist goes through "
-        "(CAF guide 4.8)."
-    )
+from api.schema.enums import (
+    AttendeeKind,
+    ClosureOutcome,
+    ConsentSigner,
+    CourseEventKind,
+    FamilyMemberKind,
+    NeedStatus,
+    Outcome,
+    OutcomeConcern,
+    ProgressRating,
 )
-class Outcome(Enum):
-    BE_HEALTHY = "BE_HEALTHY"
-    STAY_SAFE = "STAY_SAFE"
-    ENJOY_AND_ACHIEVE = "ENJOY_AND_ACHIEVE"
-    MAKE_A_POSITIVE_CONTRIBUTION = "MAKE_A_POSITIVE_CONTRIBUTION"
-    ACHIEVE_ECONOMIC_WELLBEING = "ACHIEVE_ECONOMIC_WELLBEING"
 
-
-@strawberry.enum(description="The practitioner's answer for one outcome on the checklist.")
-class OutcomeConcern(Enum):
-    ON_TRACK = "ON_TRACK"
-    SOME_DOUBT = strawberry.enum_value(
-        "SOME_DOUBT", description="A doubt that the child will achieve this outcome."
-    )
-    NOT_KNOWN = "NOT_KNOWN"
-
-
-@strawberry.enum(description="Who signed the consent statement on the CAF form (4.4, 4.11).")
-class ConsentSigner(Enum):
-    CHILD = "CHILD"
-    PARENT_OR_CARER = "PARENT_OR_CARER"
-
-
-@strawberry.enum(
-    description=(
-        "Why a CAF ended, for management information: counted by this, never by the "
-        "free-text reason."
-    )
-)
-class ClosureOutcome(Enum):
-    NEEDS_MET = "NEEDS_MET"
-    TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
-    MOVED_AWAY = "MOVED_AWAY"
-    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
-    NO_LONGER_ENGAGING = "NO_LONGER_ENGAGING"
-    OTHER = "OTHER"
-
-
-@strawberry.enum(description="A step in the CAF's course, as its history records it.")
-class CourseEventKind(Enum):
-    CLOSED = "CLOSED"
-    REOPENED = "REOPENED"
-    STEPPED_UP = strawberry.enum_value(
-        "STEPPED_UP", description="Referred to children's social care; the CAF stays open."
-    )
-    STEPPED_DOWN = "STEPPED_DOWN"
-    HANDED_OVER = "HANDED_OVER"
-    TRANSFERRED = strawberry.enum_value(
-        "TRANSFERRED", description="Handed to a holder in the area the family moved to."
-    )
-    JOINED_TEAM = "JOINED_TEAM"
-    LEFT_TEAM = "LEFT_TEAM"
-    REMOVED_FROM_TEAM = "REMOVED_FROM_TEAM"
+# The enums live in policies/vocabulary.py (wrapped in api/schema/enums.py); imported here
+# for the types below and for the modules that import them from here.
+__all__ = [
+    "AssessmentForm",
+    "AssessmentReview",
+    "AttendeeKind",
+    "ClosureOutcome",
+    "ConsentSigner",
+    "CourseEvent",
+    "CourseEventKind",
+    "FamilyMember",
+    "FamilyMemberKind",
+    "NeedProgress",
+    "NeedStatus",
+    "Outcome",
+    "OutcomeCheck",
+    "OutcomeConcern",
+    "ProgressRating",
+    "ReviewAttendee",
+]
 
 
 @strawberry.type(description="Someone at a review.")
@@ -153,12 +100,6 @@ class CourseEvent:
     )
     member_name: str | None
     recorded_at: datetime | None
-
-
-@strawberry.enum(description="A family member in the team around the child.")
-class FamilyMemberKind(Enum):
-    CHILD = "CHILD"
-    CARER = "CARER"
 
 
 @strawberry.type(

@@ -20,14 +20,23 @@ from policies.viewer import Role
 from policies.vocabulary import (
     SENSITIVE_KINDS,
     AssessmentStatus,
+    AttendeeKind,
+    ClosureOutcome,
     ConsentMethod,
     ConsentPurpose,
+    ConsentSigner,
     ConsentState,
+    CourseEventKind,
     EventKind,
     FamilyLeadKind,
+    FamilyMemberKind,
     Gender,
+    NeedStatus,
+    Outcome,
+    OutcomeConcern,
     OverrideGround,
     PractitionerAvailability,
+    ProgressRating,
     RecordErrorField,
     RecordErrorOutcome,
     RecordErrorStatus,
@@ -39,14 +48,23 @@ __all__ = [
     "AccessAlertKind",
     "AccessAlertState",
     "AssessmentStatus",
+    "AttendeeKind",
+    "ClosureOutcome",
     "ConsentMethod",
     "ConsentPurpose",
+    "ConsentSigner",
     "ConsentState",
+    "CourseEventKind",
     "FamilyLeadKind",
+    "FamilyMemberKind",
     "Gender",
+    "NeedStatus",
     "NotificationKind",
+    "Outcome",
+    "OutcomeConcern",
     "OverrideGround",
     "PractitionerAvailability",
+    "ProgressRating",
     "RecordErrorField",
     "RecordErrorOutcome",
     "RecordErrorStatus",
@@ -67,15 +85,19 @@ def graphql_enum(
     *,
     name: str | None = None,
     values: Mapping[E, str] | None = None,
+    some_values: Mapping[E, str] | None = None,
 ) -> type[E]:
-    """Wraps `cls` as a GraphQL enum, with a description for each member in `values`."""
+    """Wraps `cls` as a GraphQL enum, with a description for each member in `values`
+    (every member), or for those in `some_values` (the few that need one)."""
     if values is not None and set(values) != set(cls):
         missing = ", ".join(sorted(m.name for m in set(cls) - set(values)))
         raise ValueError(f"{cls.__name__}: a description for every member ({missing})")
     strawberry.enum(cls, name=name, description=description)
-    if values is not None:
-        for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-            value.description = values[cls[value.name]]
+    described = values if values is not None else some_values or {}
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        member = cls[value.name]
+        if member in described:
+            value.description = described[member]
     return cls
 
 
@@ -240,3 +262,41 @@ def gender(value: str) -> Gender:
         return Gender(value)
     except ValueError:
         return Gender.NOT_KNOWN
+
+
+# The CAF's course and form (api/schema/assessment_form.py shows them inside Assessment).
+graphql_enum(
+    ProgressRating,
+    "How a review rated progress against one need.",
+    some_values={ProgressRating.MET: "The need is met: it is marked MET."},
+)
+graphql_enum(NeedStatus, "Whether a need is still being worked on.")
+graphql_enum(
+    AttendeeKind,
+    "Who came to a review.",
+    some_values={AttendeeKind.OTHER: "Someone else, named in words."},
+)
+graphql_enum(
+    Outcome,
+    "The five Every Child Matters outcomes the pre-assessment checklist goes through "
+    "(CAF guide 4.8).",
+)
+graphql_enum(
+    OutcomeConcern,
+    "The practitioner's answer for one outcome on the checklist.",
+    some_values={OutcomeConcern.SOME_DOUBT: "A doubt that the child will achieve this outcome."},
+)
+graphql_enum(ConsentSigner, "Who signed the consent statement on the CAF form (4.4, 4.11).")
+graphql_enum(
+    ClosureOutcome,
+    "Why a CAF ended, for management information: counted by this, never by the free-text reason.",
+)
+graphql_enum(
+    CourseEventKind,
+    "A step in the CAF's course, as its history records it.",
+    some_values={
+        CourseEventKind.STEPPED_UP: "Referred to children's social care; the CAF stays open.",
+        CourseEventKind.TRANSFERRED: "Handed to a holder in the area the family moved to.",
+    },
+)
+graphql_enum(FamilyMemberKind, "A family member in the team around the child.")

@@ -180,6 +180,22 @@ async def start_caf(melanie: Any, child_id: str = "c-hannah", **extra: Any) -> d
     return result
 
 
+async def join_team(holder: Any, caf_id: str, practitioner_id: str) -> dict[str, Any]:
+    """The holder records SHARE_ASSESSMENT consent naming the practitioner (R8), then adds
+    them to the team around the child: the CAF as the holder then reads it."""
+    await grant(
+        holder,
+        purpose="SHARE_ASSESSMENT",
+        coversAssessmentId=caf_id,
+        grantedToPractitionerIds=[practitioner_id],
+    )
+    added: dict[str, Any] = ok(
+        await holder.post(ADD_MEMBER, {"id": caf_id, "practitionerId": practitioner_id}),
+        "addTeamMember",
+    )
+    return added
+
+
 def count(driver: neo4j.Driver, cypher: str, **params: Any) -> int:
     records, _, _ = driver.execute_query(cypher, params)
     return int(records[0][0])

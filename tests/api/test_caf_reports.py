@@ -16,7 +16,7 @@ from tests.api.consent_support import (
     SHARING_DECISION,
     codes,
     fresh_family,
-    grant,
+    join_team,
     ok,
     start_caf,
 )
@@ -154,19 +154,7 @@ async def test_sharing_decisions_are_read_back(as_viewer, sync_driver) -> None:
 
     # Lee is not in the team yet: refused; with consent and a place in the team, allowed.
     assert codes(await lee.post(DECISIONS, {"id": "c-hannah"})) == ["FORBIDDEN"]
-    await grant(
-        melanie,
-        purpose="SHARE_ASSESSMENT",
-        coversAssessmentId=caf["id"],
-        grantedToPractitionerIds=["p-lee"],
-    )
-    ok(
-        await melanie.post(
-            'mutation($id: ID!) { addTeamMember(assessmentId: $id, practitionerId: "p-lee") { id } }',
-            {"id": caf["id"]},
-        ),
-        "addTeamMember",
-    )
+    await join_team(melanie, caf["id"], "p-lee")
     assert [
         d["id"] for d in ok(await lee.post(DECISIONS, {"id": "c-hannah"}), "sharingDecisions")
     ] == [mine["id"]]

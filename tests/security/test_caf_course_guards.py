@@ -20,6 +20,7 @@ from tests.api.consent_support import (
     error,
     fresh_family,
     grant,
+    join_team,
     ok,
     start_caf,
 )
@@ -142,19 +143,7 @@ async def test_reopen_leave_and_remove(as_viewer, today: date) -> None:
         "REOPENED",
     ]
 
-    await grant(
-        melanie,
-        purpose="SHARE_ASSESSMENT",
-        coversAssessmentId=caf["id"],
-        grantedToPractitionerIds=["p-lee"],
-    )
-    ok(
-        await melanie.post(
-            'mutation($id: ID!) { addTeamMember(assessmentId: $id, practitionerId: "p-lee") { id } }',
-            {"id": caf["id"]},
-        ),
-        "addTeamMember",
-    )
+    await join_team(melanie, caf["id"], "p-lee")
     assert codes(await melanie.post(LEAVE, {"id": caf["id"]})) == [
         "BAD_USER_INPUT"
     ]  # the holder hands over
