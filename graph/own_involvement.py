@@ -65,6 +65,8 @@ class OwnInvolvementFacts:
     #: The open involvements of the same key: this child, that service, and the recorder
     #: (or no practitioner, for the team's).
     open: tuple[OwnInvolvementRef, ...]
+    #: Whoever leads for the child now (a practitioner's, carer's or the child's id).
+    lead_id: str | None = None
 
 
 _FACTS: LiteralString = (
@@ -77,7 +79,8 @@ RETURN s """
     + """ AS service,
   [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL AND EXISTS { (i)-[:AT]->(s) }
     AND CASE WHEN $team THEN NOT EXISTS { (i)-[:BY]->() } ELSE EXISTS { (i)-[:BY]->(p) } END
-    | i { .id, .source, .startedOn }] AS open
+    | i { .id, .source, .startedOn }] AS open,
+  [(ln)-[:LEAD_PROFESSIONAL_FOR]->(c) | ln.id][0] AS leadId
 """
 )
 
@@ -156,7 +159,7 @@ async def _facts(
         OwnInvolvementRef(m["id"], m.get("source") or "", native_date(m.get("startedOn")))
         for m in (row["open"] if row else ())
     )
-    return OwnInvolvementFacts(context, service, open_)
+    return OwnInvolvementFacts(context, service, open_, row["leadId"] if row else None)
 
 
 async def _done(tx: AsyncManagedTransaction, result_id: str) -> str:

@@ -10,6 +10,7 @@ Each answers with the child's index view, as the caller may see it.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -68,6 +69,23 @@ def _facts(facts: own_graph.OwnInvolvementFacts | None) -> own_graph.OwnInvolvem
     return facts
 
 
+def _may_lead(ctx: RequestContext, facts: own_graph.OwnInvolvementFacts) -> None:
+    """Naming oneself lead on recording one's involvement never takes the role from
+    another: whoever leads stands down first, or the team appoints
+    (appointLeadProfessional). For a shielded child whose whereabouts are withheld from
+    the caller, who leads is whereabouts (R4): refused alike, whoever leads."""
+    viewer = dataclasses.replace(ctx.viewer, service_ids=facts.context.viewer_service_ids)
+    if not disclosure.decide(viewer, disclosure.Whereabouts(), facts.context.child, ctx.now):
+        ctx.audit.deny("recordOwnInvolvement: R4: the lead of a shielded child")
+        raise Forbidden("R4: this child's index team records who leads for them")
+    if facts.lead_id is not None and facts.lead_id != viewer.practitioner_id:
+        raise BadUserInput(
+            "the child already has a lead professional: they stand down first, or the team "
+            "appoints you (appointLeadProfessional)",
+            field="input.isLeadProfessional",
+        )
+
+
 async def _answer(ctx: RequestContext, work: Any) -> Child:
     try:
         child_id = await work
@@ -90,11 +108,13 @@ async def record_own_involvement(info: Info[Any, Any], input: RecordOwnInvolveme
         )
     ctx.audit.reason = purpose
 
-    def decide(facts: own_graph.OwnInvolvementFacts | None) -> None:
+    def decide(found: own_graph.OwnInvolvementFacts | None) -> None:
         # The same involvement open already (a feed's, or recorded before) is not written
         # twice, and answers the same: for a shielded child, whether the caller's service
         # works with him is where he is (R4), so nothing may tell.
-        _facts(facts)
+        facts = _facts(found)
+        if input.is_lead_professional:
+            _may_lead(ctx, facts)
 
     return await _answer(
         ctx,

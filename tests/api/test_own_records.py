@@ -8,7 +8,7 @@ import json
 import pytest
 
 from policies.viewer import Role
-from tests.api.consent_support import codes, count, error, fresh_family, ok
+from tests.api.consent_support import APPOINT_LEAD, codes, count, error, fresh_family, ok
 
 __all__ = ["fresh_family"]
 
@@ -197,3 +197,39 @@ async def test_a_paper_caf_is_an_indicator_and_a_holder(as_viewer, sync_driver) 
     # Not involved with Ellie and no override: no standing to say a CAF exists.
     body = await as_viewer(practitioner_id="p-steve").post(PAPER, {"childId": "c-ellie"})
     assert codes(body) == ["FORBIDDEN"]
+
+
+async def test_naming_oneself_lead_never_takes_the_role_from_another(as_viewer) -> None:
+    """Recording one's involvement is open to any practitioner who finds the child; taking
+    the lead from whoever has it is not (they stand down, or the team appoints)."""
+    melanie = as_viewer(practitioner_id="p-melanie")
+    ok(
+        await melanie.post(APPOINT_LEAD, {"childId": "c-hannah", "practitionerId": "p-melanie"}),
+        "appointLeadProfessional",
+    )
+    eastvale = as_viewer(practitioner_id="p-eastvale")
+    body = await eastvale.post(
+        RECORD_OWN,
+        {"input": {"childId": "c-hannah", "purpose": "x", "isLeadProfessional": True}},
+    )
+    assert error(body)["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "input.isLeadProfessional",
+    }
+    seen = ok(await melanie.post(CHILD, {"id": "c-hannah"}), "child")
+    assert seen["leadProfessional"] == {"id": "p-melanie"}
+    assert _own(seen, "practitioner:p-eastvale") == []  # the whole write was refused
+    # Melanie herself may confirm she leads.
+    ok(
+        await melanie.post(
+            RECORD_OWN,
+            {"input": {"childId": "c-hannah", "purpose": "mentor", "isLeadProfessional": True}},
+        ),
+        "recordOwnInvolvement",
+    )
+    # Sam (shielded): who leads is whereabouts, refused alike whoever leads (R4).
+    lee = as_viewer(practitioner_id="p-lee")
+    first = await lee.post(
+        RECORD_OWN, {"input": {"childId": "c-sam", "purpose": "x", "isLeadProfessional": True}}
+    )
+    assert codes(first) == ["FORBIDDEN"]
