@@ -247,7 +247,8 @@ class KeyStore:
                 [
                     (
                         r["props"]["id"], r["childId"], r["serviceId"], r["practitionerId"],
-                        r["props"]["startedOn"].isoformat(), _dumps(r["props"]),
+                        r["props"]["startedOn"].isoformat(),
+                        _dumps({**r["props"], "isLeadProfessional": r["lead"]}),
                     )
                     for r in w["involvements_new"]
                 ],
@@ -260,7 +261,8 @@ class KeyStore:
                 [
                     (
                         r["childId"], r["serviceId"], r["practitionerId"],
-                        r["props"]["startedOn"].isoformat(), _with_id(r),
+                        r["props"]["startedOn"].isoformat(),
+                        _dumps({**r["props"], "id": r["id"], "isLeadProfessional": r["lead"]}),
                         r["id"],
                     )
                     for r in w["involvements_update"]

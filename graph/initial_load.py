@@ -27,6 +27,7 @@ from graph import migrations
 from graph.alerts import Actor
 from graph.database import Graph
 from graph.feed_writes.upsert_local_authority import LOCAL_AUTHORITIES
+from graph.lead_professional import LEADS_FROM_FLAGS
 
 __all__ = [
     "BOOKKEEPING_LABELS",
@@ -125,6 +126,7 @@ async def write_local_authorities(
 
 async def finish_imported(graph: Graph) -> None:
     await graph.write_autocommit(_EMPTY_LISTS)
+    await graph.write_autocommit(LEADS_FROM_FLAGS)
 
 
 async def await_indexes(graph: Graph, seconds: int = 7200) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "FAMILY_LEAD",
     "FEED_STAND_DOWN",
     "INVOLVEMENT_LEADS",
+    "LEADS_FROM_FLAGS",
     "PRACTITIONER_LEAD",
     "SET_LEAD",
     "STAND_DOWN",
@@ -111,6 +112,30 @@ FEED_STAND_DOWN: LiteralString = (
   """
     + _announce(EventKind.LEAD_STOOD_DOWN, "other", "'feed:' + i.source")
     + "}\n"
+)
+
+
+#: After a bulk import (graph/initial_load.py): the involvements written with the feed's
+#: `isLeadProfessional` flag (bulk/store.py keeps it for this alone) make their
+#: practitioner lead as ingest's START would, unless ended (ingest's END stands that lead
+#: down); then the flag goes, as migration 0025 did for older data. Nothing is announced:
+#: an initial load tells no one.
+LEADS_FROM_FLAGS: LiteralString = (
+    """
+MATCH (i:Involvement) WHERE i.isLeadProfessional IS NOT NULL
+CALL (i) {
+  CALL (i) {
+    WITH i WHERE i.isLeadProfessional AND i.endedOn IS NULL
+    MATCH (i)-[:OF]->(c:Child)
+    MATCH (i)-[:BY]->(lead:Practitioner)
+    WITH c, lead, i.startedOn AS leadSince, 'feed:' + i.source AS leadSetBy,
+      i.id AS leadInvolvementId, null AS leadActor
+"""
+    + set_lead(announce=False)
+    + """  }
+  REMOVE i.isLeadProfessional
+} IN TRANSACTIONS OF 10000 ROWS
+"""
 )
 
 
