@@ -10,7 +10,10 @@ holds one chunk at a time.
 
 What ingest does and a first load need not: household alerts (R4) are raised only for a
 shielded child, and a feed never creates one, so an empty index has none to alert on;
-ingest's per-chunk audit events become the load's one event (commands_load.py). Local
+ingest's per-chunk audit events become the load's one event (commands_load.py); the
+outbox events ingest's writes add (issue 20: a child's other practitioners hear of a
+change) are not written, since the first state of an empty index is news to no one and
+would notify every practitioner of every involvement loaded (a decision to confirm). Local
 authorities are written after the import by their own statement (few, and a changed
 index-team contact must raise its alert as ingest's write does).
 """
