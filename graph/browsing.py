@@ -75,15 +75,17 @@ _DAY: LiteralString = """
     d.localAuthority = coalesce($budget.localAuthority, d.localAuthority)
 """
 
-#: All or nothing: the children of `$budget.ids` not yet read today fit in what is left
-#: of the budget, and are recorded; or none is, `withinBudget` is false, and the first
-#: refusal of the day raises BUDGET_EXCEEDED for the viewer's own index team.
+#: A re-read is free whatever the count (a budget lowered since stands for new children
+#: only). Otherwise all or nothing: the children of `$budget.ids` not yet read today fit
+#: in what is left of the budget, and are recorded; or none is, `withinBudget` is false,
+#: and the first refusal of the day raises BUDGET_EXCEEDED for the viewer's own index
+#: team.
 #: (policies.alerts.AlertKind.BUDGET_EXCEEDED; a CALL, so it can lead any query.)
 RESERVE: LiteralString = (
     "CALL () {"
     + _DAY
     + """  WITH d, [x IN $budget.ids WHERE NOT x IN d.childIds] AS fresh
-  WITH d, fresh, size(d.childIds) + size(fresh) <= $budget.limit AS fits
+  WITH d, fresh, size(fresh) = 0 OR size(d.childIds) + size(fresh) <= $budget.limit AS fits
   SET d.childIds = CASE WHEN fits THEN d.childIds + fresh ELSE d.childIds END
   FOREACH (_ IN CASE WHEN NOT fits AND d.alertedAt IS NULL THEN [1] ELSE [] END |
     SET d.alertedAt = $budget.now

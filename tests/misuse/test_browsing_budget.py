@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from typing import Any
 
 import httpx
 import neo4j
 
+from api.app import create_app
+from policies.browsing import parse_budgets
 from policies.viewer import Role
 from tests.misuse.conftest import PURPOSE, codes, melanie_as, post, token
 from tests.misuse.servers import api_process
@@ -300,3 +303,22 @@ async def test_past_the_budget_a_mutation_is_refused_before_it_writes(
     assert codes(shield) == ["BROWSING_BUDGET_EXCEEDED"], shield
     still = await post(small, onlooker, 'query { child(id: "c-hannah") { address { postcode } } }')
     assert still["data"]["child"]["address"] is not None  # not shielded: nothing was written
+
+
+async def test_a_re_read_is_free_even_past_a_budget_lowered_since(
+    graph: Any, small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    """Found by the red team: after a restart with a lower budget, a child already read
+    that day was refused. A lowered budget stands for new children only."""
+    viewer = melanie_as(small_budget_settings, subject)
+    for child in ("c-jack", "c-ellie", "c-hannah"):
+        assert (await post(small, viewer, CHILD, {"id": child}))["data"]["child"]
+    lowered = dataclasses.replace(
+        small_budget_settings, browsing_budgets=parse_budgets("PRACTITIONER=1")
+    )
+    app = create_app(lowered, graph=graph)  # a new process: it remembers nothing counted
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        again = await post(c, viewer, CHILD, {"id": "c-hannah"})
+        assert again["data"]["child"]["id"] == "c-hannah", again
+        new = await post(c, viewer, CHILD, {"id": "c-sam"})
+        assert codes(new) == ["BROWSING_BUDGET_EXCEEDED"]
