@@ -352,6 +352,16 @@ def _context_from(viewer_services: list[str], m: dict[str, Any]) -> ChildContext
             key=lambda r: (r.fact.recorded_on, r.fact.id),
         )
     )
+    assessments = tuple(
+        AssessmentRef(
+            id=a["id"],
+            status=a.get("status") or "OPEN",
+            holder_id=a.get("holderId"),
+            team_ids=frozenset(a.get("teamIds") or ()),
+            holder_service=service_from(a.get("holderService")),
+        )
+        for a in m.get("assessments") or ()
+    )
     child = ChildFacts(
         id=m["id"],
         given_name="",
@@ -363,22 +373,15 @@ def _context_from(viewer_services: list[str], m: dict[str, Any]) -> ChildContext
         address=None,
         consents=tuple(r.fact for r in records),
         overrides=tuple(override_from(o) for o in m.get("overrides") or ()),
+        # R7: what a record covering a CAF is decided on (policies.disclosure).
+        assessments=tuple(a.as_summary() for a in assessments),
     )
     return ChildContext(
         child=child,
         viewer_service_ids=frozenset(viewer_services),
         involved=bool(m.get("involved")),
         records=records,
-        assessments=tuple(
-            AssessmentRef(
-                id=a["id"],
-                status=a.get("status") or "OPEN",
-                holder_id=a.get("holderId"),
-                team_ids=frozenset(a.get("teamIds") or ()),
-                holder_service=service_from(a.get("holderService")),
-            )
-            for a in m.get("assessments") or ()
-        ),
+        assessments=assessments,
     )
 
 

@@ -194,6 +194,9 @@ class ConsentRecord:
     services: tuple[ServiceFact, ...]
     practitioner_ids: frozenset[str]
     recorded_by: str | None = None
+    #: The CAF the record covers (SHARE_ASSESSMENT), by id: one not there for the viewer
+    #: (R7) makes the record not there either, or it would say the CAF exists.
+    assessment_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,9 +287,12 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
                 shielding.whereabouts(viewer, child, now),
                 _audit_actor(viewer, child, services, now),
             )
-        case ConsentRecord(services, practitioner_ids, recorded_by):
+        case ConsentRecord(services, practitioner_ids, recorded_by, assessment_id):
             mine = recorded_by is not None and recorded_by == viewer.practitioner_id
-            return _consent_record(viewer, child, services, practitioner_ids, mine, now)
+            return _first_denial(
+                _covered_assessment_there(viewer, child, assessment_id, now),
+                _consent_record(viewer, child, services, practitioner_ids, mine, now),
+            )
         case AuditActor(services):
             return _audit_actor(viewer, child, services, now)
         case AuditEntry(entry):
@@ -313,6 +319,21 @@ def _assessment_there(
     if not seen:
         return deny(f"R7: the CAF's holder works for a sensitive service ({seen.reason})", Rule.R7)
     return seen
+
+
+def _covered_assessment_there(
+    viewer: Viewer, child: ChildFacts, assessment_id: str | None, now: datetime
+) -> Decision:
+    """R7: a record covering a CAF that is not there for the viewer would say it exists
+    (its id, that someone shares it), so the record is not there either, even for the one
+    who recorded it once R6 hides the CAF from them. A CAF the facts do not name is not
+    known to be there: fail closed."""
+    if assessment_id is None:
+        return allow("R7: the record covers no CAF", Rule.R7)
+    summary = next((a for a in child.assessments if a.id == assessment_id), None)
+    if summary is None:
+        return deny("R7: the CAF the record covers is not known", Rule.R7)
+    return _assessment_there(viewer, child, summary, now)
 
 
 def _consent_record(

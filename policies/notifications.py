@@ -404,7 +404,12 @@ def _consent_items(ctx: EventContext, viewer: Viewer, ask: _Ask, payload: dict[s
             child, consents=tuple(judged if c.id == consent.id else c for c in child.consents)
         )
         ask.child = child
-    record = d.ConsentRecord(ctx.consent_services, granted, consent.recorded_by_practitioner_id)
+    record = d.ConsentRecord(
+        ctx.consent_services,
+        granted,
+        consent.recorded_by_practitioner_id,
+        consent.covers_assessment_id,
+    )
     if not ask(record, f"Consent:{consent.id}"):
         return False
     payload["consent"] = {

@@ -177,10 +177,13 @@ def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer
 def record_seen(
     ctx: RequestContext, viewer: Viewer, child: ChildFacts, record: ConsentRecord
 ) -> bool:
-    """R4, R6 (policies.disclosure): may the viewer know this record exists?"""
+    """R4, R6, R7 (policies.disclosure): may the viewer know this record exists?"""
     fact = record.fact
     item = disclosure.ConsentRecord(
-        record.named_services, fact.granted_to_practitioner_ids, fact.recorded_by_practitioner_id
+        record.named_services,
+        fact.granted_to_practitioner_ids,
+        fact.recorded_by_practitioner_id,
+        fact.covers_assessment_id,
     )
     return disclosure.decide(viewer, item, child, ctx.now).allowed
 
