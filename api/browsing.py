@@ -26,6 +26,7 @@ __all__ = [
     "Watch",
     "budget_left",
     "budget_request",
+    "fitting",
     "settle",
     "spend_before_write",
     "spend_shown",
@@ -150,3 +151,17 @@ async def spend_before_write(ctx: RequestContext, child_id: str) -> None:
     came only with the answer would leave the caller not knowing the change was made.
     The answer's own read is then a re-read, free."""
     await spend_shown(ctx, [child_id])
+
+
+def fitting(ids: list[str], counted: set[str], left: int) -> list[str]:
+    """The first of `ids` that fit what is left of the budget (R2), in order: children
+    already read today are free and always fit. What does not fit is cut, never refused:
+    a refusal that came only when enough children were found would count them."""
+    shown: list[str] = []
+    for child_id in ids:
+        if child_id not in counted:
+            if left <= 0:
+                break
+            left -= 1
+        shown.append(child_id)
+    return shown

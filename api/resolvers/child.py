@@ -176,19 +176,10 @@ async def resolve_search_children(
 
 
 def _within(found: list[ChildFacts], limit: int, counted: set[str], left: int) -> list[ChildFacts]:
-    """The first matches that fit both the search limit and the budget left (R2).
-
-    Past what is left, the search is cut short exactly as at the search limit (truncated),
-    never refused: a refusal that only came when enough matched would count them.
-    """
-    shown: list[ChildFacts] = []
-    for child in found[:limit]:
-        if child.id not in counted:
-            if left <= 0:
-                break
-            left -= 1
-        shown.append(child)
-    return shown
+    """The first matches that fit both the search limit and the budget left (R2); past
+    what is left the search is cut short exactly as at the search limit (truncated)."""
+    fits = browsing.fitting([c.id for c in found[:limit]], counted, left)
+    return found[: len(fits)]
 
 
 def findable(

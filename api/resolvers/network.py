@@ -103,9 +103,12 @@ async def resolve_involvement_network(
         )
     root = _identifier(child_id, "childId")
     # R2 before anything is read: whether the root exists must not decide the refusal,
-    # and past the budget neither does the network's size.
-    await browsing.budget_left(ctx, "involvementNetwork")
+    # and past the budget neither does the network's size: a network with more children
+    # new today than places left is cut short (truncated), never refused.
+    counted, left = await browsing.budget_left(ctx, "involvementNetwork")
     await browsing.spend_shown(ctx, [root])
+    left -= root not in counted
+    counted.add(root)
     hood = await network_graph.neighbourhood(ctx.graph, root, depth, network.MAX_NETWORK)
     viewer, found = await load_children(ctx, hood.child_ids) if hood.child_ids else (ctx.viewer, [])
     facts = _findable(ctx, viewer, found)
@@ -117,7 +120,9 @@ async def resolve_involvement_network(
     traced = network.trace(root, depth, usable, withheld)
     for refused in traced.withheld:
         ctx.audit.deny(f"NetworkLink:{refused.a}-{refused.kind}-{refused.b}")
-    order = sorted(traced.distance, key=lambda c: (traced.distance[c], c))
+    reached = sorted(traced.distance, key=lambda c: (traced.distance[c], c))
+    order = browsing.fitting(reached, counted, left)
+    kept = set(order)
     _unreached(ctx, facts, order)
     await browsing.spend_shown(ctx, order)
     children = [shaping.child(ctx, viewer, facts[c]) for c in order]
@@ -129,11 +134,12 @@ async def resolve_involvement_network(
             via=strawberry.ID(link.via) if link.via else None,
         )
         for link in traced.links
+        if link.source in kept and link.target in kept
     ]
     return InvolvementNetwork(
         children=children,
         links=links + _involved_with(children),
-        truncated=hood.truncated or traced.truncated,
+        truncated=hood.truncated or traced.truncated or len(order) < len(reached),
     )
 
 
@@ -144,7 +150,7 @@ async def resolve_carer_network(
     carer = _identifier(carer_id, "carerId")
     # R2 before anything is read: past the budget, a carer with visible children and an
     # unknown carer id get the same refusal (R4: no oracle).
-    await browsing.budget_left(ctx, "carerNetwork")
+    counted, left = await browsing.budget_left(ctx, "carerNetwork")
     household = await network_graph.carer_household(ctx.graph, carer, network.MAX_NETWORK)
     if household is None:
         # The same second round trip a carer of shielded children only costs, so that
@@ -183,13 +189,17 @@ async def resolve_carer_network(
     if not shown:
         # A carer of shielded children only looks like no carer at all (R4: no oracle).
         raise NotFound("no carer with that id")
-    await browsing.spend_shown(ctx, list(shown))
+    fits = browsing.fitting(list(shown), counted, left)
+    kept = set(fits)
+    _unreached(ctx, facts, fits)
+    await browsing.spend_shown(ctx, fits)
     ctx.audit.disclose(f"Carer:{carer}.network")
-    children = [shaping.child(ctx, viewer, facts[c]) for c in shown]
+    children = [shaping.child(ctx, viewer, facts[c]) for c in fits]
     return InvolvementNetwork(
         children=children,
-        links=links + _involved_with(children),
-        truncated=len(household.ties) >= network.MAX_NETWORK,
+        links=[k for k in links if k.to in kept and (k.via is None or k.via in kept)]
+        + _involved_with(children),
+        truncated=len(household.ties) >= network.MAX_NETWORK or len(fits) < len(shown),
     )
 
 

@@ -322,3 +322,42 @@ async def test_a_re_read_is_free_even_past_a_budget_lowered_since(
         assert again["data"]["child"]["id"] == "c-hannah", again
         new = await post(c, viewer, CHILD, {"id": "c-sam"})
         assert codes(new) == ["BROWSING_BUDGET_EXCEEDED"]
+
+
+NETWORK = """
+query { involvementNetwork(childId: "c-hannah", reason: "tracing the family for review",
+  depth: 2) { children { id } links { from to } truncated } }
+"""
+
+
+async def test_a_network_past_what_is_left_is_cut_short_not_refused(
+    small: httpx.AsyncClient, small_budget_settings: Any, subject: str
+) -> None:
+    """Found by the red team: a network with more new children than places left was
+    refused, so whether it was refused told how many children it held."""
+    lead = token(
+        small_budget_settings, Role.SAFEGUARDING_LEAD, subject=subject, local_authority="NBR"
+    )
+    whole = await post(
+        small,
+        token(
+            small_budget_settings,
+            Role.SAFEGUARDING_LEAD,
+            subject=f"{subject}-b",
+            local_authority="NBR",
+        ),
+        NETWORK,
+    )
+    assert len(whole["data"]["involvementNetwork"]["children"]) > 2, whole
+    for child in ("c-sam", "c-no-such-a", "c-no-such-b"):
+        await post(small, lead, CHILD, {"id": child})
+    # Two places left: Hannah and the nearest other child, cut short and said so.
+    cut = await post(small, lead, NETWORK)
+    assert "errors" not in cut, cut
+    network = cut["data"]["involvementNetwork"]
+    shown = [c["id"] for c in network["children"]]
+    assert shown[0] == "c-hannah" and len(shown) == 2 and network["truncated"] is True
+    assert all(k["from"] in shown for k in network["links"])
+    assert all(k["to"] in shown for k in network["links"] if k["to"].startswith("c-"))
+    # Now spent: refused before it runs, as a search is.
+    assert codes(await post(small, lead, NETWORK)) != []
