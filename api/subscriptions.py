@@ -27,7 +27,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from api.auth import AuthError, TokenVerifier
@@ -339,6 +346,12 @@ class _Session:
             return
         query = payload.get("query")
         variables = payload.get("variables")
+        misuse = _not_one_subscription(query, payload.get("operationName"))
+        if misuse is not None:
+            refusal = {"message": misuse, "extensions": {"code": "BAD_USER_INPUT"}}
+            await self.websocket.send_json({"id": ident, "type": "error", "payload": [refusal]})
+            self.operations.pop(ident, None)
+            return
         context = SubscriptionContext(self.viewer, self.hub)
         try:
             result = await self.schema.subscribe(
@@ -368,6 +381,30 @@ class _Session:
             log.info("subscription_ended", error=type(exc).__name__)
         finally:
             self.operations.pop(ident, None)
+
+
+def _not_one_subscription(query: Any, operation_name: Any) -> str | None:
+    """Why this document is not one subscription with one root field, or None (then the
+    schema validates it as usual). The socket runs subscriptions only: a query or
+    mutation goes over HTTP, and the GraphQL spec allows a subscription one root field."""
+    if not isinstance(query, str):
+        return None
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None  # a syntax error: the schema's own answer names it
+    operation = get_operation_ast(
+        document, operation_name if isinstance(operation_name, str) else None
+    )
+    if not isinstance(operation, OperationDefinitionNode):
+        return None
+    if operation.operation is not OperationType.SUBSCRIPTION:
+        return (
+            "only subscriptions are accepted over the socket: send queries and mutations over HTTP"
+        )
+    if len(operation.selection_set.selections) != 1:
+        return "a subscription must select exactly one root field"
+    return None
 
 
 def _public(error: GraphQLError) -> dict[str, Any]:

@@ -60,6 +60,8 @@ class ServiceFacts:
     id: str
     name: str
     local_authority: str | None
+    kind: str = ""
+    sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,10 @@ class Claimed:
     recipient_at_service: bool
     #: The notification still exists (retention may have removed it).
     notification_exists: bool
+    #: The endpoint's service as it stands now (kind, feed's sensitive flag): a service
+    #: that became sensitive after registration must receive nothing (R6).
+    service_kind: str = ""
+    service_sensitive: bool = False
 
 
 def _dt(value: Any) -> datetime:
@@ -121,7 +127,8 @@ def _dt(value: Any) -> datetime:
 
 _SERVICE: LiteralString = """
 MATCH (s:Service {id: $id})
-RETURN s.id AS id, s.name AS name, s.localAuthority AS la
+RETURN s.id AS id, s.name AS name, s.localAuthority AS la, s.kind AS kind,
+  coalesce(s.sensitive, false) AS sensitive
 """
 
 
@@ -130,7 +137,7 @@ async def service(graph: Graph, service_id: str) -> ServiceFacts | None:
     if not rows:
         return None
     r = rows[0]
-    return ServiceFacts(r["id"], r["name"] or "", r["la"])
+    return ServiceFacts(r["id"], r["name"] or "", r["la"], r["kind"] or "", bool(r["sensitive"]))
 
 
 _ENDPOINT_MAP: LiteralString = (
@@ -209,6 +216,8 @@ MATCH (e:WebhookEndpoint)
 WHERE ($all OR e.localAuthority IN $authorities)
   AND ($serviceId IS NULL OR e.serviceId = $serviceId)
   AND ($includeDisabled OR e.state = 'ACTIVE')
+  AND ($hiddenKinds IS NULL OR NOT EXISTS {
+    MATCH (s:Service {id: e.serviceId}) WHERE s.sensitive = true OR s.kind IN $hiddenKinds })
 RETURN """
     + _ENDPOINT_MAP
     + " AS e ORDER BY e.createdAt DESC, e.id LIMIT $limit"
@@ -222,8 +231,10 @@ async def list_endpoints(
     service_id: str | None,
     include_disabled: bool,
     limit: int,
+    hidden_kinds: Set[str] | None = None,
 ) -> list[EndpointRecord]:
-    """Endpoints of these authorities (None: every one)."""
+    """Endpoints of these authorities (None: every one). With `hidden_kinds`, none of a
+    service flagged sensitive or of one of these kinds is listed (R6)."""
     rows = await graph.read(
         _LIST_ENDPOINTS,
         all=authorities is None,
@@ -231,6 +242,7 @@ async def list_endpoints(
         serviceId=service_id,
         includeDisabled=include_disabled,
         limit=limit,
+        hiddenKinds=None if hidden_kinds is None else sorted(hidden_kinds),
     )
     return [_endpoint(r["e"]) for r in rows]
 
@@ -382,7 +394,9 @@ RETURN """
     + _ENDPOINT_MAP
     + """ AS e, n IS NOT NULL AS found,
   EXISTS { MATCH (:Practitioner {id: n.recipient})-[:WORKS_FOR]->(:Service {id: e.serviceId}) }
-    AS atService
+    AS atService,
+  COLLECT { MATCH (svc:Service {id: e.serviceId})
+            RETURN [coalesce(svc.kind, ''), coalesce(svc.sensitive, false)] }[0] AS svc
 """
 )
 
@@ -400,6 +414,8 @@ async def claim(
             endpoint=_endpoint(r["e"]),
             recipient_at_service=bool(r["atService"]),
             notification_exists=bool(r["found"]),
+            service_kind=(r["svc"] or ["", False])[0],
+            service_sensitive=bool((r["svc"] or ["", False])[1]),
         )
         for r in rows
     ]
@@ -481,6 +497,9 @@ MATCH (d:WebhookDelivery)
 WHERE ($state IS NULL OR d.state = $state)
   AND ($endpointId IS NULL OR d.endpointId = $endpointId)
   AND ($all OR d.localAuthority IN $authorities)
+  AND ($hiddenKinds IS NULL OR NOT EXISTS {
+    MATCH (he:WebhookEndpoint {id: d.endpointId}), (s:Service {id: he.serviceId})
+    WHERE s.sensitive = true OR s.kind IN $hiddenKinds })
 RETURN """
     + _DELIVERY_MAP
     + " AS d ORDER BY d.createdAt DESC, d.id LIMIT $limit"
@@ -494,6 +513,7 @@ async def list_deliveries(
     state: str | None,
     endpoint_id: str | None,
     limit: int,
+    hidden_kinds: Set[str] | None = None,
 ) -> list[DeliveryRecord]:
     rows = await graph.read(
         _LIST_DELIVERIES,
@@ -502,6 +522,7 @@ async def list_deliveries(
         state=state,
         endpointId=endpoint_id,
         limit=limit,
+        hiddenKinds=None if hidden_kinds is None else sorted(hidden_kinds),
     )
     return [_delivery(r["d"]) for r in rows]
 

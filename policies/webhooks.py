@@ -17,6 +17,15 @@ is allowed so that tests and a developer's own receiver need no certificate. In
 production an address that names this machine or a private network is refused too: the
 delivery worker must not become a way to reach what sits behind the index's firewall.
 
+Never for a sensitive service (R6): a webhook tells its receiver which children the
+service's practitioners work with, and an index admin registers it. An endpoint of a
+mental health, sexual health or substance misuse service (or one a feed flags sensitive)
+would let the admin learn that a child uses that service, which R6 withholds from them;
+its deliveries' timestamps would correlate with the children's audit trails as well. So
+such an endpoint is refused at registration, an existing one whose service has become
+sensitive receives nothing (checked at every attempt: WITHHELD), and neither it nor its
+deliveries are listed to an index admin.
+
 When again: exponential backoff with jitter, so that a receiver that comes back after an
 outage is not met by every delivery at once; after `max_attempts` the delivery is dead
 (listed for the index team, replayable by them).
@@ -33,6 +42,7 @@ from urllib.parse import urlsplit
 from policies.decision import Decision, Rule, allow, deny
 from policies.text import visible_length
 from policies.viewer import Role, Viewer
+from policies.vocabulary import SENSITIVE_KINDS
 
 __all__ = [
     "MAX_DESCRIPTION",
@@ -44,6 +54,9 @@ __all__ = [
     "check_url",
     "may_manage_endpoints",
     "may_read_endpoints",
+    "redacted_url",
+    "sensitive_hidden_from",
+    "service_may_receive",
     "succeeded",
 ]
 
@@ -88,6 +101,26 @@ def may_read_endpoints(viewer: Viewer) -> Decision:
     return deny("only INDEX_ADMIN and AUDITOR list webhooks", Rule.R14)
 
 
+def service_may_receive(kind: str, sensitive: bool) -> Decision:
+    """Whether a service's system may have a webhook endpoint at all, and be delivered to
+    now: never a sensitive service's (R6; the module's docstring says why)."""
+    if sensitive or kind in SENSITIVE_KINDS:
+        return deny(
+            "webhooks cannot be registered for a sensitive service (mental health, sexual "
+            "health, substance misuse): its notifications would disclose which children use it",
+            Rule.R6,
+        )
+    return allow("the service is not sensitive", Rule.R6)
+
+
+def sensitive_hidden_from(viewer: Viewer) -> Set[str] | None:
+    """The service kinds whose endpoints and deliveries `viewer` is not shown (with any
+    service flagged sensitive), or None for an AUDITOR, who reads everything."""
+    if viewer.has(Role.AUDITOR):
+        return None
+    return SENSITIVE_KINDS
+
+
 def readable_authorities(viewer: Viewer) -> Set[str] | None:
     """The authorities whose webhooks `viewer` may list; None means every one (AUDITOR)."""
     if viewer.has(Role.AUDITOR):
@@ -116,7 +149,21 @@ def address_allowed(address: str, *, production: bool) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1"})
+
+
+def redacted_url(url: str) -> str:
+    """`url` as an audit event or error may record it: without user-info (a rejected URL
+    may carry a password) and without query or fragment, at most 200 characters."""
+    head = url.split("#", 1)[0].split("?", 1)[0]
+    scheme, sep, rest = head.partition("://")
+    if sep:
+        authority, slash, path = rest.partition("/")
+        authority = authority.rsplit("@", 1)[-1]
+        head = f"{scheme}://{authority}{slash}{path}"
+    else:
+        head = head.rsplit("@", 1)[-1]
+    return head[:200]
 
 
 def check_url(url: str, *, production: bool) -> Decision:

@@ -45,7 +45,7 @@ import orjson
 from graph import webhooks as store
 from graph.audit import AuditRecord, append_events
 from graph.database import Graph
-from policies.webhooks import DeliveryState, address_allowed, succeeded
+from policies.webhooks import DeliveryState, address_allowed, service_may_receive, succeeded
 from webhooks import signing
 from webhooks.config import WebhookConfig
 from webhooks.secretbox import SecretBox
@@ -230,6 +230,8 @@ class DeliveryWorker:
         for item in claimed:
             if not item.endpoint.active:
                 closed.append(self._final(item, DeliveryState.CANCELLED, "endpoint disabled"))
+            elif not service_may_receive(item.service_kind, item.service_sensitive):
+                closed.append(self._final(item, DeliveryState.WITHHELD, "service is sensitive"))
             elif not item.notification_exists or not item.recipient_at_service:
                 closed.append(
                     self._final(item, DeliveryState.WITHHELD, "recipient not at the service")
@@ -334,16 +336,16 @@ class DeliveryWorker:
         except (TimeoutError, httpx.TimeoutException):
             if status is None:
                 return _Sent(None, "timed out")
-        except httpx.HTTPError as exc:
+        except httpx.HTTPError:
             if status is None:
-                return _Sent(None, f"connection failed: {type(exc).__name__}")
+                return _Sent(None, "connection failed")
         if status is None:
             return _Sent(None, "no answer")
         if succeeded(status):
             return _Sent(status, None)
-        if 300 <= status < 400:
-            return _Sent(status, f"redirect not followed (HTTP {status})")
-        return _Sent(status, f"HTTP {status}")
+        # Coarse on purpose: an admin reads lastError, and exact codes and exception
+        # names would make the worker a port scanner of the receiver's network.
+        return _Sent(status, f"HTTP {status // 100}xx")
 
     async def _address_refused(self, url: str) -> str | None:
         """The host's addresses, resolved now, must still be allowed: a name registered

@@ -113,11 +113,15 @@ async def resolve_register(
     _admin_only(ctx, "registerWebhookEndpoint")
     url = url.strip()
     description = description.strip()
-    ctx.audit.reason = f"registerWebhookEndpoint {service_id} {url[:200]}"
+    ctx.audit.reason = f"registerWebhookEndpoint {service_id} {policy.redacted_url(url)}"
     service = await store.service(ctx.graph, service_id)
     if service is None or not policy.may_manage_endpoints(ctx.viewer, service.local_authority):
         ctx.audit.deny(f"Service:{service_id}: not found in the viewer's authority")
         raise NotFound("no service with that id in your local authority", field="serviceId")
+    receives = policy.service_may_receive(service.kind, service.sensitive)
+    if not receives:
+        ctx.audit.deny(f"Service:{service_id}: {receives.reason}")
+        raise Forbidden(receives.reason)
     checked = policy.check_url(url, production=ctx.settings.production)
     if not checked:
         raise BadUserInput(checked.reason, field="url")
@@ -183,6 +187,7 @@ async def resolve_endpoints(
         service_id=service_id,
         include_disabled=include_disabled,
         limit=first,
+        hidden_kinds=policy.sensitive_hidden_from(ctx.viewer),
     )
     for r in records:
         ctx.audit.disclose(f"WebhookEndpoint:{r.id}")
@@ -204,6 +209,7 @@ async def resolve_deliveries(
         state=state.value if state is not None else None,
         endpoint_id=endpoint_id,
         limit=first,
+        hidden_kinds=policy.sensitive_hidden_from(ctx.viewer),
     )
     for r in records:
         ctx.audit.disclose(f"WebhookDelivery:{r.id}")
@@ -277,7 +283,9 @@ class WebhookMutation:
     @strawberry.mutation(
         description=(
             "Register where a service's system receives the notifications of its "
-            "practitioners (issue 20). `url`: https (outside production also "
+            "practitioners (issue 20). Never for a sensitive service (mental health, sexual "
+            "health, substance misuse, or flagged sensitive): FORBIDDEN. `url`: https "
+            "(outside production also "
             "http://127.0.0.1); no credentials in it; redirects are never followed. The "
             "answer holds the signing secret, shown this once. " + _MANAGE
         )

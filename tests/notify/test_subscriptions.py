@@ -295,3 +295,30 @@ async def test_roles_that_read_no_children_get_no_notifications(
             "{ notifications { nodes { id } } }"
         )
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    ("document", "says"),
+    [
+        ("{ __typename }", "only subscriptions"),
+        ("mutation { markNotificationsRead(ids: []) { __typename } }", "only subscriptions"),
+        (
+            "subscription { a: notifications { id } b: notifications { id } }",
+            "exactly one root field",
+        ),
+    ],
+)
+async def test_what_is_not_one_subscription_is_a_clean_error(
+    server: ApiProcess, settings: Any, document: str, says: str
+) -> None:
+    """A query or mutation sent as a subscribe message, or a subscription with two root
+    fields, answers BAD_USER_INPUT saying why, not INTERNAL."""
+    token = issue_token(settings, [Role.PRACTITIONER], practitioner_id="p-melanie")
+    socket = await _open(server, token, subscribe=False)
+    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document}}))
+    message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
+    assert message["type"] == "error", message
+    (error,) = message["payload"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert says in error["message"]
+    await socket.close()

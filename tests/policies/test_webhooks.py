@@ -17,6 +17,9 @@ from policies.webhooks import (
     check_url,
     may_manage_endpoints,
     may_read_endpoints,
+    redacted_url,
+    sensitive_hidden_from,
+    service_may_receive,
     succeeded,
 )
 from webhooks import signing
@@ -29,7 +32,7 @@ from webhooks.secretbox import SecretBox
         ("https://mis.example-school.org.uk/webhooks", True, True),
         ("https://mis.example.org:8443/h?x=1", True, True),
         ("http://127.0.0.1:8281/hook", True, False),
-        ("http://[::1]:8281/hook", True, False),
+        ("http://[::1]:8281/hook", False, False),  # the message says 127.0.0.1 only
         ("http://localhost:8281/hook", False, False),  # loopback by address only
         ("https://127.0.0.1/hook", True, False),
         ("https://localhost/hook", True, False),
@@ -123,3 +126,41 @@ def test_a_sealed_secret_opens_only_for_its_endpoint() -> None:
         box.open("wh-2", sealed)
     with pytest.raises(Exception):  # noqa: B017
         SecretBox(b"j" * 32).open("wh-1", sealed)
+
+
+@pytest.mark.parametrize(
+    ("kind", "flag", "ok"),
+    [
+        ("SCHOOL", False, True),
+        ("HOUSING", False, True),
+        ("SCHOOL", True, False),  # a feed flags it sensitive
+        ("SEXUAL_HEALTH", False, False),
+        ("MENTAL_HEALTH", False, False),
+        ("SUBSTANCE_MISUSE", False, False),
+    ],
+)
+def test_a_sensitive_service_never_receives(kind: str, flag: bool, ok: bool) -> None:
+    decision = service_may_receive(kind, flag)
+    assert bool(decision) is ok
+    if not ok:
+        assert "sensitive service" in decision.reason
+
+
+def test_only_an_auditor_lists_sensitive_services_endpoints() -> None:
+    admin = Viewer("a", frozenset({Role.INDEX_ADMIN}), local_authority="NBR")
+    auditor = Viewer("b", frozenset({Role.AUDITOR}))
+    assert "SEXUAL_HEALTH" in (sensitive_hidden_from(admin) or ())
+    assert sensitive_hidden_from(auditor) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("http://a:b@127.0.0.1:8281/h", "http://127.0.0.1:8281/h"),
+        ("https://user@mis.example.org/x?token=s3cret#f", "https://mis.example.org/x"),
+        ("https://mis.example.org/hook", "https://mis.example.org/hook"),
+        ("nonsense:pw@x", "x"),
+    ],
+)
+def test_a_url_is_recorded_without_credentials(url: str, kept: str) -> None:
+    assert redacted_url(url) == kept

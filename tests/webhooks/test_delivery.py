@@ -15,6 +15,7 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from graph import webhooks as store
+from policies.viewer import Role
 from tests.webhooks.conftest import now
 from tests.webhooks.receiver import Receiver, verify
 from webhooks.worker import DeliveryWorker
@@ -99,7 +100,7 @@ async def test_retries_then_dead_then_replay(
     dead = (await admin.post(DEAD, {"endpoint": endpoint}))["data"]["webhookDeliveries"]
     assert [d["notificationId"] for d in dead] == [nid]
     assert dead[0]["attempts"] == 3 and dead[0]["lastStatusCode"] == 503
-    assert dead[0]["lastError"] == "HTTP 503"
+    assert dead[0]["lastError"] == "HTTP 5xx"
 
     replayed = await admin.post(REPLAY, {"id": dead[0]["id"]})
     assert replayed["data"]["replayWebhookDelivery"]["state"] == "PENDING"
@@ -284,3 +285,43 @@ async def test_the_readmes_verification_code_verifies_a_real_delivery(
     forged = {**item.headers, "webhook-signature": "v1," + "A" * 44}
     with pytest.raises(AssertionError):
         exec(snippet, {"secret": secret, "headers": forged, "body": item.body})
+
+
+async def test_a_service_that_became_sensitive_receives_nothing_and_is_not_listed(
+    receiver: Receiver,
+    register: Any,
+    notify: Any,
+    make_worker: Any,
+    admin: Any,
+    as_viewer: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    """An endpoint registered before its service was flagged sensitive (R6) is checked at
+    every attempt: WITHHELD, nothing sent; an index admin no longer sees it or its
+    deliveries (their timestamps would correlate with the children's audit trails)."""
+    endpoint, _ = await register("s-oakfield-school", receiver.url)
+    sync_driver.execute_query("MATCH (s:Service {id: 's-oakfield-school'}) SET s.sensitive = true")
+    try:
+        nid = notify("p-melanie")
+        worker = make_worker()
+        async with worker.client() as client:
+            await worker.drain(client)
+        assert receiver.received == []
+        rows, _, _ = sync_driver.execute_query(
+            "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s", id=nid
+        )
+        assert [r["s"] for r in rows] == ["WITHHELD"]
+        listed = await admin.post(
+            "query Q($e: ID) { webhookEndpoints(includeDisabled: true) { id } "
+            "webhookDeliveries(endpointId: $e) { id } }",
+            {"e": endpoint},
+        )
+        assert endpoint not in {e["id"] for e in listed["data"]["webhookEndpoints"]}
+        assert listed["data"]["webhookDeliveries"] == []
+        auditor = as_viewer(Role.AUDITOR, subject="auditor-1")
+        seen = await auditor.post(
+            "query Q($e: ID) { webhookDeliveries(endpointId: $e) { id } }", {"e": endpoint}
+        )
+        assert len(seen["data"]["webhookDeliveries"]) == 1
+    finally:
+        sync_driver.execute_query("MATCH (s:Service {id: 's-oakfield-school'}) REMOVE s.sensitive")

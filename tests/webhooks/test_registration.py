@@ -158,3 +158,44 @@ async def test_practitioners_cannot_list_endpoints_or_deliveries(as_viewer: Any)
     assert code(await melanie.post(LIST, {"all": False})) == "FORBIDDEN"
     body = await melanie.post("{ webhookDeliveries(state: DEAD) { id } }")
     assert code(body) == "FORBIDDEN"
+
+
+async def attempt(admin: Any, service: str, url: str) -> dict[str, Any]:
+    body: dict[str, Any] = await admin.post(
+        REGISTER, {"service": service, "url": url, "description": "a service's system"}
+    )
+    return body
+
+
+async def test_a_sensitive_service_gets_no_endpoint(admin: Any, sync_driver: neo4j.Driver) -> None:
+    """R6: the clinic's notifications name the children it works with; an endpoint the
+    index admin registers would tell them Hannah uses it."""
+    body = await attempt(admin, "s-nbr-sexual-health", "http://127.0.0.1:8281/clinic")
+    assert code(body) == "FORBIDDEN"
+    assert "sensitive service" in body["errors"][0]["message"]
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (e:WebhookEndpoint {serviceId: 's-nbr-sexual-health'}) RETURN count(e) AS n"
+    )
+    assert rows[0]["n"] == 0
+
+
+async def test_a_url_with_credentials_is_not_copied_into_the_audit(
+    admin: Any, sync_driver: neo4j.Driver
+) -> None:
+    body = await attempt(
+        admin, "s-oakfield-school", "http://someone:hunter2secret@127.0.0.1:8281/h"
+    )
+    assert code(body) == "BAD_USER_INPUT"
+    assert "hunter2secret" not in str(body)
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (a:AuditEvent {action: 'registerWebhookEndpoint'}) "
+        "WHERE a.reason CONTAINS '127.0.0.1:8281/h' RETURN properties(a) AS p"
+    )
+    assert rows
+    for row in rows:
+        assert "hunter2secret" not in str(row["p"]) and "someone:" not in str(row["p"])
+
+
+async def test_the_ipv6_loopback_is_refused_in_development(admin: Any) -> None:
+    body = await attempt(admin, "s-oakfield-school", "http://[::1]:8281/h")
+    assert code(body) == "BAD_USER_INPUT"
