@@ -55,6 +55,7 @@ __all__ = [
     "close_assessment",
     "may_still_read",
     "require_holder",
+    "require_there",
     "resolve_assessment_elements",
     "set_next_review",
     "shape_assessment",
@@ -177,6 +178,21 @@ def require_holder(ctx: RequestContext, action: str, content: AssessmentContent 
         if not _content_there(ctx, viewer, content):
             raise NotFound(ASSESSMENT_NOT_FOUND)
         raise Forbidden(decision.reason)
+    return viewer
+
+
+def require_there(ctx: RequestContext, action: str, content: AssessmentContent | None) -> Viewer:
+    """R7 for a change anyone but the holder may make (leaving the team, stepping down,
+    taking over from an unreachable holder): a CAF held from a sensitive service the
+    caller may not see is answered exactly as an id that does not exist, before any
+    other check can confirm it (no oracle)."""
+    if content is None:
+        raise NotFound(ASSESSMENT_NOT_FOUND)
+    ctx.audit.child(content.child_id)
+    viewer = _viewer(ctx, content)
+    if not _content_there(ctx, viewer, content):
+        ctx.audit.deny(f"{action}: R7")
+        raise NotFound(ASSESSMENT_NOT_FOUND)
     return viewer
 
 
@@ -399,6 +415,10 @@ async def update_delivery_action(
             raise NotFound(ACTION_NOT_FOUND)
         ctx.audit.child(content.child_id)
         viewer = _viewer(ctx, content)
+        if not _content_there(ctx, viewer, content):
+            # R7: a CAF held from a sensitive service hidden from them: no such action.
+            ctx.audit.deny("updateDeliveryAction: R7")
+            raise NotFound(ACTION_NOT_FOUND)
         action = content.action(action_id)
         owner = action.owner.id if action is not None and action.owner is not None else None
         decision = assessment_policy.may_update_action(viewer, content.access, owner, ctx.now)

@@ -30,6 +30,7 @@ from api.resolvers.assessment import (
     _viewer,
     may_still_read,
     require_holder,
+    require_there,
     shape_assessment,
 )
 from api.schema.assessment import Assessment
@@ -324,10 +325,8 @@ async def step_down_from_social_care(
     ctx.audit.reason = why
 
     def decide(content: AssessmentContent | None) -> course.CourseEvent:
-        if content is None:
-            raise NotFound(ASSESSMENT_NOT_FOUND)
-        ctx.audit.child(content.child_id)
-        viewer = _viewer(ctx, content)
+        viewer = require_there(ctx, "stepDownFromSocialCare", content)
+        assert content is not None
         if not assessment_policy.may_read_assessment(viewer, content.access, ctx.now):
             ctx.audit.deny("stepDownFromSocialCare: R7")
             raise NotFound(ASSESSMENT_NOT_FOUND)
@@ -366,11 +365,9 @@ def _handover_decide(
     ctx: RequestContext, action: str, to_local_authority: str | None, why: str
 ) -> Callable[[course.MemberFacts | None], course.CourseEvent]:
     def decide(facts: course.MemberFacts | None) -> course.CourseEvent:
-        if facts is None:
-            raise NotFound(ASSESSMENT_NOT_FOUND)
+        viewer = require_there(ctx, action, facts.content if facts else None)
+        assert facts is not None
         content = facts.content
-        ctx.audit.child(content.child_id)
-        viewer = _viewer(ctx, content)
         reachable = bool(disclosure.available(content.holder, ctx.today))
         allowed = assessment_policy.may_hand_over(viewer, content.access, reachable, ctx.now)
         if not allowed:
@@ -606,14 +603,14 @@ async def leave_team(info: Info[Any, Any], assessment_id: str, reason: str) -> b
     assert me is not None
 
     def decide(content: AssessmentContent | None) -> course.CourseEvent:
-        if content is None:
-            raise NotFound(ASSESSMENT_NOT_FOUND)
-        ctx.audit.child(content.child_id)
+        # R7: a CAF held from a sensitive service hidden from them is not there to leave.
+        viewer = require_there(ctx, "leaveTeam", content)
+        assert content is not None
         if me not in content.access.team_ids:
             # R7: not in its team, the CAF is not there for them to leave.
             ctx.audit.deny(f"leaveTeam: Assessment:{content.id}")
             raise NotFound(ASSESSMENT_NOT_FOUND)
-        allowed = assessment_policy.may_leave_team(_viewer(ctx, content), content.access)
+        allowed = assessment_policy.may_leave_team(viewer, content.access)
         if not allowed:
             raise BadUserInput(allowed.reason, field="assessmentId")
         if content.social_worker is not None and content.social_worker.id == me:

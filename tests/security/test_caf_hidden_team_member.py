@@ -1,0 +1,89 @@
+"""R7 for a member of the team of a CAF that is not there for them (red-team finding F4).
+
+The clinic's nurse holds a CAF for Hannah, adds Steve to its team on Hannah's consent and
+gives him a delivery action. Steve has no standing with the clinic, so R6 hides the nurse
+from him and R7 says her CAF is not there for him at all: every change he tries on it,
+leaving the team and updating his own action included, answers exactly as for an id that
+does not exist (no oracle), and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from tests.api.consent_support import (
+    ADD_ACTION,
+    ADD_STRENGTH,
+    UPDATE_ACTION,
+    error,
+    fresh_family,
+    join_team,
+    ok,
+    start_caf,
+)
+from tests.scenarios.test_hannah_caf_course import (
+    FAMILY,
+    FORM,
+    HAND_OVER,
+    READ,
+    REVIEW,
+    STEP_DOWN,
+    STEP_UP,
+)
+from tests.security.test_caf_course_guards import LEAVE, REMOVE, REOPEN, TRANSFER
+
+__all__ = ["fresh_family"]
+
+pytestmark = pytest.mark.usefixtures("fresh_family")
+
+
+def _same(hidden: dict, missing: dict, what: str) -> None:
+    assert "errors" in hidden, (what, hidden)
+    assert hidden.get("data") == missing.get("data"), what
+    assert error(hidden)["message"] == error(missing)["message"], what
+    assert json.dumps(error(hidden)["extensions"]) == json.dumps(error(missing)["extensions"]), what
+    assert error(hidden)["extensions"]["code"] == "NOT_FOUND", what
+
+
+async def test_every_change_to_a_caf_not_there_answers_as_no_caf(as_viewer, today: date) -> None:
+    nurse = as_viewer(practitioner_id="p-nurse", purpose="Hannah's CAF")
+    steve = as_viewer(practitioner_id="p-steve", purpose="Hannah's CAF")
+    caf = await start_caf(nurse)
+    await join_team(nurse, caf["id"], "p-steve")
+    added = ok(
+        await nurse.post(
+            ADD_ACTION, {"id": caf["id"], "description": "Walk to school", "ownerId": "p-steve"}
+        ),
+        "addDeliveryAction",
+    )
+    action_id = added["actions"][0]["id"]
+    review = {"heldOn": today.isoformat(), "attendees": [{"kind": "CHILD"}]}
+    for document, variables in (
+        (LEAVE, {}),
+        (REVIEW, {"input": review}),
+        (HAND_OVER, {"to": "p-steve", "reason": "x"}),
+        (TRANSFER, {"la": "EVL", "to": "p-eastvale"}),
+        (REOPEN, {}),
+        (STEP_UP, {"sw": "p-john", "reason": "x"}),
+        (STEP_DOWN, {"reason": "x"}),
+        (FORM, {"input": {"childViews": "I like school"}}),
+        (FAMILY, {}),
+        (REMOVE, {"m": "p-steve"}),
+        (ADD_STRENGTH, {"strength": "Kind"}),
+    ):
+        hidden = await steve.post(document, {"id": caf["id"], **variables})
+        missing = await steve.post(document, {"id": "caf-nope", **variables})
+        _same(hidden, missing, document)
+    hidden = await steve.post(UPDATE_ACTION, {"id": action_id, "doneOn": today.isoformat()})
+    missing = await steve.post(UPDATE_ACTION, {"id": "action-nope", "doneOn": today.isoformat()})
+    _same(hidden, missing, "updateDeliveryAction")
+
+    # Nothing changed: Steve is still in the team, his action is not done.
+    read = ok(await nurse.post(READ, {"childId": "c-hannah", "id": caf["id"]}), "child")
+    assert "p-steve" in [m["id"] for m in read["assessment"]["teamAroundTheChild"]]
+    assert [a["doneOn"] for a in read["assessment"]["actions"]] == [None]
+    assert ("LEFT_TEAM", "p-steve") not in [
+        (e["kind"], e.get("memberId")) for e in read["assessment"]["history"]
+    ]
