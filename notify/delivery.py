@@ -59,6 +59,26 @@ def audit_record(
     )
 
 
+def _as_service(ctx: EventContext) -> EventContext:
+    """The event's facts as a service's system may rely on them: a 72-hour override is
+    its practitioner's own (R9) and a consent granted to a named practitioner is theirs
+    (R6b); only consents granted to the service speak for the service as a whole."""
+    child = ctx.child
+    if child is not None:
+        child = dataclasses.replace(
+            child,
+            overrides=(),
+            consents=tuple(
+                dataclasses.replace(c, granted_to_practitioner_ids=frozenset())
+                for c in child.consents
+            ),
+        )
+    consent = ctx.consent
+    if consent is not None:
+        consent = dataclasses.replace(consent, granted_to_practitioner_ids=frozenset())
+    return dataclasses.replace(ctx, child=child, consent=consent)
+
+
 async def recheck(
     graph: Graph,
     records: Sequence[NotificationRecord],
@@ -98,7 +118,10 @@ async def recheck_for(
     share one read of the event's facts. `scoped` (webhooks): the receiving viewer's
     service_ids are the only services the recipient counts as a member of (still only
     those the graph says they work for), so a service's endpoint never receives what its
-    practitioner sees through another service (R6a)."""
+    practitioner sees through another service (R6a). And the viewer is the service, not
+    the person (R9, R6b): the practitioner's own access overrides and the consents granted
+    to them by name are left out (`_as_service`), so what the item then does not show is
+    not delivered."""
     if not pairs:
         return []
     contexts = await event_contexts_by_id(
@@ -124,7 +147,7 @@ async def recheck_for(
                 else receiving.service_ids | recipient.viewer.service_ids
             )
             viewer = dataclasses.replace(receiving, service_ids=services)
-        shaped = shape(ctx, viewer, now)
+        shaped = shape(_as_service(ctx) if scoped else ctx, viewer, now)
         if shaped is None:
             out.append(None)
             continue

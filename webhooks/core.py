@@ -5,7 +5,8 @@ the event's facts are read again, the recipient must still be one, and the paylo
 shaped again through the disclosure decision point. For a webhook the viewer is the
 recipient as a member of the endpoint's service only (`scoped`): the endpoint is that
 service's system, so a practitioner who also works for a sensitive service does not pass
-what they see there (R6a) to another service's machine. The worker writes the audit
+what they see there (R6a) to another service's machine; and without what is theirs
+alone (their overrides, consents granted to them by name: R9, R6b). The worker writes the audit
 event itself (one per delivery, naming the endpoint), so the core's is not written.
 
 The body follows the Standard Webhooks payload shape: `type` (notification.<kind>),

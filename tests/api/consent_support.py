@@ -241,3 +241,18 @@ def fresh_family(sync_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
     clean(sync_driver)
     yield sync_driver
     clean(sync_driver)
+
+
+def share_contact_details(child_id: str, covers: list[str], **to: list[str]) -> dict[str, Any]:
+    """recordConsent's variables: the child's own written SHARE_CONTACT_DETAILS covering
+    `covers`, granted `to` (grantedToPractitionerIds= or grantedToServiceIds=)."""
+    given = {"givenByChild": True, "childCompetenceAssessed": True, "method": "WRITTEN"}
+    return {
+        "input": {
+            "childId": child_id,
+            "purpose": "SHARE_CONTACT_DETAILS",
+            "coversServiceIds": covers,
+            **given,
+            **to,
+        }
+    }

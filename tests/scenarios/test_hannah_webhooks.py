@@ -17,7 +17,13 @@ import neo4j
 import pytest
 
 from notify.dispatcher import Dispatcher
-from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
+from tests.api.consent_support import (
+    RECORD_CONSENT,
+    RECORD_OVERRIDE,
+    WITHDRAW,
+    fresh_family,
+    share_contact_details,
+)
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
 from tests.notify.conftest import dispatcher
 from tests.webhooks.conftest import admin, make_worker, notify, receiver, register
@@ -224,17 +230,7 @@ async def test_what_a_practitioner_sees_through_another_service_stays_off_this_o
         clinic=CLINIC,
     )
     try:
-        report = await clinic_feed.send(
-            record("visit-m", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
-        )
-        assert report["accepted"] == 1, report
-        await dispatcher.drain()
-        rows, _, _ = sync_driver.execute_query(
-            "MATCH (n:Notification {recipient: 'p-melanie'}) WHERE n.payload CONTAINS $clinic "
-            "RETURN n.id AS id",
-            clinic=CLINIC,
-        )
-        told = {r["id"] for r in rows}
+        told = await clinic_visit_told_melanie(clinic_feed, dispatcher, sync_driver, "visit-m")
         assert told, "the core tells her as the clinic's practitioner"
         await deliver(make_worker)
     finally:
@@ -251,3 +247,88 @@ async def test_what_a_practitioner_sees_through_another_service_stays_off_this_o
         ids=list(told),
     )
     assert [r["s"] for r in rows] == ["WITHHELD"] * len(told)
+
+
+async def clinic_visit_told_melanie(
+    clinic_feed: Feed, dispatcher: Dispatcher, sync_driver: neo4j.Driver, key: str
+) -> set[str]:
+    """The clinic starts a visit for Hannah with the nurse; Melanie's notifications that
+    name the clinic."""
+    report = await clinic_feed.send(
+        record(key, "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
+    )
+    assert report["accepted"] == 1, report
+    await dispatcher.drain()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (n:Notification {recipient: 'p-melanie'}) WHERE n.payload CONTAINS $clinic "
+        "RETURN n.id AS id",
+        clinic=CLINIC,
+    )
+    return {r["id"] for r in rows}
+
+
+def through_endpoint(sync_driver: neo4j.Driver, endpoint: str) -> dict[str, str]:
+    """What became of each notification kind at this endpoint (kind: delivery state)."""
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {endpointId: $e}) MATCH (n:Notification {id: d.notificationId}) "
+        "RETURN n.kind AS kind, d.state AS state",
+        e=endpoint,
+    )
+    return {r["kind"]: r["state"] for r in rows}
+
+
+async def test_melanies_override_is_hers_and_never_reaches_her_schools_system(
+    sync_driver: neo4j.Driver,
+    as_viewer: Any,
+    make_worker: Any,
+    dispatcher: Dispatcher,
+    clinic_feed: Feed,
+    register: Any,
+    receiver: Receiver,
+) -> None:
+    """R9: an access override is the practitioner's own, for 72 hours. Under it Melanie is
+    told of the clinic's involvement in her inbox; Oakfield's system is the school, which
+    holds no override: the delivery is WITHHELD and nothing about the clinic is sent."""
+    endpoint, secret = await register("s-oakfield-school", receiver.url)
+    melanie = as_viewer(practitioner_id="p-melanie")
+    why = "Police report of a threat to the child at home last night"
+    grounds = {"ground": "SIGNIFICANT_HARM_EVIDENCE", "justification": why}
+    override = await melanie.post(RECORD_OVERRIDE, {"input": {"childId": "c-hannah", **grounds}})
+    assert "errors" not in override, override
+    assert await clinic_visit_told_melanie(clinic_feed, dispatcher, sync_driver, "visit-o"), (
+        "under her override Melanie herself is told (her inbox)"
+    )
+    await deliver(make_worker)
+    bodies = json.dumps([verify(secret, r) for r in receiver.received])
+    assert CLINIC not in bodies and "Sexual" not in bodies and "p-nurse" not in bodies
+    assert through_endpoint(sync_driver, endpoint).get("INVOLVEMENT_STARTED") == "WITHHELD"
+
+
+async def test_a_consent_granted_to_steve_by_name_is_not_his_services(
+    receiver: Receiver,
+    register: Any,
+    dispatcher: Dispatcher,
+    make_worker: Any,
+    as_viewer: Any,
+    sync_driver: neo4j.Driver,
+) -> None:
+    """R6b: a consent granted to a named practitioner is theirs. The nurse records Hannah's
+    SHARE_CONTACT_DETAILS covering the clinic for Steve by name: Housing Options' system
+    receives nothing about it. Granted to the housing service itself, it does."""
+    endpoint, secret = await register("s-nbr-housing", receiver.url)
+    nurse = as_viewer(practitioner_id="p-nurse")
+
+    async def grant(**to: list[str]) -> None:
+        body = await nurse.post(RECORD_CONSENT, share_contact_details("c-hannah", [CLINIC], **to))
+        assert "errors" not in body, body
+        await dispatcher.drain()
+        await deliver(make_worker)
+
+    await grant(grantedToPractitionerIds=["p-steve"])
+    bodies = json.dumps([verify(secret, r) for r in receiver.received])
+    assert "i-hannah-clinic" not in bodies and "Sexual" not in bodies and CLINIC not in bodies
+    assert through_endpoint(sync_driver, endpoint).get("CONSENT_GRANTED") == "WITHHELD"
+
+    await grant(grantedToServiceIds=["s-nbr-housing"])
+    bodies = json.dumps([verify(secret, r) for r in receiver.received])
+    assert "i-hannah-clinic" in bodies, "a consent granted to the service is the service's"
