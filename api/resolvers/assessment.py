@@ -128,9 +128,11 @@ def may_still_read(ctx: RequestContext, content: AssessmentContent) -> bool:
     """After a change: R7 still lets the caller read the CAF, and its holder is one R6
     shows them (a CAF held from a sensitive service they may not see is not there)."""
     viewer = _viewer(ctx, content)
-    return bool(
-        assessment_policy.may_read_assessment(viewer, content.access, ctx.now)
-    ) and _content_there(ctx, viewer, content)
+    # The decision point, not the bare R7 test: a shielded child's CAF is withheld (R4).
+    item = disclosure.AssessmentContent(content.access)
+    return bool(disclosure.decide(viewer, item, content.child, ctx.now)) and _content_there(
+        ctx, viewer, content
+    )
 
 
 def _holder_as_viewer(content: AssessmentContent) -> Viewer:
@@ -178,7 +180,20 @@ def require_holder(ctx: RequestContext, action: str, content: AssessmentContent 
         if not _content_there(ctx, viewer, content):
             raise NotFound(ASSESSMENT_NOT_FOUND)
         raise Forbidden(decision.reason)
+    _require_shown(ctx, action, viewer, content)
     return viewer
+
+
+def _require_shown(
+    ctx: RequestContext, action: str, viewer: Viewer, content: AssessmentContent
+) -> None:
+    """R4: a shielded child's CAF is withheld even from its holder (reached through the
+    index team, or under a shield lift), so a change to it is refused before it is
+    written, answered as the read is (no CAF), never written and then left unshown."""
+    seen = disclosure.decide(viewer, disclosure.Whereabouts(), content.child, ctx.now)
+    if not seen:
+        ctx.audit.deny(f"{action}: {seen.reason}")
+        raise NotFound(ASSESSMENT_NOT_FOUND)
 
 
 def require_there(ctx: RequestContext, action: str, content: AssessmentContent | None) -> Viewer:
@@ -193,6 +208,7 @@ def require_there(ctx: RequestContext, action: str, content: AssessmentContent |
     if not _content_there(ctx, viewer, content):
         ctx.audit.deny(f"{action}: R7")
         raise NotFound(ASSESSMENT_NOT_FOUND)
+    _require_shown(ctx, action, viewer, content)
     return viewer
 
 
@@ -418,6 +434,10 @@ async def update_delivery_action(
         if not _content_there(ctx, viewer, content):
             # R7: a CAF held from a sensitive service hidden from them: no such action.
             ctx.audit.deny("updateDeliveryAction: R7")
+            raise NotFound(ACTION_NOT_FOUND)
+        if not disclosure.decide(viewer, disclosure.Whereabouts(), content.child, ctx.now):
+            # R4: a shielded child's CAF, and so its actions, are not shown to them.
+            ctx.audit.deny("updateDeliveryAction: R4")
             raise NotFound(ACTION_NOT_FOUND)
         action = content.action(action_id)
         owner = action.owner.id if action is not None and action.owner is not None else None

@@ -6,6 +6,7 @@ an override or a lead professional puts the family back as it found it (`fresh_f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -156,6 +157,15 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     assert body.get("errors"), body
     first: dict[str, Any] = body["errors"][0]
     return first
+
+
+def same_as_missing(hidden: dict[str, Any], missing: dict[str, Any], what: str) -> None:
+    """No oracle: the answer about something not there for the caller is byte for byte
+    the answer about an id that does not exist (NOT_FOUND)."""
+    assert error(hidden)["extensions"]["code"] == "NOT_FOUND", (what, hidden)
+    assert hidden.get("data") == missing.get("data"), what
+    assert error(hidden)["message"] == error(missing)["message"], what
+    assert json.dumps(error(hidden)["extensions"]) == json.dumps(error(missing)["extensions"]), what
 
 
 def ok(body: dict[str, Any], field: str) -> Any:
