@@ -104,8 +104,8 @@ _PRACTITIONER: _Columns = (
 )  # fmt: skip
 _CARER: _Columns = (("id", ""), ("name", ""), ("source", ""), *_CONTACT)
 _INVOLVEMENT: _Columns = (
-    ("id", ""), ("startedOn", "date"), ("isLeadProfessional", "boolean"), ("source", ""),
-    ("sourceRef", ""), ("endedOn", "date"),
+    ("id", ""), ("startedOn", "date"), ("isLeadProfessional", "boolean"), ("leadSeq", "long"),
+    ("source", ""), ("sourceRef", ""), ("endedOn", "date"),
 )  # fmt: skip
 _ASSESSMENT: _Columns = (
     ("id", ""), ("status", ""), ("startedOn", "date"), ("source", ""), ("sourceRef", ""),

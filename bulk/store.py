@@ -116,6 +116,9 @@ class KeyStore:
     def __init__(self, path: Path, cache_mb: int = 256) -> None:
         path.unlink(missing_ok=True)
         self.path = path
+        #: Involvement writes in file order: LEADS_FROM_FLAGS replays the feed's lead flags
+        #: in it, so a child whose lead two STARTs name ends as ingest leaves it.
+        self.lead_seq = 0
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # A crash loses the load, not data: the graph is written from here only at the end.
         for pragma in (
@@ -178,6 +181,10 @@ class KeyStore:
         return ChunkFacts(records, children, services, practitioners, las, frozenset(sensitive))
 
     # --- Writes: each statement of graph/ingest.py, same semantics ----------------------
+
+    def _next_seq(self) -> int:
+        self.lead_seq += 1
+        return self.lead_seq
 
     def apply(self, writes: ChunkWrites) -> None:
         """One chunk's rows, in graph/ingest.py's statement order, in one transaction."""
@@ -248,7 +255,8 @@ class KeyStore:
                     (
                         r["props"]["id"], r["childId"], r["serviceId"], r["practitionerId"],
                         r["props"]["startedOn"].isoformat(),
-                        _dumps({**r["props"], "isLeadProfessional": r["lead"]}),
+                        _dumps({**r["props"], "isLeadProfessional": r["lead"],
+                                "leadSeq": self._next_seq()}),
                     )
                     for r in w["involvements_new"]
                 ],
@@ -262,7 +270,8 @@ class KeyStore:
                     (
                         r["childId"], r["serviceId"], r["practitionerId"],
                         r["props"]["startedOn"].isoformat(),
-                        _dumps({**r["props"], "id": r["id"], "isLeadProfessional": r["lead"]}),
+                        _dumps({**r["props"], "id": r["id"], "isLeadProfessional": r["lead"],
+                                "leadSeq": self._next_seq()}),
                         r["id"],
                     )
                     for r in w["involvements_update"]

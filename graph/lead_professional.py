@@ -118,11 +118,14 @@ FEED_STAND_DOWN: LiteralString = (
 #: After a bulk import (graph/initial_load.py): the involvements written with the feed's
 #: `isLeadProfessional` flag (bulk/store.py keeps it for this alone) make their
 #: practitioner lead as ingest's START would, unless ended (ingest's END stands that lead
-#: down); then the flag goes, as migration 0025 did for older data. Nothing is announced:
-#: an initial load tells no one.
+#: down); then the flag goes, as migration 0025 did for older data. In file order
+#: (`leadSeq`, bulk/store.py), so where two STARTs name a child's lead the relationship
+#: ends as ingest leaves it: `since` from the first, the involvement from the last.
+#: Nothing is announced: an initial load tells no one.
 LEADS_FROM_FLAGS: LiteralString = (
     """
 MATCH (i:Involvement) WHERE i.isLeadProfessional IS NOT NULL
+WITH i ORDER BY i.leadSeq
 CALL (i) {
   CALL (i) {
     WITH i WHERE i.isLeadProfessional AND i.endedOn IS NULL
@@ -133,7 +136,7 @@ CALL (i) {
 """
     + set_lead(announce=False)
     + """  }
-  REMOVE i.isLeadProfessional
+  REMOVE i.isLeadProfessional, i.leadSeq
 } IN TRANSACTIONS OF 10000 ROWS
 """
 )
