@@ -330,7 +330,9 @@ def _delivery(m: dict[str, Any]) -> DeliveryRecord:
     )
 
 
-# Fan-out: the label is taken off in the transaction that makes the deliveries, so a
+# Fan-out: an endpoint receives the notifications made since it was registered, never a
+# backlog from before it existed. The label is taken off in the transaction that makes
+# the deliveries, so a
 # crash leaves either both or neither; MERGE on the unique id makes a second pass over
 # the same notification (two workers at once) add nothing.
 _FAN_OUT: LiteralString = """
@@ -341,6 +343,7 @@ WITH n
 CALL (n) {
   MATCH (:Practitioner {id: n.recipient})-[:WORKS_FOR]->(:Service)
         <-[:FOR]-(e:WebhookEndpoint {state: 'ACTIVE'})
+  WHERE e.createdAt <= n.createdAt
   MERGE (d:WebhookDelivery {id: n.id + '@' + e.id})
   ON CREATE SET d.notificationId = n.id, d.endpointId = e.id,
     d.localAuthority = e.localAuthority, d.state = 'PENDING', d.attempts = 0,
