@@ -7,8 +7,9 @@ START_INVOLVEMENT with `isLeadProfessional`, a CAF appointment and a practitione
 involvement all write it through the fragments below, and every read derives from it
 (`Child.leadProfessional`, `Involvement.isLeadProfessional`): nothing else stores who
 leads. `setBy` is `feed:<source>` or `practitioner:<id>`; `involvementId` names the
-feed involvement whose START said so, and only that involvement's END (or a START
-re-sent without the flag) stands that lead down.
+involvement the lead was named on (a feed's START with the flag, or a practitioner's own
+involvement recorded as lead), and only that involvement's end (or a START re-sent
+without the flag) stands that lead down.
 
 Every write of the relationship is one of these fragments, so whatever follows a lead
 appointed or stood down (an outbox event) is added here once.
@@ -43,6 +44,7 @@ __all__ = [
     "appoint_family_lead",
     "change_lead",
     "family_lead_from",
+    "involvement_stand_down",
     "set_lead",
     "set_practitioner_lead",
     "stand_down",
@@ -104,15 +106,23 @@ STAND_DOWN: LiteralString = (
     + "}\n"
 )
 
-#: Stands down the lead a feed involvement `i` set, and only that one (bound before it).
-FEED_STAND_DOWN: LiteralString = (
-    """CALL (i) {
+
+def involvement_stand_down(actor: LiteralString) -> LiteralString:
+    """Stands down the lead that involvement `i` set, and only that one (`i` bound before
+    it; `actor` an expression over `i` or the statement's parameters): the end of the
+    involvement a lead was named on ends that lead, whoever recorded it."""
+    return (
+        """CALL (i) {
   MATCH (other)-[old:LEAD_PROFESSIONAL_FOR {involvementId: i.id}]->(c:Child)
   DELETE old
   """
-    + _announce(EventKind.LEAD_STOOD_DOWN, "other", "'feed:' + i.source")
-    + "}\n"
-)
+        + _announce(EventKind.LEAD_STOOD_DOWN, "other", actor)
+        + "}\n"
+    )
+
+
+#: Stands down the lead a feed involvement `i` set, and only that one (bound before it).
+FEED_STAND_DOWN: LiteralString = involvement_stand_down("'feed:' + i.source")
 
 
 #: After a bulk import (graph/initial_load.py): the involvements written with the feed's
@@ -169,8 +179,8 @@ def family_lead_from(m: dict[str, Any] | None) -> FamilyLeadFact | None:
 _SET_PRACTITIONER: LiteralString = (
     """
 MATCH (c:Child {id: $childId}), (lead:Practitioner {id: $leadId})
-WITH c, lead, $today AS leadSince, $setBy AS leadSetBy, null AS leadInvolvementId,
-  $actor AS leadActor
+WITH c, lead, $today AS leadSince, $setBy AS leadSetBy,
+  $involvementId AS leadInvolvementId, $actor AS leadActor
 """
     + SET_LEAD
     + "RETURN c.id AS id"
@@ -207,8 +217,11 @@ async def set_practitioner_lead(
     today: date,
     set_by: str,
     actor: str,
+    involvement_id: str | None = None,
 ) -> None:
-    """Inside the caller's transaction, after it decided: the practitioner leads."""
+    """Inside the caller's transaction, after it decided: the practitioner leads. With
+    `involvement_id`, the lead stands on that involvement and its end stands them down
+    (`involvement_stand_down`); without, only a stand-down or another lead ends it."""
     result = await tx.run(
         _SET_PRACTITIONER,
         childId=child_id,
@@ -216,6 +229,7 @@ async def set_practitioner_lead(
         today=today,
         setBy=set_by,
         actor=actor,
+        involvementId=involvement_id,
     )
     await result.single(strict=True)
 

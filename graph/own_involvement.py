@@ -27,7 +27,7 @@ from graph.consent import ChildContext, Recorder, locked_context
 from graph.database import Graph
 from graph.facts import SERVICE_SUMMARY_MAP, native_date, service_from
 from graph.idempotency import IdempotencyClaim, write_once
-from graph.lead_professional import set_practitioner_lead
+from graph.lead_professional import involvement_stand_down, set_practitioner_lead
 from graph.outbox import emit
 from policies.facts import ServiceFact
 from policies.vocabulary import EventKind
@@ -119,6 +119,8 @@ OPTIONAL MATCH (i)-[:BY]->(bp:Practitioner)
         practitioner="bp.id",
         actor="$subject",
     )
+    + "WITH i\n"
+    + involvement_stand_down("$subject")
     + "RETURN i.id AS id\n"
 )
 
@@ -186,12 +188,15 @@ async def record_own_involvement(
         facts = await _facts(tx, child_id, team, recorder)
         decide(facts)
         assert facts is not None and facts.service is not None and recorder.practitioner_id
-        if not facts.open:
+        if facts.open:
+            involvement_id = facts.open[0].id
+        else:
+            involvement_id = f"i-{uuid.uuid4().hex}"
             result = await tx.run(
                 START_OWN_INVOLVEMENT,
                 childId=child_id,
                 serviceId=facts.service.id,
-                id=f"i-{uuid.uuid4().hex}",
+                id=involvement_id,
                 startedOn=started_on,
                 source=own_source(recorder.practitioner_id),
                 purpose=purpose,
@@ -199,7 +204,9 @@ async def record_own_involvement(
                 **recorder.params(),
             )
             await result.single(strict=True)
-        if lead:
+        if lead and facts.lead_id != recorder.practitioner_id:
+            # The lead stands on this involvement: its end stands them down. One who
+            # leads already (appointed on the CAF, or by a feed) keeps the lead as it was.
             await set_practitioner_lead(
                 tx,
                 child_id,
@@ -207,6 +214,7 @@ async def record_own_involvement(
                 today=recorder.now.date(),
                 set_by=own_source(recorder.practitioner_id),
                 actor=recorder.subject,
+                involvement_id=involvement_id,
             )
         return child_id
 

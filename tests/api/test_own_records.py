@@ -76,6 +76,25 @@ async def test_a_practitioner_records_and_ends_their_own_involvement(
     )
     (gone,) = _own(ended, "practitioner:p-gp")
     assert gone["active"] is False and gone["isLeadProfessional"] is False
+    # The lead stood on that involvement: its end stands the GP down, for everyone, and
+    # the child's other practitioners hear of it in the same write.
+    assert ended["leadProfessional"] is None
+    assert ok(await steve.post(CHILD, {"id": "c-jack"}), "child")["leadProfessional"] is None
+    assert (
+        count(
+            sync_driver,
+            "MATCH ()-[r:LEAD_PROFESSIONAL_FOR]->(:Child {id: 'c-jack'}) RETURN count(r)",
+        )
+        == 0
+    )
+    assert (
+        count(
+            sync_driver,
+            "MATCH (e:OutboxEvent {kind: 'LEAD_STOOD_DOWN', childId: 'c-jack', practitionerId: 'p-gp'})"
+            " RETURN count(e)",
+        )
+        == 1
+    )
     # Nothing open left to end: said so, with the field.
     body = await gp_team.post(END_OWN, {"input": {"childId": "c-jack"}})
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.childId"}
@@ -233,3 +252,26 @@ async def test_naming_oneself_lead_never_takes_the_role_from_another(as_viewer) 
         RECORD_OWN, {"input": {"childId": "c-sam", "purpose": "x", "isLeadProfessional": True}}
     )
     assert codes(first) == ["FORBIDDEN"]
+
+
+async def test_a_lead_appointed_otherwise_outlives_an_own_involvement(as_viewer) -> None:
+    """Only the lead named on an involvement ends with it: a GP appointed lead on the CAF
+    who also records (and later ends) an own involvement as lead stays the lead."""
+    gp = as_viewer(practitioner_id="p-gp")
+    ok(
+        await gp.post(APPOINT_LEAD, {"childId": "c-jack", "practitionerId": "p-gp"}),
+        "appointLeadProfessional",
+    )
+    mine = ok(
+        await gp.post(
+            RECORD_OWN,
+            {"input": {"childId": "c-jack", "purpose": "asthma", "isLeadProfessional": True}},
+        ),
+        "recordOwnInvolvement",
+    )
+    assert mine["leadProfessional"] == {"id": "p-gp"}
+    ended = ok(
+        await gp.post(END_OWN, {"input": {"childId": "c-jack", "reason": "discharged"}}),
+        "endOwnInvolvement",
+    )
+    assert ended["leadProfessional"] == {"id": "p-gp"}
