@@ -26,6 +26,7 @@ from policies.facts import ConsentFact, OverrideFact
 from policies.overrides import active_override
 from policies.viewer import Role, Viewer
 from policies.vocabulary import (
+    AssessmentDomain,
     AssessmentStatus,
     ClosureOutcome,
     ConsentPurpose,
@@ -53,8 +54,8 @@ __all__ = [
 #: CAF guide Table 1, "Elements within the three domains": each element's name as the
 #: CAF form heads it, with Table 1's fuller wording. Either, or the name's first phrase
 #: (before a comma), is accepted, in any case; the name is what is stored.
-CAF_ELEMENTS: Mapping[str, Mapping[str, str]] = {
-    "DEVELOPMENT_OF_CHILD": {
+CAF_ELEMENTS: Mapping[AssessmentDomain, Mapping[str, str]] = {
+    AssessmentDomain.DEVELOPMENT_OF_CHILD: {
         "Health": "Health: general health, physical development and speech, language and "
         "communications development",
         "Emotional and social development": "Emotional and social development",
@@ -65,12 +66,12 @@ CAF_ELEMENTS: Mapping[str, Mapping[str, str]] = {
         "Learning": "Learning: understanding, reasoning and problem solving, participation in "
         "learning, education and employment, progress and achievement, aspirations",
     },
-    "PARENTS_AND_CARERS": {
+    AssessmentDomain.PARENTS_AND_CARERS: {
         "Basic care, ensuring safety and protection": "Basic care, ensuring safety and protection",
         "Emotional warmth and stability": "Emotional warmth and stability",
         "Guidance, boundaries and stimulation": "Guidance, boundaries and stimulation",
     },
-    "FAMILY_AND_ENVIRONMENT": {
+    AssessmentDomain.FAMILY_AND_ENVIRONMENT: {
         "Family history, functioning and well-being": "Family history, functioning and well-being",
         "Wider family": "Wider family",
         "Housing, employment and financial considerations": "Housing, employment and "
@@ -92,7 +93,7 @@ def _key(text: str) -> str:
     return _NOT_WORDS.sub(" ", text.casefold()).strip()
 
 
-def canonical_element(domain: str, element: str) -> str | None:
+def canonical_element(domain: AssessmentDomain, element: str) -> str | None:
     """The Table 1 element of `domain` that `element` names, or None when it is not one of
     that domain's elements (CAF guide 4.5-4.7)."""
     wanted = _key(element)

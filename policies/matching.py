@@ -82,6 +82,7 @@ __all__ = [
     "MatchKind",
     "MatchOutcome",
     "ReviewReason",
+    "ReviewStatus",
     "match_child",
     "may_create_new_child",
     "may_ingest",
@@ -105,6 +106,15 @@ class ReviewReason(StrEnum):
     # Same names and birth date, and the address does not settle it: another postcode,
     # or a shielded child's, which is never compared (R4).
     POSSIBLE_MATCH = "POSSIBLE_MATCH"
+
+
+class ReviewStatus(StrEnum):
+    """Where a held record stands: PENDING until an index team resolves it, or SUPERSEDED
+    when the source sends the record again and it is matched afresh."""
+
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
+    SUPERSEDED = "SUPERSEDED"
 
 
 @dataclass(frozen=True, slots=True)

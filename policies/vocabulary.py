@@ -13,6 +13,7 @@ from enum import StrEnum
 
 __all__ = [
     "SENSITIVE_KINDS",
+    "AssessmentDomain",
     "AssessmentStatus",
     "AttendeeKind",
     "ClosureOutcome",
@@ -80,6 +81,15 @@ class AssessmentStatus(StrEnum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"
     TRANSFERRED_TO_SOCIAL_CARE = "TRANSFERRED_TO_SOCIAL_CARE"
+
+
+class AssessmentDomain(StrEnum):
+    """The three domains of the CAF (CAF guide, Table 1); policies.assessments lists each
+    one's elements."""
+
+    DEVELOPMENT_OF_CHILD = "DEVELOPMENT_OF_CHILD"
+    PARENTS_AND_CARERS = "PARENTS_AND_CARERS"
+    FAMILY_AND_ENVIRONMENT = "FAMILY_AND_ENVIRONMENT"
 
 
 class PractitionerAvailability(StrEnum):

@@ -78,10 +78,10 @@ def _viewer(ctx: RequestContext, content: AssessmentContent) -> Viewer:
 
 
 def resolve_assessment_elements() -> list[AssessmentDomainElements]:
-    from api.schema.assessment import AssessmentDomain, AssessmentDomainElements
+    from api.schema.assessment import AssessmentDomainElements
 
     return [
-        AssessmentDomainElements(domain=AssessmentDomain(domain), elements=list(elements))
+        AssessmentDomainElements(domain=domain, elements=list(elements))
         for domain, elements in assessment_policy.CAF_ELEMENTS.items()
     ]
 
@@ -106,7 +106,7 @@ def _id(value: str, field: str) -> str:
 
 
 def _need(need: NeedInput, field: str) -> NeedFact:
-    domain = need.domain.value
+    domain = need.domain
     element = assessment_policy.canonical_element(domain, need.element)
     if element is None:
         valid = "; ".join(assessment_policy.CAF_ELEMENTS[domain])
@@ -117,7 +117,7 @@ def _need(need: NeedInput, field: str) -> NeedFact:
         )
     summary = mutation.text(need.summary, f"{field}.summary", limit=_MAX_TEXT)
     assert summary is not None
-    return NeedFact(domain, element, summary)
+    return NeedFact(domain.value, element, summary)
 
 
 def _content_there(ctx: RequestContext, viewer: Viewer, content: AssessmentContent) -> bool:

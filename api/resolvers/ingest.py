@@ -247,7 +247,7 @@ async def resolve_match_review(
     if review is None:
         raise hidden
     candidates = [c.child for c in review.candidates]
-    if review.status != "PENDING" or not matching.review_concerns_viewer(
+    if review.status != matching.ReviewStatus.PENDING or not matching.review_concerns_viewer(
         ctx.viewer, review.local_authority, candidates
     ):
         ctx.audit.deny(f"MatchReview:{review_id}: not a pending review of yours")

@@ -6,7 +6,6 @@ import base64
 import dataclasses
 import hashlib
 from datetime import date
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -22,19 +21,12 @@ from api.schema.assessment_form import (
     NeedStatus,
 )
 from api.schema.child import Practitioner
-from api.schema.enums import AssessmentStatus
+from api.schema.enums import AssessmentDomain, AssessmentStatus
 from policies import disclosure
 
 if TYPE_CHECKING:
     from api.context import RequestContext
     from graph.assessments import AssessmentContent
-
-
-@strawberry.enum(description="The three domains of the CAF (CAF guide, Table 1).")
-class AssessmentDomain(Enum):
-    DEVELOPMENT_OF_CHILD = "DEVELOPMENT_OF_CHILD"
-    PARENTS_AND_CARERS = "PARENTS_AND_CARERS"
-    FAMILY_AND_ENVIRONMENT = "FAMILY_AND_ENVIRONMENT"
 
 
 @strawberry.type(description="A need identified in one element of a CAF domain.")

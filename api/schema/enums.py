@@ -16,9 +16,11 @@ from typing import TypeVar
 import strawberry
 
 from policies.alerts import AlertKind, AlertState
+from policies.matching import ReviewReason, ReviewStatus
 from policies.viewer import Role
 from policies.vocabulary import (
     SENSITIVE_KINDS,
+    AssessmentDomain,
     AssessmentStatus,
     AttendeeKind,
     ClosureOutcome,
@@ -47,6 +49,7 @@ from policies.webhooks import DeliveryState
 __all__ = [
     "AccessAlertKind",
     "AccessAlertState",
+    "AssessmentDomain",
     "AssessmentStatus",
     "AttendeeKind",
     "ClosureOutcome",
@@ -58,6 +61,8 @@ __all__ = [
     "FamilyLeadKind",
     "FamilyMemberKind",
     "Gender",
+    "MatchReviewReason",
+    "MatchReviewStatus",
     "NeedStatus",
     "NotificationKind",
     "Outcome",
@@ -113,6 +118,9 @@ graphql_enum(
     "involvements are shown only as R6 allows.",
 )
 graphql_enum(AssessmentStatus, "Where a common assessment (CAF) stands.")
+graphql_enum(AssessmentDomain, "The three domains of the CAF (CAF guide, Table 1).")
+graphql_enum(ReviewReason, "Why a feed record waits for a person (R15).", name="MatchReviewReason")
+graphql_enum(ReviewStatus, "Where a match review stands.", name="MatchReviewStatus")
 graphql_enum(
     PractitionerAvailability,
     "Whether a practitioner can be contacted directly (R17): their service's system marks "
@@ -244,7 +252,9 @@ graphql_enum(
     },
 )
 
-#: The contract's names for policies.alerts' enums.
+#: The contract's names for policies.alerts' and policies.matching's enums.
+MatchReviewReason = ReviewReason
+MatchReviewStatus = ReviewStatus
 AccessAlertKind = AlertKind
 AccessAlertState = AlertState
 WebhookDeliveryState = DeliveryState

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.schema.child import Address
-from api.schema.enums import Gender
+from api.schema.enums import Gender, MatchReviewReason, MatchReviewStatus
 from api.schema.guard import OPEN, Guard
 from feeds.codes import Code
 from feeds.ops import NAMES
@@ -83,20 +82,6 @@ class IngestReport:
     held_for_review: list[str] = strawberry.field(
         description="The sourceRefs of the records counted in pendingMatchReview."
     )
-
-
-@strawberry.enum(description="Why a feed record waits for a person (R15).")
-class MatchReviewReason(Enum):
-    AMBIGUOUS = "AMBIGUOUS"
-    NHS_NUMBER_CONFLICT = "NHS_NUMBER_CONFLICT"
-    POSSIBLE_MATCH = "POSSIBLE_MATCH"
-
-
-@strawberry.enum(description="Where a match review stands.")
-class MatchReviewStatus(Enum):
-    PENDING = "PENDING"
-    RESOLVED = "RESOLVED"
-    SUPERSEDED = "SUPERSEDED"
 
 
 @strawberry.type(

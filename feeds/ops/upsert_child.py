@@ -47,7 +47,14 @@ from graph.feed_writes.upsert_child import (
 )
 from graph.ingest import ChildRow, ChunkKeys
 from graph.keys import address_key, name_key
-from policies.matching import Candidate, Incoming, MatchKind, ReviewReason, match_child
+from policies.matching import (
+    Candidate,
+    Incoming,
+    MatchKind,
+    ReviewReason,
+    ReviewStatus,
+    match_child,
+)
 from policies.retention import admissible_new_child
 from policies.vocabulary import Gender
 
@@ -234,7 +241,9 @@ def plan(planner: ChunkPlanner, record: IncomingRecord, p: ChildPayload, prior: 
     planner.children_written.add(row.id)
     if prior is not None and prior.status == PENDING_REVIEW and prior.review_id:
         # The source corrected a held record and it now matches cleanly.
-        planner.writes.add(WRITE_REVIEWS_CLOSED, ReviewClosedRow(prior.review_id, "SUPERSEDED"))
+        planner.writes.add(
+            WRITE_REVIEWS_CLOSED, ReviewClosedRow(prior.review_id, ReviewStatus.SUPERSEDED.value)
+        )
     planner.record(record, prior, entity_id=child_id, child_id=child_id)
 
 
