@@ -24,7 +24,16 @@ from localneo4j.install import install, launcher_classes
 from localneo4j.instances import HOST, LocalNeo4j, password, uri
 from localneo4j.java import find_java, java_major
 
-__all__ = ["CONF_ENV", "Startup", "server_pid", "start", "startup", "status", "stop"]
+__all__ = [
+    "CONF_ENV",
+    "Startup",
+    "is_launcher",
+    "server_pid",
+    "start",
+    "startup",
+    "status",
+    "stop",
+]
 
 LAUNCHER_CLASS = "ContactGraphNeo4j"
 READY_MARKER = "ContactGraphNeo4j: ready on"
@@ -32,17 +41,36 @@ PASSWORD_MARKER = "ContactGraphNeo4j: password not set"
 CONF_ENV = "CONTACTGRAPH_NEO4J_CONF"  # an extra neo4j.conf-style file of settings
 
 
-def _is_our_server(pid: int, inst: LocalNeo4j) -> bool:
-    """Whether `pid` is a live (not zombie) launcher JVM for this instance's folder."""
+def _read_process(pid: int) -> tuple[str, bytes] | None:
+    """The /proc stat line and raw command line of `pid`; None when there is no such process."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        return Path(f"/proc/{pid}/stat").read_text(), Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return False
+        return None
+
+
+def is_launcher(stat: str, cmdline: bytes, inst: LocalNeo4j, *, spawned: bool = False) -> bool:
+    """Whether a process (its /proc stat line and command line) is a live launcher JVM for
+    this instance's folder; a zombie is not.
+
+    With `spawned` (a pid this start has just spawned), an empty command line counts as
+    the launcher too: while a process is in the middle of `execve` the kernel shows its
+    command line as empty, and a start that looked at that moment took a healthy JVM for
+    one that had exited (CI, once: "exited while starting" with nothing in the log).
+    Never so for a pid found by scanning /proc, where kernel threads have empty ones.
+    """
     if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
         return False
-    args = [part.decode(errors="replace") for part in cmdline]
+    args = [part.decode(errors="replace") for part in cmdline.split(b"\0")]
+    if spawned and not cmdline.strip(b"\0"):
+        return True
     return LAUNCHER_CLASS in args and str(inst.folder) in args
+
+
+def _is_our_server(pid: int, inst: LocalNeo4j, *, spawned: bool = False) -> bool:
+    """Whether `pid` is a live (not zombie) launcher JVM for this instance's folder."""
+    seen = _read_process(pid)
+    return seen is not None and is_launcher(*seen, inst, spawned=spawned)
 
 
 def server_pid(inst: LocalNeo4j) -> int | None:
@@ -207,7 +235,10 @@ def _wait_ready(
     """Wait for the socket, then (for a fresh start) the launcher's ready line, then Bolt."""
     while True:
         log = None if offset is None else _log_since(inst, offset)
-        alive = _is_our_server(pid, inst)
+        alive = _is_our_server(pid, inst, spawned=offset is not None)
+        if not alive:  # A second look: one glimpse of a process in transition is no exit.
+            time.sleep(0.5)
+            alive = _is_our_server(pid, inst, spawned=offset is not None)
         step = startup(alive=alive, log=log, past_deadline=time.monotonic() > deadline)
         if step is Startup.TRY_BOLT:
             if _port_open(inst.bolt_port) and _driver_ready(inst, secret):
