@@ -67,6 +67,18 @@ def is_launcher(stat: str, cmdline: bytes, inst: LocalNeo4j, *, spawned: bool = 
     return LAUNCHER_CLASS in args and str(inst.folder) in args
 
 
+def _what_proc_shows(pid: int) -> str:
+    """For an error message: what became of a pid (an exit with nothing in the log is
+    otherwise a riddle: killed from outside, or not the process it was taken for)."""
+    seen = _read_process(pid)
+    if seen is None:
+        return f"pid {pid} is gone"
+    stat, cmdline = seen
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    args = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+    return f"pid {pid} is in state {state}, running {args[:200]!r}"
+
+
 def _is_our_server(pid: int, inst: LocalNeo4j, *, spawned: bool = False) -> bool:
     """Whether `pid` is a live (not zombie) launcher JVM for this instance's folder."""
     seen = _read_process(pid)
@@ -253,7 +265,9 @@ def _wait_ready(
             if alive:
                 _terminate(inst, pid)
             if step is Startup.EXITED:
-                raise NeoServerError(f"Neo4j ({inst.name}) exited while starting. {last}")
+                raise NeoServerError(
+                    f"Neo4j ({inst.name}) exited while starting ({_what_proc_shows(pid)}). {last}"
+                )
             if step is Startup.PASSWORD_NOT_SET:
                 raise NeoServerError(
                     f"Neo4j ({inst.name}) could not set the neo4j user's password from "
