@@ -14,13 +14,22 @@ from policies.vocabulary import EventKind
 # The feed's isLeadProfessional (graph/lead_professional.py): the flag makes the
 # involvement's practitioner the child's lead; a START re-sent without it stands down the
 # lead this involvement had set, and no other.
+# A START that took over a practitioner's own involvement (`ownId`, else null) and does
+# not say who leads moves the lead the practitioner recorded on it to the feed's
+# involvement: kept, and from then on stood down as any the feed set (its END, or a
+# START re-sent without the flag).
 _LEAD: LiteralString = (
-    """WITH row, i, c, p
-CALL (row, i, c, p) {
-  WITH row, i WHERE NOT row.lead
+    """WITH row, i, c, p, ownId
+CALL (row, i, ownId) {
+  WITH row, i WHERE NOT row.lead AND ownId IS NULL
 """
     + FEED_STAND_DOWN
     + """}
+CALL (row, i, c, ownId) {
+  WITH row, i, c, ownId WHERE NOT row.lead AND ownId IS NOT NULL
+  MATCH ()-[moved:LEAD_PROFESSIONAL_FOR {involvementId: ownId}]->(c)
+  SET moved.involvementId = i.id
+}
 CALL (row, i, c, p) {
   WITH row, i, c, p AS lead WHERE row.lead AND p IS NOT NULL
   WITH row, i, c, lead, i.startedOn AS leadSince, 'feed:' + i.source AS leadSetBy,
@@ -60,8 +69,9 @@ CALL (c, s, p) {
 }
 CALL (row, c, s, p, own) {
   WITH row, own WHERE own IS NOT NULL
+  WITH row, own, own.id AS ownId
   SET own = row.props
-  RETURN own AS i
+  RETURN own AS i, ownId
 UNION
   WITH row, c, s, p, own WHERE own IS NULL
   CREATE (i:Involvement)
@@ -77,7 +87,7 @@ UNION
         practitioner="row.practitionerId",
         actor="'feed:' + i.source",
     )
-    + """RETURN i
+    + """RETURN i, null AS ownId
 }
 """
     + _LEAD
@@ -106,6 +116,7 @@ CALL (i, c, s, p) {
      OR (type(old) = 'BY' AND (p IS NULL OR other <> p))
   DELETE old
 }
+WITH row, i, c, p, null AS ownId
 """
     + _LEAD
     + "RETURN count(*) AS written\n"

@@ -216,3 +216,48 @@ async def test_a_team_involvement_cannot_name_a_lead(feed: Feed) -> None:
     assert report["rejected"] == 1
     (err,) = report["errors"]
     assert err["code"] == "INVALID_FIELD" and "payload.isLeadProfessional" in err["message"]
+
+
+async def test_a_lead_recorded_on_an_own_involvement_moves_with_the_takeover(
+    feed: Feed, as_viewer, cypher
+) -> None:
+    """Robin records her own involvement as lead; her service's feed, whose system knows
+    nothing of leads, takes the involvement over: Robin still leads, now on the feed's
+    involvement, and the feed's END stands her down (as one the feed set)."""
+    await feed.send(*_setup(feed))
+    (kid,) = cypher(
+        "MATCH (f:FeedRecord {source: $s, sourceRef: 'kid'}) RETURN f.entityId AS id",
+        s=feed.source,
+    )
+    child_id, me = kid["id"], f"p-{feed.source}"
+    robin = as_viewer(practitioner_id=me)
+    body = await robin.post(
+        RECORD_OWN,
+        {"input": {"childId": child_id, "purpose": "club", "isLeadProfessional": True}},
+    )
+    assert "errors" not in body, body
+    start = record(
+        "s-lead",
+        "START_INVOLVEMENT",
+        {
+            "child": {"ref": "kid"},
+            "serviceId": f"s-{feed.source}",
+            "practitionerId": me,
+            "startedOn": "2026-01-05",
+        },
+    )
+    assert (await feed.send(start))["accepted"] == 1
+    taken = derived_id("i-", feed.source, "s-lead")
+    leads = cypher(
+        "MATCH (l)-[r:LEAD_PROFESSIONAL_FOR]->(:Child {id: $c}) "
+        "RETURN l.id AS lead, r.involvementId AS on",
+        c=child_id,
+    )
+    assert leads == [{"lead": me, "on": taken}]
+    outsider = as_viewer(practitioner_id="p-lee")
+    seen = (await outsider.post(CHILD, {"id": child_id}))["data"]["child"]
+    assert seen["leadProfessional"] == {"id": me, "name": "Robin Worker"}
+    end = record("e-lead", "END_INVOLVEMENT", {"involvementRef": "s-lead", "endedOn": "2026-02-01"})
+    assert (await feed.send(end))["accepted"] == 1
+    seen = (await outsider.post(CHILD, {"id": child_id}))["data"]["child"]
+    assert seen["leadProfessional"] is None
