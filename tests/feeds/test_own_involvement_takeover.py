@@ -75,6 +75,20 @@ def _ingest_file(tmp_path: Path, source: str, records: list[dict[str, Any]]) -> 
     return run.stdout
 
 
+def _robins_start(feed: Feed, ref: str) -> dict[str, Any]:
+    """The feed's START of Robin's own work with the child, not saying who leads."""
+    return record(
+        ref,
+        "START_INVOLVEMENT",
+        {
+            "child": {"ref": "kid"},
+            "serviceId": f"s-{feed.source}",
+            "practitionerId": f"p-{feed.source}",
+            "startedOn": "2026-01-05",
+        },
+    )
+
+
 def _involvements(cypher, child_id: str) -> list[dict[str, Any]]:
     return cypher(
         "MATCH (i:Involvement)-[:OF]->(:Child {id: $c}) "
@@ -182,16 +196,7 @@ async def test_a_closed_own_involvement_is_not_taken_over(feed: Feed, as_viewer,
         {"input": {"childId": kid["id"], "reason": "moved on"}},
     )
     assert "errors" not in body, body
-    start = record(
-        "s1",
-        "START_INVOLVEMENT",
-        {
-            "child": {"ref": "kid"},
-            "serviceId": f"s-{feed.source}",
-            "practitionerId": me,
-            "startedOn": "2026-01-05",
-        },
-    )
+    start = _robins_start(feed, "s1")
     assert (await feed.send(start))["accepted"] == 1
     rows = _involvements(cypher, kid["id"])
     assert sorted((r["source"], r["ended"]) for r in rows) == [
@@ -236,16 +241,7 @@ async def test_a_lead_recorded_on_an_own_involvement_moves_with_the_takeover(
         {"input": {"childId": child_id, "purpose": "club", "isLeadProfessional": True}},
     )
     assert "errors" not in body, body
-    start = record(
-        "s-lead",
-        "START_INVOLVEMENT",
-        {
-            "child": {"ref": "kid"},
-            "serviceId": f"s-{feed.source}",
-            "practitionerId": me,
-            "startedOn": "2026-01-05",
-        },
-    )
+    start = _robins_start(feed, "s-lead")
     assert (await feed.send(start))["accepted"] == 1
     taken = derived_id("i-", feed.source, "s-lead")
     leads = cypher(
