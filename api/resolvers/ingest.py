@@ -20,6 +20,7 @@ from strawberry.types import Info
 from api import shaping
 from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
+from api.resolvers.queues import queue_connection, queue_items
 from api.schema.child import Address
 from api.schema.enums import gender
 from api.schema.guard import Guard
@@ -221,14 +222,11 @@ async def resolve_match_reviews(
     info: Info[Any, Any], first: int, page: Page | None = None
 ) -> list[MatchReview]:
     ctx = _begin_review(info, "matchReviews")
-    if not 1 <= first <= MAX_REVIEWS:
-        raise BadUserInput(f"first must be between 1 and {MAX_REVIEWS}", field="first")
-    assert ctx.viewer.local_authority is not None
-    found = await reviews.pending_reviews(
-        ctx.graph, ctx.viewer.local_authority, MAX_REVIEWS if page else first
+    la = ctx.viewer.local_authority
+    assert la is not None
+    found = await queue_items(
+        first, page, MAX_REVIEWS, lambda limit: reviews.pending_reviews(ctx.graph, la, limit)
     )
-    if page is not None:
-        found = page.select(found, key_of=lambda review: review.id)
     return [_shape_review(ctx, review) for review in found]
 
 
@@ -343,9 +341,13 @@ class IngestQuery:
     async def match_reviews_connection(
         self, info: Info[Any, Any], first: int = 20, after: str | None = None
     ) -> Connection[MatchReview]:
-
-        page = Page("matchReviews", first, after, MAX_REVIEWS)
-        return page.connection(await resolve_match_reviews(info, first, page))
+        return await queue_connection(
+            "matchReviews",
+            first,
+            after,
+            MAX_REVIEWS,
+            lambda first, page: resolve_match_reviews(info, first, page),
+        )
 
 
 @strawberry.type

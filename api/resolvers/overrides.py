@@ -19,6 +19,7 @@ from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import index_view
 from api.resolvers.consent import CHILD_NOT_FOUND, MAX_ID, standing
+from api.resolvers.queues import queue_connection, queue_items
 from api.schema.child import Child, Practitioner
 from api.schema.overrides import (
     AccessOverride,
@@ -131,17 +132,14 @@ async def resolve_overrides_for_review(
         raise Forbidden(
             "only a SAFEGUARDING_LEAD (with a local authority) reviews access overrides (R9)"
         )
-    limit = 100 if first is None else first
-    if not 1 <= limit <= override_policy.MAX_REVIEW:
-        raise BadUserInput(
-            f"first must be between 1 and {override_policy.MAX_REVIEW}", field="first"
-        )
-    assert ctx.viewer.local_authority is not None
-    records = await override_graph.fetch_overrides_for_review(
-        ctx.graph, ctx.viewer.local_authority, override_policy.MAX_REVIEW if page else limit
+    la = ctx.viewer.local_authority
+    assert la is not None
+    records = await queue_items(
+        100 if first is None else first,
+        page,
+        override_policy.MAX_REVIEW,
+        lambda limit: override_graph.fetch_overrides_for_review(ctx.graph, la, limit),
     )
-    if page is not None:
-        records = page.select(records, key_of=lambda record: record.id)
     shaped = []
     for record in records:
         ctx.audit.child(record.child_id)
@@ -306,10 +304,13 @@ class OverrideQuery:
     async def overrides_for_review_connection(
         self, info: Info[Any, Any], first: int = 100, after: str | None = None
     ) -> Connection[AccessOverride]:
-        from policies.overrides import MAX_REVIEW
-
-        page = Page("overridesForReview", first, after, MAX_REVIEW)
-        return page.connection(await resolve_overrides_for_review(info, first, page))
+        return await queue_connection(
+            "overridesForReview",
+            first,
+            after,
+            override_policy.MAX_REVIEW,
+            lambda first, page: resolve_overrides_for_review(info, first, page),
+        )
 
 
 @strawberry.type

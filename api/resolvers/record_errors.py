@@ -19,6 +19,7 @@ from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import findable, load_children
+from api.resolvers.queues import queue_items
 from api.schema.enums import RecordErrorField, RecordErrorOutcome, RecordErrorStatus
 from api.schema.record_errors import RecordError, RecordErrorReceipt, RecordErrorReporter
 from graph import record_errors as error_graph
@@ -131,9 +132,12 @@ async def resolve_record_errors(
     ctx: RequestContext = info.context
     ctx.audit.touch("recordErrors")
     la = _team(ctx, "recordErrors", local_authority)
-    if not 1 <= first <= MAX_ERRORS:
-        raise BadUserInput(f"first must be between 1 and {MAX_ERRORS}", field="first")
-    facts = await error_graph.record_errors(ctx.graph, la, status.value, first)
+    facts = await queue_items(
+        first,
+        None,
+        MAX_ERRORS,
+        lambda limit: error_graph.record_errors(ctx.graph, la, status.value, limit),
+    )
     return await _shaped(ctx, facts)
 
 
