@@ -19,7 +19,7 @@ import pytest
 
 from notify.dispatcher import Dispatcher
 from tests.feeds.conftest import REPO, Feed, clean_source, feed, feed_source, record
-from tests.notify.test_hannah_notifications import _start
+from tests.notify.conftest import start
 
 __all__ = ["clean_source", "feed", "feed_source"]
 
@@ -57,7 +57,7 @@ async def test_kill_9_between_claim_and_write_then_restart(
 ) -> None:
     await feed.send(
         *(
-            record(f"lee-{n}", "START_INVOLVEMENT", _start("c-hannah", "s-nbr-youth", "p-lee"))
+            record(f"lee-{n}", "START_INVOLVEMENT", start("c-hannah", "s-nbr-youth", "p-lee"))
             for n in range(EVENTS)
         )
     )

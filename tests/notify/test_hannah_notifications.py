@@ -17,51 +17,22 @@ from notify.dispatcher import Dispatcher
 from policies.viewer import Role
 from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
-from tests.notify.conftest import INBOX, MARK_READ, payloads
+from tests.notify.conftest import CLINIC, INBOX, MARK_READ, payloads, start, stored
 
 __all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
 
 pytestmark = pytest.mark.usefixtures("clean_notifications", "fresh_family")
-
-CLINIC = "s-nbr-sexual-health"
-NHS = {"c-hannah": "9990001014", "c-sam": "9990001049"}
-
-
-def _start(child: str, service: str, practitioner: str | None, on: str = "2026-01-05") -> dict:
-    nhs = NHS[child]
-    payload: dict[str, Any] = {"child": {"nhsNumber": nhs}, "serviceId": service, "startedOn": on}
-    if practitioner:
-        payload["practitionerId"] = practitioner
-    return payload
 
 
 def _kinds(items: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     return [(p["kind"], (p.get("involvement") or {}).get("service", {}).get("id")) for p in items]
 
 
-def _stored(sync_driver: neo4j.Driver, recipient: str) -> list[dict[str, Any]]:
-    rows = sync_driver.execute_query(
-        "MATCH (n:Notification {recipient: $r}) RETURN n.kind AS kind, n.payload AS payload",
-        r=recipient,
-    ).records
-    return [r.data() for r in rows]
-
-
-@pytest.fixture
-def clinic_feed(feed: Feed, sync_driver: neo4j.Driver) -> Any:
-    """The clinic's own system: the one source that may write its involvements (R15)."""
-    sync_driver.execute_query(
-        "MATCH (s:Service {id: $id}) SET s.source = $source", id=CLINIC, source=feed.source
-    )
-    yield feed
-    sync_driver.execute_query("MATCH (s:Service {id: $id}) REMOVE s.source", id=CLINIC)
-
-
 async def test_lee_starts_and_melanie_is_told(
     feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
 ) -> None:
     report = await feed.send(
-        record("lee", "START_INVOLVEMENT", _start("c-hannah", "s-nbr-youth", "p-lee"))
+        record("lee", "START_INVOLVEMENT", start("c-hannah", "s-nbr-youth", "p-lee"))
     )
     assert report["accepted"] == 1, report
     await dispatcher.drain()
@@ -73,10 +44,10 @@ async def test_lee_starts_and_melanie_is_told(
     assert note["child"] == {"id": "c-hannah", "givenName": "Hannah", "familyName": "Whitlock"}
     assert note["involvement"]["practitioner"] == {"id": "p-lee", "name": "Lee Brennan"}
     # Lee is not told of his own involvement; every other practitioner involved is.
-    assert _stored(sync_driver, "p-lee") == []
-    assert {r["kind"] for r in _stored(sync_driver, "p-libby")} == {"INVOLVEMENT_STARTED"}
+    assert stored(sync_driver, "p-lee") == []
+    assert {r["kind"] for r in stored(sync_driver, "p-libby")} == {"INVOLVEMENT_STARTED"}
     # John's involvement ended six months ago: he is no longer told.
-    assert _stored(sync_driver, "p-john") == []
+    assert stored(sync_driver, "p-john") == []
 
     # Read and unread.
     body = await melanie.post(INBOX, {"first": 10})
@@ -95,7 +66,7 @@ async def test_the_clinic_is_announced_only_once_hannah_consents(
     clinic_feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
 ) -> None:
     report = await clinic_feed.send(
-        record("visit", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+        record("visit", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
     )
     assert report["accepted"] == 1, report
     await dispatcher.drain()
@@ -139,7 +110,7 @@ async def test_the_clinic_is_announced_only_once_hannah_consents(
     withdrawn = await nurse.post(WITHDRAW, {"id": grant_id, "reason": "Hannah changed her mind"})
     assert "errors" not in withdrawn, withdrawn
     await clinic_feed.send(
-        record("visit-2", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse", "2026-02-01"))
+        record("visit-2", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse", "2026-02-01"))
     )
     await dispatcher.drain()
     after = payloads(await melanie.post(INBOX, {"first": 50}))
@@ -155,7 +126,7 @@ async def test_sams_school_change_reaches_no_ordinary_practitioner(
     feed: Feed, dispatcher: Dispatcher, as_viewer: Any, sync_driver: neo4j.Driver
 ) -> None:
     report = await feed.send(
-        record("sam-move", "START_INVOLVEMENT", _start("c-sam", "s-oakfield-school", "p-melanie"))
+        record("sam-move", "START_INVOLVEMENT", start("c-sam", "s-oakfield-school", "p-melanie"))
     )
     assert report["accepted"] == 1, report
     await dispatcher.drain()

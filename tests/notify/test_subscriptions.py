@@ -27,9 +27,9 @@ from policies.viewer import Role, Viewer
 from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
 from tests.misuse.servers import ApiProcess, api_process
-from tests.notify.test_hannah_notifications import CLINIC, _start, clinic_feed
+from tests.notify.conftest import CLINIC, start
 
-__all__ = ["clean_source", "clinic_feed", "feed", "feed_source", "fresh_family"]
+__all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
 
 pytestmark = pytest.mark.usefixtures("clean_notifications", "fresh_family")
 
@@ -92,7 +92,7 @@ def _token(settings: Any, practitioner_id: str, ttl: int = 3600) -> str:
 async def _lee(feed: Feed, ref: str) -> None:
     """A marker change Melanie may see: Lee starts (again) with Hannah."""
     report = await feed.send(
-        record(ref, "START_INVOLVEMENT", _start("c-hannah", "s-nbr-youth", "p-lee"))
+        record(ref, "START_INVOLVEMENT", start("c-hannah", "s-nbr-youth", "p-lee"))
     )
     assert report["accepted"] == 1, report
 
@@ -115,7 +115,7 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
 
         # The clinic starts: nothing for her. The marker that follows is the next message.
         await clinic_feed.send(
-            record("clinic-1", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+            record("clinic-1", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
         )
         await dispatcher.drain()
         await _lee(clinic_feed, "lee-2")
@@ -147,7 +147,7 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
 
         # With consent the clinic's next change reaches her ...
         await clinic_feed.send(
-            record("clinic-2", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+            record("clinic-2", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
         )
         await dispatcher.drain()
         fourth = await _next(socket)
@@ -161,7 +161,7 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
         fifth = await _next(socket)
         assert fifth["kind"] == "CONSENT_WITHDRAWN" and CLINIC not in json.dumps(fifth)
         await clinic_feed.send(
-            record("clinic-3", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+            record("clinic-3", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
         )
         await dispatcher.drain()
         await _lee(clinic_feed, "lee-3")
@@ -202,7 +202,7 @@ async def test_a_notification_written_before_a_withdrawal_is_not_delivered_after
     melanie = Viewer("p-melanie", frozenset({Role.PRACTITIONER}), "p-melanie", "NBR")
     async with hub.listen(melanie) as subscriber:
         await clinic_feed.send(
-            record("clinic-x", "START_INVOLVEMENT", _start("c-hannah", CLINIC, "p-nurse"))
+            record("clinic-x", "START_INVOLVEMENT", start("c-hannah", CLINIC, "p-nurse"))
         )
         await dispatcher.drain()
         stored = sync_driver.execute_query(

@@ -25,14 +25,16 @@ from tests.api.consent_support import (
     share_contact_details,
 )
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
-from tests.notify.conftest import dispatcher
+from tests.notify.conftest import CLINIC, clean_notifications, clinic_feed, dispatcher, start
 from tests.webhooks.conftest import admin, make_worker, notify, receiver, register
 from tests.webhooks.receiver import Receiver, verify
 from webhooks.core import recheck_for_webhooks
 
 __all__ = [
     "admin",
+    "clean_notifications",
     "clean_source",
+    "clinic_feed",
     "dispatcher",
     "feed",
     "feed_source",
@@ -43,39 +45,7 @@ __all__ = [
     "register",
 ]
 
-pytestmark = pytest.mark.usefixtures("clean_outbox", "fresh_family")
-
-CLINIC = "s-nbr-sexual-health"
-NHS = {"c-hannah": "9990001014", "c-sam": "9990001049"}
-
-
-def start(child: str, service: str, practitioner: str, on: str = "2026-01-05") -> dict[str, Any]:
-    return {
-        "child": {"nhsNumber": NHS[child]},
-        "serviceId": service,
-        "practitionerId": practitioner,
-        "startedOn": on,
-    }
-
-
-@pytest.fixture
-def clean_outbox(sync_driver: neo4j.Driver) -> Any:
-    yield
-    sync_driver.execute_query(
-        "MATCH (n:Notification) OPTIONAL MATCH (d:WebhookDelivery {notificationId: n.id}) "
-        "DETACH DELETE d, n"
-    )
-    sync_driver.execute_query("MATCH (e:OutboxEvent) DETACH DELETE e")
-
-
-@pytest.fixture
-def clinic_feed(feed: Feed, sync_driver: neo4j.Driver) -> Any:
-    """The clinic's own system: the one source that may write its involvements (R15)."""
-    sync_driver.execute_query(
-        "MATCH (s:Service {id: $id}) SET s.source = $source", id=CLINIC, source=feed.source
-    )
-    yield feed
-    sync_driver.execute_query("MATCH (s:Service {id: $id}) REMOVE s.source", id=CLINIC)
+pytestmark = pytest.mark.usefixtures("clean_notifications", "fresh_family")
 
 
 async def deliver(make_worker: Any) -> Any:
