@@ -143,7 +143,9 @@ class NotificationHub:
         if not boxes:
             return 0
         cursor = self._cursor or now
-        records = await notifications_since(self.graph, cursor - self.lookback, boxes, self.batch)
+        records = await notifications_since(
+            self.graph, cursor - self.lookback, boxes, self.batch, seen=self._seen.keys()
+        )
         fresh = [r for r in records if r.id not in self._seen]
         for r in fresh:
             self._seen[r.id] = r.created_at

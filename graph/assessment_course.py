@@ -65,7 +65,9 @@ CREATE (e:CourseEvent)-[:OF]->(a)
 SET e = $event, e.id = 'ev-' + randomUUID(), e.on = $today, e.recordedAt = $now,
   e.recordedBy = $subject
 WITH a, e, CASE e.kind WHEN 'TRANSFERRED' THEN 'CAF_TRANSFERRED'
-  WHEN 'STEPPED_UP' THEN 'CAF_STEPPED_UP' WHEN 'CLOSED' THEN 'CAF_CLOSED'
+  WHEN 'HANDED_OVER' THEN 'CAF_HANDED_OVER' WHEN 'REOPENED' THEN 'CAF_REOPENED'
+  WHEN 'STEPPED_UP' THEN 'CAF_STEPPED_UP' WHEN 'STEPPED_DOWN' THEN 'CAF_STEPPED_DOWN'
+  WHEN 'CLOSED' THEN 'CAF_CLOSED'
   WHEN 'REMOVED_FROM_TEAM' THEN 'TEAM_MEMBER_REMOVED' END AS announced
 CALL (a, e, announced) {
   WITH a, e, announced WHERE announced IS NOT NULL
@@ -75,7 +77,8 @@ CALL (a, e, announced) {
         "announced",
         child="c.id",
         subject="a.id",
-        practitioner="e.memberId",
+        practitioner="coalesce(e.memberId, e.toPractitionerId)",
+        former="e.fromPractitionerId",
         actor="$subject",
     )
     + "}\n"

@@ -17,7 +17,7 @@ a batch written twice (a lease taken over after its holder committed) writes not
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, LiteralString
@@ -37,6 +37,7 @@ from graph.facts import (
     service_from,
 )
 from graph.outbox import emit
+from policies.facts import ChildFacts
 from policies.notifications import Candidate, EventContext, EventFact
 from policies.vocabulary import EventKind
 
@@ -58,7 +59,8 @@ __all__ = [
 ]
 
 _EVENT_MAP: LiteralString = (
-    "e { .id, .kind, .occurredAt, .childId, .subjectId, .practitionerId, .localAuthority, .actor }"
+    "e { .id, .kind, .occurredAt, .childId, .subjectId, .practitionerId, .formerPractitionerId,"
+    " .localAuthority, .actor }"
 )
 
 _CLAIM: LiteralString = (
@@ -87,6 +89,7 @@ def _event_from(m: dict[str, Any]) -> EventFact:
         child_id=m.get("childId"),
         subject_id=m.get("subjectId"),
         practitioner_id=m.get("practitionerId"),
+        former_practitioner_id=m.get("formerPractitionerId"),
         local_authority=m.get("localAuthority"),
         actor=m.get("actor"),
     )
@@ -104,15 +107,25 @@ async def claim_events(graph: Graph, me: str, limit: int, lease_ms: int) -> list
 # one), the open CAF's team, the practitioner the event names, and a consent's grantees
 # (directly or through their service). A refusal concerns the grantees of the child's
 # other grants for the same purpose.
+#
+# Each child's facts are read once for the batch, however many of its events it holds
+# (a busy child's involvements would otherwise be projected, sent and decoded once per
+# event): they come with the batch's first row, keyed by child id.
 _CONTEXTS: LiteralString = (
     """
-OPTIONAL MATCH (c:Child {id: ev.childId})
-CALL (c) {
+WITH collect(ev) AS evs
+CALL (evs) {
+  UNWIND evs AS e
+  WITH DISTINCT e.childId AS cid WHERE cid IS NOT NULL
+  MATCH (c:Child {id: cid})
   OPTIONAL MATCH (la:LocalAuthority {code: c.localAuthority})
-  RETURN CASE WHEN c IS NULL THEN null ELSE """
+  RETURN collect("""
     + child_map("true", "true")
-    + """ END AS child
+    + """) AS children
 }
+UNWIND range(0, size(evs) - 1) AS k
+WITH evs[k] AS ev, CASE WHEN k = 0 THEN children ELSE [] END AS children
+OPTIONAL MATCH (c:Child {id: ev.childId})
 CALL (c) {
   OPTIONAL MATCH (i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL OR i.endedOn > $today
   WITH i, [(i)-[:BY]->(p:Practitioner) | p.id] AS direct
@@ -152,14 +165,14 @@ CALL (grants) {
   RETURN [pid IN ids WHERE pid IS NOT NULL] AS grantees
 }
 CALL (involved, team, grantees, ev) {
-  UNWIND involved + team + grantees + [ev.practitionerId] AS pid
+  UNWIND involved + team + grantees + [ev.practitionerId, ev.formerPractitionerId] AS pid
   WITH DISTINCT pid WHERE pid IS NOT NULL
   MATCH (p:Practitioner {id: pid})
   RETURN collect(p { .id, serviceIds: [(p)-[:WORKS_FOR]->(s:Service) | s.id],
     localAuthority: [(p)-[:WORKS_FOR]->(s:Service) | s.localAuthority][0] }) AS people
 }
 OPTIONAL MATCH (named:Practitioner {id: ev.practitionerId})
-RETURN ev.id AS eventId, ev AS event, child, involved, team, grantees, people, consent,
+RETURN ev.id AS eventId, ev AS event, children, involved, team, grantees, people, consent,
   consentServices,
   CASE WHEN named IS NULL THEN null ELSE """
     + practitioner_projection("named")
@@ -188,6 +201,8 @@ def _candidates(row: Any, event: EventFact) -> tuple[Candidate, ...]:
             standing.add("grantee")
         if pid == event.practitioner_id:
             standing.add("named")
+        if pid == event.former_practitioner_id:
+            standing.add("former")
         found.append(
             Candidate(
                 pid, frozenset(p["serviceIds"] or ()), p.get("localAuthority"), frozenset(standing)
@@ -209,12 +224,14 @@ async def event_contexts(
             "childId": e.child_id,
             "subjectId": e.subject_id,
             "practitionerId": e.practitioner_id,
+            "formerPractitionerId": e.former_practitioner_id,
         }
         for e in events
     ]
     rows = await graph.read(_BY_EVENTS, events=params, today=today, horizon=horizon)
     by_id = {r["eventId"]: r for r in rows}
-    return [_context_from(by_id[event.id], event) for event in events]
+    children = _children_of(rows)
+    return [_context_from(by_id[event.id], event, children) for event in events]
 
 
 async def event_contexts_by_id(
@@ -224,10 +241,16 @@ async def event_contexts_by_id(
     rows = await graph.read(
         _BY_EVENT_IDS, eventIds=sorted(set(event_ids)), today=today, horizon=horizon
     )
-    return {r["eventId"]: _context_from(r, _event_from(r["event"])) for r in rows}
+    children = _children_of(rows)
+    return {r["eventId"]: _context_from(r, _event_from(r["event"]), children) for r in rows}
 
 
-def _context_from(row: Any, event: EventFact) -> EventContext:
+def _children_of(rows: Sequence[Any]) -> dict[str, ChildFacts]:
+    """The batch's children, each decoded once (they come with the first row)."""
+    return {m["id"]: child_facts_from(m) for r in rows for m in r["children"] or ()}
+
+
+def _context_from(row: Any, event: EventFact, children: dict[str, ChildFacts]) -> EventContext:
     services = {}
     for m in row["consentServices"] or ():
         service = service_from(m)
@@ -235,7 +258,7 @@ def _context_from(row: Any, event: EventFact) -> EventContext:
             services[service.id] = service
     return EventContext(
         event=event,
-        child=child_facts_from(row["child"]) if row["child"] else None,
+        child=children.get(event.child_id) if event.child_id else None,
         candidates=_candidates(row, event),
         consent=consent_from(row["consent"]) if row["consent"] else None,
         consent_services=tuple(services[k] for k in sorted(services)),
@@ -458,12 +481,15 @@ async def mark_read(graph: Graph, recipients: Sequence[str], ids: Sequence[str])
 # Subscription pollers: what was written for these recipients since a moment, read along
 # the createdAt index (a process may hold a thousand mailboxes: one range scan of what is
 # new, not a seek per mailbox). The caller looks back a little before its cursor (a
-# transaction that stamped createdAt before the last poll may commit after it) and drops
-# the ids it already had.
+# transaction that stamped createdAt before the last poll may commit after it) and names
+# the ids it already has (`seen`): they are passed over in the store, so a poll carries
+# only what is new. Before this, every poll re-read and re-decoded the whole look-back
+# window (at 500 notifications/s, a thousand rows twenty times a second), which was most
+# of the API process's time under load (bench/results/notify.md).
 _SINCE: LiteralString = (
     """
 MATCH (n:Notification) USING INDEX n:Notification(createdAt)
-WHERE n.createdAt > $since AND n.recipient IN $recipients
+WHERE n.createdAt > $since AND n.recipient IN $recipients AND NOT n.id IN $seen
 RETURN """
     + _NOTIFICATION_MAP
     + """ AS n
@@ -474,9 +500,15 @@ LIMIT $limit
 
 
 async def notifications_since(
-    graph: Graph, since: datetime, recipients: Sequence[str], limit: int
+    graph: Graph,
+    since: datetime,
+    recipients: Sequence[str],
+    limit: int,
+    seen: Collection[str] = (),
 ) -> list[NotificationRecord]:
-    rows = await graph.read(_SINCE, since=since, recipients=list(recipients), limit=limit)
+    rows = await graph.read(
+        _SINCE, since=since, recipients=list(recipients), limit=limit, seen=list(seen)
+    )
     return [_record_from(r["n"]) for r in rows]
 
 

@@ -7,14 +7,17 @@ committed is lost when a process dies before telling anyone. Dispatchers
 (graph/notifications.py) claim pending events with a lease and fan them out.
 
 `(:OutboxEvent {id, kind, state, occurredAt, childId?, subjectId?, practitionerId?,
-localAuthority?, actor?, claimedBy?, leaseUntil?, attempts, doneAt?, notified?})`
+formerPractitionerId?, localAuthority?, actor?, claimedBy?, leaseUntil?, attempts, doneAt?,
+notified?})`
 
 - kind: policies.vocabulary.EventKind;
 - childId: the child it is about (null for a match review);
 - subjectId: the thing that changed: involvement, assessment, consent grant, override,
   match review or access alert id;
 - practitionerId: the practitioner it concerns (the one newly involved, the team member
-  added, the lead appointed, the override's recorder);
+  added, the lead appointed, a CAF's new holder, the override's recorder);
+- formerPractitionerId: for a CAF handed over or transferred, its holder until then (told
+  they no longer hold it);
 - localAuthority: for role-addressed kinds (overrides, reviews, alerts), whose team hears;
 - actor: who caused it (a token subject, or `feed:<source>`), never told of it themselves;
 - state: PENDING, then DONE in the transaction that writes its notifications.
@@ -29,7 +32,7 @@ from typing import LiteralString
 
 from policies.vocabulary import EventKind
 
-__all__ = ["ALERT_RAISED", "emit"]
+__all__ = ["ALERT_RAISED", "emit", "feed_involvement_event"]
 
 
 def emit(
@@ -38,6 +41,7 @@ def emit(
     child: LiteralString = "null",
     subject: LiteralString = "null",
     practitioner: LiteralString = "null",
+    former: LiteralString = "null",
     local_authority: LiteralString = "null",
     actor: LiteralString = "null",
 ) -> LiteralString:
@@ -57,6 +61,8 @@ def emit(
         + subject
         + ", practitionerId: "
         + practitioner
+        + ", formerPractitionerId: "
+        + former
         + ", localAuthority: "
         + local_authority
         + ", actor: "
@@ -72,3 +78,11 @@ ALERT_RAISED: LiteralString = emit(
     local_authority="alert.localAuthority",
     actor="alert.subject",
 )
+
+
+def feed_involvement_event(kind: EventKind, practitioner: LiteralString) -> LiteralString:
+    """A feed's change to involvement `i` of child `c` (started, moved, ended), announced
+    with the feed as its actor; `practitioner` names who the involvement is by."""
+    return emit(
+        kind, child="c.id", subject="i.id", practitioner=practitioner, actor="'feed:' + i.source"
+    )

@@ -5,7 +5,8 @@ Two questions, both pure functions of facts:
 - `recipients`: who has a standing to hear of this kind of event: the practitioners
   actively involved with the child (themselves or through their service's team-level
   involvement) and the team of its open CAF, for changes in who works with the child;
-  the practitioner it is about, for their own team membership and lead role; the
+  a CAF's new and former holder too, when it is handed over or transferred; the
+  practitioner it is about, for their own team membership and lead role; the
   grantees of a consent, for that consent; the child's local authority's safeguarding
   leads for overrides and shield lifts; its index team for match reviews and access alerts.
   Whoever caused the event is not told of it.
@@ -70,10 +71,30 @@ _ABOUT_THE_TEAM = frozenset(
     {
         EventKind.INVOLVEMENT_STARTED,
         EventKind.INVOLVEMENT_ENDED,
+        EventKind.INVOLVEMENT_MOVED,
         EventKind.CAF_STARTED,
         EventKind.CAF_CLOSED,
-        EventKind.CAF_TRANSFERRED,
+        EventKind.CAF_REOPENED,
         EventKind.CAF_STEPPED_UP,
+        EventKind.CAF_STEPPED_DOWN,
+    }
+)
+#: A CAF with a new holder: the team hears of it, and so do the new holder and the one
+#: who held it until then (told they no longer do), each as the CAF shows to them.
+_HOLDER_CHANGES = frozenset({EventKind.CAF_HANDED_OVER, EventKind.CAF_TRANSFERRED})
+_INVOLVEMENT_KINDS = frozenset(
+    {EventKind.INVOLVEMENT_STARTED, EventKind.INVOLVEMENT_ENDED, EventKind.INVOLVEMENT_MOVED}
+)
+_CAF_KINDS = frozenset(
+    {
+        EventKind.CAF_STARTED,
+        EventKind.CAF_CLOSED,
+        EventKind.CAF_REOPENED,
+        EventKind.CAF_STEPPED_UP,
+        EventKind.CAF_STEPPED_DOWN,
+        EventKind.TEAM_MEMBER_ADDED,
+        EventKind.TEAM_MEMBER_REMOVED,
+        *_HOLDER_CHANGES,
     }
 )
 _ABOUT_THEMSELVES = frozenset(
@@ -104,6 +125,8 @@ class EventFact:
     practitioner_id: str | None
     local_authority: str | None
     actor: str | None
+    #: A CAF handed over or transferred: who held it until then.
+    former_practitioner_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +136,8 @@ class Candidate:
     id: str
     service_ids: frozenset[str]
     local_authority: str | None
-    #: "involved", "team", "grantee", "named" (the practitioner the event is about).
+    #: "involved", "team", "grantee", "named" (the practitioner the event is about),
+    #: "former" (a CAF's holder until it was handed over).
     standing: frozenset[str]
 
 
@@ -204,6 +228,8 @@ def recipients(ctx: EventContext) -> list[Recipient]:
         return [Recipient(role_mailbox(role, area), "ROLE", role_viewer(role, area))]
     if event.kind in _ABOUT_THE_TEAM:
         wanted = {"involved", "team"}
+    elif event.kind in _HOLDER_CHANGES:
+        wanted = {"involved", "team", "named", "former"}
     elif event.kind in _ABOUT_THEMSELVES:
         wanted = {"named"}
     elif event.kind in _ABOUT_A_CONSENT:
@@ -274,10 +300,15 @@ def _summary_of(child: ChildFacts, assessment_id: str | None) -> AssessmentSumma
 _SENTENCES: dict[EventKind, str] = {
     EventKind.INVOLVEMENT_STARTED: "Someone new is working with {child}.",
     EventKind.INVOLVEMENT_ENDED: "An involvement with {child} has ended.",
+    EventKind.INVOLVEMENT_MOVED: "An involvement with {child} moved to another service or "
+    "practitioner.",
     EventKind.CAF_STARTED: "A CAF was started for {child}.",
     EventKind.CAF_CLOSED: "The CAF for {child} was closed.",
+    EventKind.CAF_REOPENED: "The CAF for {child} was reopened.",
+    EventKind.CAF_HANDED_OVER: "The CAF for {child} has a new holder.",
     EventKind.CAF_TRANSFERRED: "The CAF for {child} was transferred.",
     EventKind.CAF_STEPPED_UP: "The CAF for {child} was stepped up to social care.",
+    EventKind.CAF_STEPPED_DOWN: "The CAF for {child} came back from social care.",
     EventKind.TEAM_MEMBER_ADDED: "You were added to the team around {child}.",
     EventKind.TEAM_MEMBER_REMOVED: "You were removed from the team around {child}.",
     EventKind.LEAD_APPOINTED: "You were appointed lead professional for {child}.",
@@ -290,6 +321,13 @@ _SENTENCES: dict[EventKind, str] = {
     EventKind.SHIELD_LIFTED: "A shield was lifted by override for {child}: review it now.",
     EventKind.MATCH_REVIEW_WAITING: "A feed record waits for a match review.",
     EventKind.ACCESS_ALERT_RAISED: "An access alert waits for your index team.",
+}
+
+
+#: A holder change as told to the new holder and to the former one.
+_HOLDER_SENTENCES: dict[Any, str] = {
+    "NEW_HOLDER": "You now hold the CAF for {child}.",
+    "FORMER_HOLDER": "You no longer hold the CAF for {child}.",
 }
 
 
@@ -329,7 +367,8 @@ def shape(ctx: EventContext, viewer: Viewer, now: datetime) -> Shaped | None:
         "givenName": child.given_name,
         "familyName": child.family_name,
     }
-    payload["summary"] = _SENTENCES[event.kind].format(child=name)
+    sentence = _HOLDER_SENTENCES.get(payload.get("you"), _SENTENCES[event.kind])
+    payload["summary"] = sentence.format(child=name)
     return Shaped(payload, (f"Child:{child.id}", *ask.disclosed), tuple(ask.overrides))
 
 
@@ -338,20 +377,13 @@ def _kind_items(ctx: EventContext, viewer: Viewer, ask: _Ask, payload: dict[str,
     event, child = ctx.event, ctx.child
     assert child is not None
     kind = event.kind
-    if kind in (EventKind.INVOLVEMENT_STARTED, EventKind.INVOLVEMENT_ENDED):
+    if kind in _INVOLVEMENT_KINDS:
         found = next((i for i in child.involvements if i.id == event.subject_id), None)
         if found is None or not ask(d.Involvement(found), f"Involvement:{found.id}"):
             return False
         payload["involvement"] = _involvement(found)
         return True
-    if kind in (
-        EventKind.CAF_STARTED,
-        EventKind.CAF_CLOSED,
-        EventKind.CAF_TRANSFERRED,
-        EventKind.CAF_STEPPED_UP,
-        EventKind.TEAM_MEMBER_ADDED,
-        EventKind.TEAM_MEMBER_REMOVED,
-    ):
+    if kind in _CAF_KINDS:
         summary = _summary_of(child, event.subject_id)
         if summary is None or not ask(d.AssessmentSummary(summary), f"Assessment:{summary.id}"):
             return False
@@ -362,6 +394,11 @@ def _kind_items(ctx: EventContext, viewer: Viewer, ask: _Ask, payload: dict[str,
         }
         if kind in (EventKind.TEAM_MEMBER_ADDED, EventKind.TEAM_MEMBER_REMOVED):
             return event.practitioner_id == viewer.practitioner_id
+        if kind in _HOLDER_CHANGES and viewer.practitioner_id is not None:
+            if viewer.practitioner_id == event.practitioner_id:
+                payload["you"] = "NEW_HOLDER"
+            elif viewer.practitioner_id == event.former_practitioner_id:
+                payload["you"] = "FORMER_HOLDER"
         return True
     if kind in (EventKind.LEAD_APPOINTED, EventKind.LEAD_STOOD_DOWN):
         who = ctx.practitioner

@@ -8,7 +8,7 @@ from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
 from graph.lead_professional import FEED_STAND_DOWN
-from graph.outbox import emit
+from graph.outbox import feed_involvement_event
 from policies.vocabulary import EventKind
 
 __all__ = ["ENDS", "WRITE_ENDS", "EndRow"]
@@ -25,13 +25,7 @@ CALL (i) {
   MATCH (i)-[:OF]->(c:Child)
   OPTIONAL MATCH (i)-[:BY]->(bp:Practitioner)
   """
-    + emit(
-        EventKind.INVOLVEMENT_ENDED,
-        child="c.id",
-        subject="i.id",
-        practitioner="bp.id",
-        actor="'feed:' + i.source",
-    )
+    + feed_involvement_event(EventKind.INVOLVEMENT_ENDED, "bp.id")
     + """}
 """
     + FEED_STAND_DOWN

@@ -8,7 +8,7 @@ from typing import Any, LiteralString
 
 from graph.feed_writes import WriteKind
 from graph.lead_professional import FEED_STAND_DOWN, SET_LEAD
-from graph.outbox import emit
+from graph.outbox import feed_involvement_event
 from policies.vocabulary import EventKind
 
 # The feed's isLeadProfessional (graph/lead_professional.py): the flag makes the
@@ -80,13 +80,7 @@ UNION
   CREATE (i)-[:AT]->(s)
   FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (i)-[:BY]->(p))
   """
-    + emit(
-        EventKind.INVOLVEMENT_STARTED,
-        child="c.id",
-        subject="i.id",
-        practitioner="row.practitionerId",
-        actor="'feed:' + i.source",
-    )
+    + feed_involvement_event(EventKind.INVOLVEMENT_STARTED, "row.practitionerId")
     + """RETURN i, null AS ownId
 }
 """
@@ -95,7 +89,9 @@ UNION
 )
 
 # An updated START moves the involvement to the child, service and practitioner it now
-# names; it never touches endedOn, which belongs to the END record.
+# names; it never touches endedOn, which belongs to the END record. A move (another
+# child, service or practitioner than before) is announced in this write (issue 20:
+# INVOLVEMENT_MOVED, about the involvement as it now is); a correction of its dates is not.
 INVOLVEMENTS_UPDATE: LiteralString = (
     """
 UNWIND $rows AS row
@@ -104,11 +100,13 @@ MATCH (s:Service {id: row.serviceId})
 OPTIONAL MATCH (p:Practitioner {id: row.practitionerId})
 WITH row, c, s, p WHERE row.practitionerId IS NULL OR p IS NOT NULL
 MERGE (i:Involvement {id: row.id})
+WITH row, c, s, p, i, [(i)-[:OF]->(x) | x.id] + ['|'] + [(i)-[:AT]->(x) | x.id] + ['|']
+  + [(i)-[:BY]->(x) | x.id] AS was, EXISTS { (i)-[:AT]->() } AS existed
 SET i += row.props
 MERGE (i)-[:OF]->(c)
 MERGE (i)-[:AT]->(s)
 FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (i)-[:BY]->(p))
-WITH row, i, c, s, p
+WITH row, i, c, s, p, was, existed
 CALL (i, c, s, p) {
   MATCH (i)-[old:OF|AT|BY]->(other)
   WHERE (type(old) = 'OF' AND other <> c)
@@ -116,6 +114,12 @@ CALL (i, c, s, p) {
      OR (type(old) = 'BY' AND (p IS NULL OR other <> p))
   DELETE old
 }
+CALL (row, i, c, s, p, was, existed) {
+  WITH * WHERE existed
+    AND was <> [c.id, '|', s.id, '|'] + CASE WHEN p IS NULL THEN [] ELSE [p.id] END
+  """
+    + feed_involvement_event(EventKind.INVOLVEMENT_MOVED, "row.practitionerId")
+    + """}
 WITH row, i, c, p, null AS ownId
 """
     + _LEAD

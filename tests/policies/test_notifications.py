@@ -11,7 +11,13 @@ import dataclasses
 
 import pytest
 
-from policies.facts import ChildFacts, InvolvementFact, PractitionerFact, ServiceFact
+from policies.facts import (
+    AssessmentSummaryFact,
+    ChildFacts,
+    InvolvementFact,
+    PractitionerFact,
+    ServiceFact,
+)
 from policies.notifications import (
     Candidate,
     EventContext,
@@ -101,7 +107,11 @@ def test_a_sensitive_involvement_is_told_only_with_r6_standing() -> None:
 
 def test_nothing_about_a_shielded_childs_whereabouts_is_told() -> None:
     sam = with_involvements(child(shielded=True), AT_YOUTH)
-    for kind in (EventKind.INVOLVEMENT_STARTED, EventKind.INVOLVEMENT_ENDED):
+    for kind in (
+        EventKind.INVOLVEMENT_STARTED,
+        EventKind.INVOLVEMENT_ENDED,
+        EventKind.INVOLVEMENT_MOVED,
+    ):
         c = ctx(kind, sam, "i-youth")
         assert all(shape(c, r.viewer, NOW) is None for r in recipients(c))
     # Only his own index team would see it; they are not a recipient of such events.
@@ -162,3 +172,37 @@ def test_mailboxes() -> None:
     both = Viewer("x", frozenset({Role.PRACTITIONER, Role.SAFEGUARDING_LEAD}), "p-1", "NBR")
     assert mailboxes(both) == ["p-1", "SAFEGUARDING_LEAD@NBR"]
     assert mailboxes(Viewer("x", frozenset({Role.INDEX_ADMIN}), None, None)) == []
+
+
+def test_an_involvement_moved_into_the_clinic_is_told_only_with_r6_standing() -> None:
+    moved = ctx(EventKind.INVOLVEMENT_MOVED, with_involvements(child(), AT_CLINIC), "i-clinic")
+    assert [r.key for r in recipients(moved)] == ["p-me", "p-lee", "p-nurse"]
+    assert shape(moved, practitioner_viewer(MELANIE), NOW) is None
+    assert shape(moved, practitioner_viewer(LEE_C), NOW) is None
+    told = shape(moved, practitioner_viewer(NURSE_C), NOW)
+    assert told is not None and told.payload["involvement"]["service"]["id"] == "s-clinic"
+
+
+def test_a_hand_over_is_told_to_the_team_and_both_holders_and_not_who_made_it() -> None:
+    caf = AssessmentSummaryFact("a-1", "OPEN", TODAY, LEE)
+    with_caf = dataclasses.replace(child(), assessments=(caf,))
+    former = Candidate("p-old", frozenset({"s-school"}), "NBR", frozenset({"former"}))
+    new = dataclasses.replace(LEE_C, standing=frozenset({"named", "team"}))
+    handed = EventContext(
+        dataclasses.replace(
+            event(EventKind.CAF_HANDED_OVER, "a-1", "p-lee", actor="practitioner:p-nurse"),
+            former_practitioner_id="p-old",
+        ),
+        with_caf,
+        candidates=(MELANIE, new, NURSE_C, former),
+    )
+    assert [r.key for r in recipients(handed)] == ["p-me", "p-lee", "p-old"]
+    told = {r.key: shape(handed, r.viewer, NOW) for r in recipients(handed)}
+    assert {k: (v.payload.get("you") if v else "-") for k, v in told.items()} == {
+        "p-me": None,
+        "p-lee": "NEW_HOLDER",
+        "p-old": "FORMER_HOLDER",
+    }
+    # A shielded child's CAF and its holder say where he is: told to none of them (R4).
+    hidden = dataclasses.replace(handed, child=dataclasses.replace(with_caf, shielded=True))
+    assert [shape(hidden, r.viewer, NOW) for r in recipients(hidden)] == [None, None, None]
