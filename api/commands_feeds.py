@@ -9,9 +9,12 @@ contactgraph ingest FILE [--source S] [--batch-size N] [--errors PATH]
     needs no --source. Safe to re-run, also after a crash (kill -9): what was
     already written is reported as unchanged.
 
-contactgraph retention run [--as-of DATE] [--dry-run]
+contactgraph retention run [--as-of DATE] [--dry-run] [--webhook-days N] [--read-days N]
+        [--outbox-days N]
     Applies R16 (api/retention.py): archives at 18, deletes six years after archiving,
-    applies the death rule; prints what it did and writes one audit event.
+    applies the death rule; prunes notifications' records that have served (finished
+    webhook deliveries, read notifications, fanned-out outbox events, each after its
+    days); prints what it did and writes one audit event.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import contextlib
 import gc
 import getpass
 import json
+import os
 import queue
 import sys
 import threading
@@ -208,11 +212,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     from api.cli import ensure_neo4j, with_graph
     from api.retention import run_retention
+    from policies.retention import NotificationRetention
 
     try:
         as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
         print("error: --as-of must be an ISO date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    try:
+        kept = NotificationRetention(args.webhook_days, args.read_days, args.outbox_days)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     ensure_neo4j(quiet=True)
     summary = asyncio.run(
@@ -224,6 +234,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 progress=print,
                 subject=f"cli:{getpass.getuser()}",
+                notifications=kept,
             )
         )
     )
@@ -250,4 +261,21 @@ def register(subparsers: Any) -> None:
     retention.add_argument("--as-of", help="the date to apply the rules for (default: today)")
     retention.add_argument("--dry-run", action="store_true", help="report, change nothing")
     retention.add_argument("--batch-size", type=int, default=2000, help="children per batch")
+    kept = (  # policies.retention.NotificationRetention's defaults, not imported here
+        (
+            "--webhook-days",
+            "CONTACTGRAPH_RETENTION_WEBHOOK_DAYS",
+            30,
+            "finished webhook deliveries",
+        ),
+        ("--read-days", "CONTACTGRAPH_RETENTION_READ_DAYS", 90, "read notifications"),
+        ("--outbox-days", "CONTACTGRAPH_RETENTION_OUTBOX_DAYS", 30, "fanned-out outbox events"),
+    )
+    for flag, env, default, what in kept:
+        retention.add_argument(
+            flag,
+            type=int,
+            default=int(os.environ.get(env) or default),
+            help=f"days {what} are kept (default {default}, or ${env})",
+        )
     retention.set_defaults(func=cmd_retention)

@@ -5,7 +5,9 @@ and writes. The job is safe to re-run: a record already archived is not archived
 again, a deleted one is not found, and the decisions are a pure function of the
 record's dates and `as_of`. Each run prints its progress and a summary and writes one
 audit event (R14) naming every child archived or deleted. A dry run reports what a
-real run would do and changes nothing (and so writes no event).
+real run would do and changes nothing (and so writes no event). The same run prunes
+issue 20's records that have served (finished webhook deliveries, read notifications,
+fanned-out outbox events: policies.retention.NotificationRetention), in bounded batches.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from time import perf_counter
 
 from graph import retention as store
@@ -22,6 +24,7 @@ from graph.audit import AuditRecord, append_events
 from graph.database import Graph
 from policies.retention import (
     BROWSING_DAYS_KEPT,
+    NotificationRetention,
     RetentionStep,
     adults_born_on_or_before,
     browsing_days_forgotten_before,
@@ -48,6 +51,8 @@ class RetentionSummary:
     involvements_out_of_view: int = 0
     browsing_days_trimmed: int = 0
     browsing_days_deleted: int = 0
+    #: Issue 20's records pruned (or, on a dry run, due): {what: how many}.
+    notifications_pruned: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     audit_event_id: str | None = None
 
@@ -72,6 +77,9 @@ class RetentionSummary:
             f"of the children read, {self.browsing_days_deleted:,} days over "
             f"{BROWSING_DAYS_KEPT} days old {verb} deleted"
         )
+        if self.notifications_pruned:
+            pruned = ", ".join(f"{n:,} {what}" for what, n in self.notifications_pruned.items())
+            out.append(f"  notifications (issue 20): {pruned} {verb} deleted")
         if self.audit_event_id:
             out.append(f"  audit event {self.audit_event_id}")
         return out
@@ -85,6 +93,7 @@ async def run_retention(
     batch_size: int = 2000,
     progress: Callable[[str], None] | None = None,
     subject: str = SUBJECT,
+    notifications: NotificationRetention | None = None,
 ) -> RetentionSummary:
     started = perf_counter()
     summary = RetentionSummary(as_of=as_of, dry_run=dry_run)
@@ -150,6 +159,11 @@ async def run_retention(
         summary.browsing_days_deleted,
     ) = await store.sweep_browsing_days(
         graph, ledger_today, browsing_days_forgotten_before(ledger_today), dry_run=dry_run
+    )
+    # Like the ledger: a run as of a later date prunes nothing that is not yet due.
+    moment = min(datetime.now(UTC), datetime.combine(as_of, time.max, tzinfo=UTC))
+    summary.notifications_pruned = await store.prune_notifications(
+        graph, (notifications or NotificationRetention()).cutoffs(moment), dry_run=dry_run
     )
     if not dry_run:
         record = AuditRecord(

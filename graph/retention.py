@@ -31,12 +31,14 @@ from neo4j import AsyncManagedTransaction
 from graph.database import Graph
 from graph.facts import native_date
 from graph.ingest_lock import take_ingest_lock
+from policies.retention import NotificationCutoffs
 
 __all__ = [
     "RetentionFacts",
     "archive_children",
     "count_out_of_view_involvements",
     "delete_children",
+    "prune_notifications",
     "scan_children",
     "sweep_browsing_days",
 ]
@@ -261,3 +263,57 @@ async def sweep_browsing_days(
         done.append(total)
     deleted, trimmed = done
     return trimmed, deleted
+
+
+# Issue 20's records once they have served (policies.retention.NotificationRetention),
+# in this order: a delivery, then the notification once no delivery of it is kept, then
+# the outbox event once none of its notifications is. Each batch its own transaction.
+# What is due, each as `x`: deleted in batches, or counted by a dry run (which counts
+# each step as the graph stands, before the earlier steps would have deleted anything).
+_DELIVERIES_DUE: LiteralString = """
+MATCH (x:WebhookDelivery) WHERE x.state IN ['DELIVERED', 'DEAD', 'WITHHELD', 'CANCELLED']
+  AND coalesce(x.deliveredAt, x.deadAt, x.lastAttemptAt, x.createdAt) < $before
+"""
+# A delivery's id is `<notification id>@<endpoint id>`: the prefix finds them by index.
+_READ_DUE: LiteralString = """
+MATCH (x:Notification) WHERE x.readAt < $before AND NOT x:WebhookPending
+  AND NOT EXISTS { MATCH (d:WebhookDelivery) WHERE d.id STARTS WITH x.id + '@' }
+"""
+_EVENTS_DUE: LiteralString = """
+MATCH (x:OutboxEvent) WHERE x.state = 'DONE' AND x.doneAt < $before
+  AND NOT EXISTS { MATCH (n:Notification) WHERE n.eventId = x.id AND n.recipient IS NOT NULL }
+"""
+_DELETE_DUE: LiteralString = "WITH x LIMIT $batch\nDETACH DELETE x\nRETURN count(x) AS n\n"
+_COUNT_DUE: LiteralString = "RETURN count(x) AS n\n"
+_PRUNE_STEPS: tuple[tuple[str, str, LiteralString], ...] = (
+    ("webhook deliveries", "deliveries", _DELIVERIES_DUE),
+    ("read notifications", "read", _READ_DUE),
+    ("outbox events", "events", _EVENTS_DUE),
+)
+
+
+async def prune_notifications(
+    graph: Graph, cutoffs: NotificationCutoffs, *, dry_run: bool, batch: int = 5000
+) -> dict[str, int]:
+    """Deletes (a dry run counts) what has served: {what: how many}. In bounded batches,
+    each its own transaction, until a batch comes back short."""
+    before = {
+        "deliveries": cutoffs.webhook_deliveries_before,
+        "read": cutoffs.read_notifications_before,
+        "events": cutoffs.outbox_events_before,
+    }
+    counts: dict[str, int] = {}
+    for name, key, statement in _PRUNE_STEPS:
+        if dry_run:
+            rows = await graph.read(statement + _COUNT_DUE, before=before[key])
+            counts[name] = int(rows[0]["n"]) if rows else 0
+            continue
+        total = 0
+        while True:
+            rows = await graph.write(statement + _DELETE_DUE, before=before[key], batch=batch)
+            n = int(rows[0]["n"]) if rows else 0
+            total += n
+            if n < batch:
+                break
+        counts[name] = total
+    return counts

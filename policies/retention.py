@@ -32,13 +32,22 @@ a child whose death was more than a year ago, is out of the index's scope. An up
 to a child already on the index is accepted; it does not bring an archived record
 back to life.
 
+Notifications (issue 20) are kept while they serve. A webhook delivery that has
+finished (DELIVERED, DEAD, WITHHELD, CANCELLED) goes after `webhook_days` (long enough
+for an admin to replay a dead letter); a notification its recipient has read goes after
+`read_days`, once no delivery of it is kept; an outbox event goes `outbox_days` after it
+was fanned out, once none of its notifications is kept (every delivery re-reads the
+event's facts, so an event goes only after the last notification that needs it). An
+unread notification is kept: it is what the inbox is for. Each is configurable
+(`NotificationRetention`, `contactgraph retention run --*-days`).
+
 Everything here is a pure function of dates; `today` is the job's `--as-of` date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from policies.ages import birthday_in_year
@@ -50,6 +59,8 @@ __all__ = [
     "BROWSING_DAYS_KEPT",
     "DELETE_AFTER_YEARS",
     "LIVE_AFTER_DEATH_YEARS",
+    "NotificationCutoffs",
+    "NotificationRetention",
     "RetentionDecision",
     "RetentionStep",
     "admissible_new_child",
@@ -152,3 +163,33 @@ def involvement_out_of_view_before(today: date) -> date:
 def browsing_days_forgotten_before(today: date) -> date:
     """Browsing ledger days before this date are deleted (R2 figures kept for reports)."""
     return today - timedelta(days=BROWSING_DAYS_KEPT)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationCutoffs:
+    """Records of issue 20 older than these moments may go (see the module's text)."""
+
+    webhook_deliveries_before: datetime
+    read_notifications_before: datetime
+    outbox_events_before: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRetention:
+    """How long issue 20's records are kept once they have served, in days."""
+
+    webhook_days: int = 30
+    read_days: int = 90
+    outbox_days: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("webhook_days", "read_days", "outbox_days"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    def cutoffs(self, now: datetime) -> NotificationCutoffs:
+        return NotificationCutoffs(
+            webhook_deliveries_before=now - timedelta(days=self.webhook_days),
+            read_notifications_before=now - timedelta(days=self.read_days),
+            outbox_events_before=now - timedelta(days=self.outbox_days),
+        )
