@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import random
 import socket
@@ -39,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 import orjson
 
@@ -48,6 +48,7 @@ from graph.database import Graph
 from policies.webhooks import DeliveryState, address_allowed, service_may_receive, succeeded
 from webhooks import signing
 from webhooks.config import WebhookConfig
+from webhooks.pinning import AddressRefused, PinnedBackend, Resolver, resolve
 from webhooks.secretbox import SecretBox
 
 __all__ = ["DeliveryWorker", "ShapeFor", "Shaped", "Shaper"]
@@ -138,6 +139,8 @@ class DeliveryWorker:
         #: The last pass found nothing: the next asks with one read before any write.
         self._idle_last = False
         self._wake = asyncio.Event()
+        #: How host names are resolved (tests give a rebinding one): webhooks/pinning.py.
+        self.resolver: Resolver = resolve
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -167,12 +170,27 @@ class DeliveryWorker:
                 w.cancel()
 
     def client(self) -> httpx.AsyncClient:
+        """The worker's HTTP client: it connects only through `PinnedBackend` (the host
+        resolved once per connection, every address checked, the checked one connected
+        to: webhooks/pinning.py), so a name rebound between a check and a connect cannot
+        reach this machine or a private network."""
         cfg = self.config
+        limits = httpx.Limits(max_connections=cfg.concurrency, max_keepalive_connections=8)
+        transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        transport._pool = httpcore.AsyncConnectionPool(  # the same pool, our resolver
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(
+                lambda a: address_allowed(a, production=self.production), self.resolver
+            ),
+        )
         return httpx.AsyncClient(
+            transport=transport,
             follow_redirects=False,  # a redirect is a failure (policies.webhooks.succeeded)
             trust_env=False,  # no proxy from the environment sees the bodies
             timeout=httpx.Timeout(cfg.attempt_timeout_s, connect=cfg.connect_timeout_s),
-            limits=httpx.Limits(max_connections=cfg.concurrency, max_keepalive_connections=8),
             headers={"user-agent": "ContactGraph-Webhooks/1"},
         )
 
@@ -317,9 +335,8 @@ class DeliveryWorker:
     async def _send(
         self, client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
     ) -> _Sent:
-        refused = await self._address_refused(url)
-        if refused:
-            return _Sent(None, refused)
+        if urlsplit(url).scheme not in ("http", "https"):
+            return _Sent(None, "address not allowed")
         status: int | None = None
         try:
             async with asyncio.timeout(self.config.attempt_timeout_s):
@@ -333,6 +350,8 @@ class DeliveryWorker:
                         read += len(chunk)
                         if read >= self.config.max_response_bytes:
                             break
+        except AddressRefused as refused:  # raised by PinnedBackend before any connect
+            return _Sent(None, refused.reason)
         except (TimeoutError, httpx.TimeoutException):
             if status is None:
                 return _Sent(None, "timed out")
@@ -346,35 +365,6 @@ class DeliveryWorker:
         # Coarse on purpose: an admin reads lastError, and exact codes and exception
         # names would make the worker a port scanner of the receiver's network.
         return _Sent(status, f"HTTP {status // 100}xx")
-
-    async def _address_refused(self, url: str) -> str | None:
-        """The host's addresses, resolved now, must still be allowed: a name registered
-        as public may have been pointed at this machine or a private network since."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses: set[str] | None
-        try:
-            addresses = {str(ipaddress.ip_address(host))}  # an address needs no look-up
-        except ValueError:
-            addresses = await self._resolve(host, port)
-        if addresses is None:
-            return "host name did not resolve"
-        if not addresses or not all(
-            address_allowed(a, production=self.production) for a in addresses
-        ):
-            return "address not allowed"
-        return None
-
-    @staticmethod
-    async def _resolve(host: str, port: int) -> set[str] | None:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except OSError:
-            return None
-        return {str(info[4][0]) for info in infos}
 
     async def _flush(self) -> None:
         """Write every outcome waiting, one statement for all of them, until none waits:
