@@ -25,11 +25,15 @@ from neo4j import AsyncManagedTransaction
 
 from graph.consent import ChildContext, Recorder, locked_context
 from graph.database import Graph
-from graph.facts import SERVICE_SUMMARY_MAP, native_date, service_from
+from graph.facts import SERVICE_SUMMARY_MAP, native_date, practitioner_from, service_from
 from graph.idempotency import IdempotencyClaim, write_once
-from graph.lead_professional import involvement_stand_down, set_practitioner_lead
+from graph.lead_professional import (
+    PRACTITIONER_LEAD,
+    involvement_stand_down,
+    set_practitioner_lead,
+)
 from graph.outbox import emit
-from policies.facts import ServiceFact
+from policies.facts import PractitionerFact, ServiceFact
 from policies.vocabulary import EventKind
 
 __all__ = [
@@ -67,6 +71,8 @@ class OwnInvolvementFacts:
     open: tuple[OwnInvolvementRef, ...]
     #: Whoever leads for the child now (a practitioner's, carer's or the child's id).
     lead_id: str | None = None
+    #: That lead, when a practitioner (R6 decides whether the recorder may see them).
+    lead_practitioner: PractitionerFact | None = None
 
 
 _FACTS: LiteralString = (
@@ -80,7 +86,10 @@ RETURN s """
   [(i:Involvement)-[:OF]->(c) WHERE i.endedOn IS NULL AND EXISTS { (i)-[:AT]->(s) }
     AND CASE WHEN $team THEN NOT EXISTS { (i)-[:BY]->() } ELSE EXISTS { (i)-[:BY]->(p) } END
     | i { .id, .source, .startedOn }] AS open,
-  [(ln)-[:LEAD_PROFESSIONAL_FOR]->(c) | ln.id][0] AS leadId
+  [(ln)-[:LEAD_PROFESSIONAL_FOR]->(c) | ln.id][0] AS leadId,
+  """
+    + PRACTITIONER_LEAD
+    + """ AS leadPractitioner
 """
 )
 
@@ -161,7 +170,11 @@ async def _facts(
         OwnInvolvementRef(m["id"], m.get("source") or "", native_date(m.get("startedOn")))
         for m in (row["open"] if row else ())
     )
-    return OwnInvolvementFacts(context, service, open_, row["leadId"] if row else None)
+    if row is None:
+        return OwnInvolvementFacts(context, service, open_)
+    return OwnInvolvementFacts(
+        context, service, open_, row["leadId"], practitioner_from(row["leadPractitioner"])
+    )
 
 
 async def _done(tx: AsyncManagedTransaction, result_id: str) -> str:

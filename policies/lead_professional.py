@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from policies import disclosure
 from policies.assessments import may_appoint_lead
 from policies.consent import child_may_decide
 from policies.decision import Decision, allow, deny
-from policies.facts import OverrideFact
+from policies.facts import ChildFacts, OverrideFact, PractitionerFact
 from policies.viewer import Role, Viewer
 
 __all__ = [
     "FAMILY_LEAD_KINDS",
+    "lead_in_the_way",
     "may_lead_from_family",
     "may_record_own",
     "may_stand_down_lead",
@@ -78,3 +80,26 @@ def may_lead_from_family(
     if kind == "YOUNG_PERSON":
         return child_may_decide(date_of_birth, today, competence_assessed)
     return deny(f"{kind} is not a family lead")
+
+
+def lead_in_the_way(
+    viewer: Viewer,
+    child: ChildFacts,
+    *,
+    lead_id: str | None,
+    lead: PractitionerFact | None,
+    now: datetime,
+) -> bool:
+    """Whether someone else leads for the child, as far as `viewer` may know: naming
+    oneself lead on one's own involvement never takes the role from a lead one can see
+    (they stand down first, or the team appoints). A practitioner lead that R6 hides
+    from the viewer (a sensitive service's) is, for them, nobody: refusing because of
+    them would tell the viewer that the child goes to such a service (the "no lead"
+    they read beside "someone leads"), so the viewer is answered as where nobody leads,
+    and the hidden lead is replaced and told, as an appointment by the team would.
+    A carer or the young person leading is whereabouts only (R4), decided before this."""
+    if lead_id is None or lead_id == viewer.practitioner_id:
+        return False
+    if lead is None:
+        return True
+    return bool(disclosure.decide(viewer, disclosure.LeadProfessional(lead), child, now))

@@ -71,14 +71,20 @@ def _facts(facts: own_graph.OwnInvolvementFacts | None) -> own_graph.OwnInvolvem
 
 def _may_lead(ctx: RequestContext, facts: own_graph.OwnInvolvementFacts) -> None:
     """Naming oneself lead on recording one's involvement never takes the role from
-    another: whoever leads stands down first, or the team appoints
-    (appointLeadProfessional). For a shielded child whose whereabouts are withheld from
-    the caller, who leads is whereabouts (R4): refused alike, whoever leads."""
+    another one can see (policies.lead_professional.lead_in_the_way). For a shielded
+    child whose whereabouts are withheld from the caller, who leads is whereabouts (R4):
+    refused alike, whoever leads."""
     viewer = dataclasses.replace(ctx.viewer, service_ids=facts.context.viewer_service_ids)
     if not disclosure.decide(viewer, disclosure.Whereabouts(), facts.context.child, ctx.now):
         ctx.audit.deny("recordOwnInvolvement: R4: the lead of a shielded child")
         raise Forbidden("R4: this child's index team records who leads for them")
-    if facts.lead_id is not None and facts.lead_id != viewer.practitioner_id:
+    if lead_policy.lead_in_the_way(
+        viewer,
+        facts.context.child,
+        lead_id=facts.lead_id,
+        lead=facts.lead_practitioner,
+        now=ctx.now,
+    ):
         raise BadUserInput(
             "the child already has a lead professional: they stand down first, or the team "
             "appoints you (appointLeadProfessional)",

@@ -275,3 +275,48 @@ async def test_a_lead_appointed_otherwise_outlives_an_own_involvement(as_viewer)
         "endOwnInvolvement",
     )
     assert ended["leadProfessional"] == {"id": "p-gp"}
+
+
+async def test_a_lead_r6_hides_is_no_lead_to_whoever_names_themselves(
+    as_viewer, sync_driver
+) -> None:
+    """Red team (HIGH): refusing Melanie because CAMHS leads for Jack, while Jack's index
+    view shows no lead, told her that Jack goes to a sensitive service. A lead she may not
+    see is, for her, nobody: she is answered as for Ellie, whom nobody leads, and the
+    CAMHS practitioner is stood down and told, as an appointment by the team would."""
+    camhs = as_viewer(practitioner_id="p-camhs")
+    ok(
+        await camhs.post(
+            RECORD_OWN,
+            {"input": {"childId": "c-jack", "purpose": "therapy", "isLeadProfessional": True}},
+        ),
+        "recordOwnInvolvement",
+    )
+    melanie = as_viewer(practitioner_id="p-melanie")
+    assert ok(await melanie.post(CHILD, {"id": "c-jack"}), "child")["leadProfessional"] is None
+    answers = {}
+    for child in ("c-jack", "c-ellie"):
+        body = await melanie.post(
+            RECORD_OWN,
+            {"input": {"childId": child, "purpose": "mentoring", "isLeadProfessional": True}},
+        )
+        answers[child] = ok(body, "recordOwnInvolvement")["leadProfessional"]
+    assert answers == {"c-jack": {"id": "p-melanie"}, "c-ellie": {"id": "p-melanie"}}
+    assert (
+        count(
+            sync_driver,
+            "MATCH (e:OutboxEvent {kind: 'LEAD_STOOD_DOWN', childId: 'c-jack',"
+            " practitionerId: 'p-camhs'}) RETURN count(e)",
+        )
+        == 1
+    )
+    # A lead she can see still stands in her way (they stand down first).
+    lee = as_viewer(practitioner_id="p-lee")
+    body = await lee.post(
+        RECORD_OWN,
+        {"input": {"childId": "c-jack", "purpose": "youth club", "isLeadProfessional": True}},
+    )
+    assert error(body)["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "input.isLeadProfessional",
+    }
