@@ -28,12 +28,8 @@ import argparse
 import asyncio
 import json
 import os
-import random
-import statistics
-import sys
 import time
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import neo4j
@@ -42,12 +38,11 @@ from websockets.exceptions import ConnectionClosed
 
 from api.devkeys import issue_token
 from api.settings import load_settings
-from bench.procs import HOST, Server, Servers, cpu_seconds, peak_rss_mb
+from bench.notify_load import quantiles, report, write_involvement_starts
+from bench.procs import HOST, Servers, cpu_seconds, peak_rss_mb, project_command, rss_mb
 from graph.connection import target_from_env
-from graph.feed_writes.start_involvement import INVOLVEMENTS_NEW
 from policies.viewer import Role
 
-ROOT = Path(__file__).resolve().parents[1]
 SUBSCRIBE = "subscription { notifications { id kind payload } }"
 
 _CLEAN = """
@@ -73,7 +68,7 @@ def _clean(driver: neo4j.Driver) -> None:
 
 
 _POPULATION = """
-MERGE (s:Service {id: 'nb-service'})
+MERGE (s:Service {id: 'nb-youth'})
 SET s.name = 'Bench Youth Service', s.kind = 'YOUTH_SERVICE', s.sensitive = false,
   s.localAuthority = 'NBR'
 MERGE (mover:Practitioner {id: 'nb-mover'}) SET mover.name = 'Bench Mover'
@@ -90,11 +85,6 @@ CREATE (i:Involvement {id: 'nb-i-' + k + '-' + j, startedOn: date($born), source
   sourceRef: 'nb-' + k + '-' + j, isLeadProfessional: false})
 CREATE (i)-[:OF]->(c), (i)-[:AT]->(s), (i)-[:BY]->(p)
 """
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _subscribe(url: str, token: str) -> ClientConnection | None:
@@ -141,16 +131,6 @@ async def _listen(socket: ClientConnection, latencies: list[float]) -> None:
         return
 
 
-def _rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     instance = os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "bench")
     target = target_from_env(instance)
@@ -167,8 +147,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "CONTACTGRAPH_RATE_LIMIT": "1000000000",
         "CONTACTGRAPH_NOTIFY_POLL": str(args.poll),
     }
-    logs = ROOT / ".local" / "bench-logs"
-    python = sys.executable
     result: dict[str, Any] = {
         "practitioners": args.practitioners,
         "perChild": args.per_child,
@@ -177,29 +155,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
     }
     with Servers() as servers:
-        api = servers.start(
-            Server(
-                "api",
-                [python, "-m", "api.cli", "serve", "--host", HOST, "--port", str(args.port)],
-                args.port,
-                "/healthz",
-                env,
-                ROOT,
-                logs / "notify-api.log",
-            )
+        serve = ["serve", "--host", HOST, "--port", str(args.port)]
+        api = servers.start(project_command("notify-api", serve, env, port=args.port))
+        dispatcher = servers.start(
+            project_command("notify-dispatcher", ["notify", "run", "--idle", "0.02"], env)
         )
-        dispatcher = Server(
-            "dispatcher",
-            [python, "-m", "api.cli", "notify", "run", "--idle", "0.02"],
-            0,
-            "",
-            env,
-            ROOT,
-            logs / "notify-dispatcher.log",
-        )
-        dispatcher.start()
-        servers.started["dispatcher"] = dispatcher
-        rss_before = _rss_mb(api.pid)
+        rss_before = rss_mb(api.pid)
         url = f"ws://{HOST}:{args.port}/graphql"
         sockets: list[ClientConnection] = []
         failed = 0
@@ -218,7 +179,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             sockets += [s for s in opened if s is not None]
             failed += sum(1 for s in opened if s is None)
         await asyncio.sleep(2.0)
-        rss_open = _rss_mb(api.pid)
+        rss_open = rss_mb(api.pid)
         latencies: list[float] = []
         listeners = [asyncio.create_task(_listen(s, latencies)) for s in sockets]
 
@@ -226,32 +187,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         written_before = driver.execute_query(
             "MATCH (n:Notification) WHERE n.recipient STARTS WITH 'nb-' RETURN count(n) AS n"
         ).records[0]["n"]
-        tick = 0.1
-        per_tick = max(1, round(args.rate * tick))
-        events = 0
-        began = time.monotonic()
-        rng = random.Random(7)
-        while time.monotonic() - began < args.seconds:
-            rows = [
-                {
-                    "childId": f"nb-c-{rng.randrange(children)}",
-                    "serviceId": "nb-service",
-                    "practitionerId": "nb-mover",
-                    "props": {
-                        "id": f"nb-ev-{events + n}-{rng.random()}",
-                        "startedOn": date.today(),
-                        "isLeadProfessional": False,
-                        "source": "bench",
-                        "sourceRef": f"nb-ev-{events + n}",
-                    },
-                }
-                for n in range(per_tick)
-            ]
-            await asyncio.to_thread(driver.execute_query, INVOLVEMENTS_NEW, rows=rows)
-            events += per_tick
-            next_at = began + (events / per_tick) * tick
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-        load_seconds = time.monotonic() - began
+        events, load_seconds = await asyncio.to_thread(
+            write_involvement_starts,
+            driver,
+            prefix="nb",
+            children=children,
+            rate=args.rate,
+            seconds=args.seconds,
+            seed=7,
+        )
         expected = events * args.per_child
         drain_until = time.monotonic() + args.drain
         while len(latencies) < expected and time.monotonic() < drain_until:
@@ -286,12 +230,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "notificationsWritten": written,
             "notificationsExpected": expected,
             "delivered": len(latencies),
-            "latencyMsP50": round(_percentile(latencies, 50), 1) if latencies else None,
-            "latencyMsP95": round(_percentile(latencies, 95), 1) if latencies else None,
-            "latencyMsMean": round(statistics.fmean(latencies), 1) if latencies else None,
+            "commitToDeliveryMs": quantiles(latencies),
             # Of which: commit to the dispatcher's write of the notification.
-            "dispatchLagMsP50": round(_percentile(lags, 50), 1) if lags else None,
-            "dispatchLagMsP95": round(_percentile(lags, 95), 1) if lags else None,
+            "dispatchLagMs": quantiles(lags),
             "dispatcherCpuMsPerNotification": round(cpu_used * 1000 / written, 3)
             if written
             else None,
@@ -315,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--poll", type=float, default=0.05, help="the API's poll interval")
     p.add_argument("--port", type=int, default=8270, help="the API's loopback port")
     args = p.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    load = os.getloadavg()
+    report("notify", asyncio.run(run(args)), load)
     return 0
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "local_neo4j_pid",
     "peak_rss_mb",
     "port_in_use",
+    "project_command",
+    "rss_mb",
     "terminate_on_signals",
 ]
 
@@ -73,6 +75,12 @@ def _status_kb(pid: int, key: str) -> int | None:
 def peak_rss_mb(pid: int) -> float | None:
     """The process's peak resident set size so far (VmHWM), in MiB."""
     kb = _status_kb(pid, "VmHWM")
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def rss_mb(pid: int) -> float | None:
+    """The process's resident set size now (VmRSS), in MiB."""
+    kb = _status_kb(pid, "VmRSS")
     return None if kb is None else round(kb / 1024, 1)
 
 
@@ -232,7 +240,8 @@ class Servers:
     def start(self, server: Server, timeout_s: float = 90.0) -> Server:
         self.started[server.name] = server
         server.start()
-        server.wait_ready(timeout_s)
+        if server.port:
+            server.wait_ready(timeout_s)
         return server
 
     def stop_all(self) -> None:
@@ -241,6 +250,31 @@ class Servers:
 
     def __iter__(self) -> Iterator[Server]:
         return iter(self.started.values())
+
+
+def project_command(
+    name: str,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    port: int = 0,
+    ready_path: str = "/healthz",
+) -> Server:
+    """`contactgraph <args>` of this checkout as a harness server, logged to
+    .local/bench-logs/<name>.log; without a port it is a worker (`notify run`,
+    `webhooks run`) that `Servers.start` does not wait for."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    return Server(
+        name,
+        [sys.executable, "-m", "api.cli", *args],
+        port,
+        ready_path if port else "",
+        env,
+        root,
+        root / ".local" / "bench-logs" / f"{name}.log",
+    )
 
 
 @contextlib.contextmanager

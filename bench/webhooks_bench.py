@@ -30,12 +30,9 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
-import sys
 import threading
 import time
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import neo4j
@@ -46,16 +43,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.settings import load_settings
-from bench.procs import HOST, Server, Servers, cpu_seconds
+from bench.notify_load import quantiles, report, write_involvement_starts
+from bench.procs import HOST, Servers, cpu_seconds, project_command
 from graph import webhooks as store
 from graph.connection import target_from_env
 from graph.database import open_graph
-from graph.feed_writes.start_involvement import INVOLVEMENTS_NEW
 from webhooks.secretbox import box_from
 from webhooks.signing import new_secret
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 
 _CLEAN = """
 MATCH (n) WHERE (n:Practitioner OR n:Service OR n:Child) AND n.id STARTS WITH 'wb-'
@@ -130,17 +124,6 @@ class Arrivals:
             self.server.should_exit = True
 
 
-def _quantiles(values: list[float]) -> dict[str, float | None]:
-    if len(values) < 2:
-        return {"p50": None, "p95": None, "mean": None}
-    q = statistics.quantiles(values, n=100)
-    return {
-        "p50": round(q[49], 1),
-        "p95": round(q[94], 1),
-        "mean": round(statistics.fmean(values), 1),
-    }
-
-
 async def _register_endpoints(args: argparse.Namespace, instance: str) -> None:
     settings = load_settings()
     cfg = settings.webhooks
@@ -161,37 +144,6 @@ async def _register_endpoints(args: argparse.Namespace, instance: str) -> None:
             )
     finally:
         await graph.close()
-
-
-def _write_events(driver: neo4j.Driver, args: argparse.Namespace) -> tuple[int, float]:
-    """`--rate` involvement starts a second for `--seconds`, in ticks of 100 ms."""
-    import random
-
-    rng = random.Random(11)
-    tick = 0.1
-    per_tick = max(1, round(args.rate * tick))
-    events = 0
-    began = time.monotonic()
-    while time.monotonic() - began < args.seconds:
-        rows = [
-            {
-                "childId": f"wb-c-{rng.randrange(args.practitioners)}",
-                "serviceId": "wb-youth",
-                "practitionerId": "wb-mover",
-                "props": {
-                    "id": f"wb-ev-{events + n}-{rng.random()}",
-                    "startedOn": date.today(),
-                    "isLeadProfessional": False,
-                    "source": "bench",
-                    "sourceRef": f"wb-ev-{events + n}",
-                },
-            }
-            for n in range(per_tick)
-        ]
-        driver.execute_query(INVOLVEMENTS_NEW, rows=rows)
-        events += per_tick
-        time.sleep(max(0.0, began + (events / per_tick) * tick - time.monotonic()))
-    return events, time.monotonic() - began
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,8 +167,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "CONTACTGRAPH_NEO4J_INSTANCE": instance,
         "CONTACTGRAPH_WEBHOOK_POLL": str(args.poll),
     }
-    logs = ROOT / ".local" / "bench-logs"
-    python = sys.executable
     result: dict[str, Any] = {
         "practitioners": args.practitioners,
         "services": args.services,
@@ -225,26 +175,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     try:
         with Servers() as servers:
-            procs = {}
-            for name, argv in (
-                ("dispatcher", ["notify", "run", "--idle", str(args.poll)]),
-                ("webhooks", ["webhooks", "run"]),
-            ):
-                proc = Server(
-                    name,
-                    [python, "-m", "api.cli", *argv],
-                    0,
-                    "",
-                    env,
-                    ROOT,
-                    logs / f"webhooks-bench-{name}.log",
+            procs = {
+                name: servers.start(project_command(f"webhooks-bench-{name}", argv, env))
+                for name, argv in (
+                    ("dispatcher", ["notify", "run", "--idle", str(args.poll)]),
+                    ("webhooks", ["webhooks", "run"]),
                 )
-                proc.start()
-                servers.started[name] = proc
-                procs[name] = proc
+            }
             time.sleep(2.0)  # both polling
             cpu_start = {n: cpu_seconds(p.pid) or 0.0 for n, p in procs.items()}
-            events, load_seconds = _write_events(driver, args)
+            events, load_seconds = write_involvement_starts(
+                driver,
+                prefix="wb",
+                children=args.practitioners,
+                rate=args.rate,
+                seconds=args.seconds,
+                seed=11,
+            )
             drain_until = time.monotonic() + args.drain
             while len(receiver.arrived) < events and time.monotonic() < drain_until:
                 time.sleep(0.2)
@@ -279,15 +226,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "delivered": delivered,
             "received": len(arrived),
             "requests": requests,
-            "commitToDeliveryMs": _quantiles(commit_ms),
-            "notificationToDeliveryMs": _quantiles(stage_ms),
+            "commitToDeliveryMs": quantiles(commit_ms),
+            "notificationToDeliveryMs": quantiles(stage_ms),
             "workerCpuMsPerDelivery": round(cpu_used["webhooks"] * 1000 / delivered, 3)
             if delivered
             else None,
             "dispatcherCpuMsPerEvent": round(cpu_used["dispatcher"] * 1000 / events, 3)
             if events
             else None,
-            "loadAverage": os.getloadavg()[0],
         }
     )
     return result
@@ -303,10 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--poll", type=float, default=0.02, help="dispatcher and worker idle poll")
     p.add_argument("--port", type=int, default=8283, help="the receiver's loopback port")
     args = p.parse_args(argv)
-    result = run(args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "webhooks.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    load = os.getloadavg()
+    report("webhooks", run(args), load)
     return 0
 
 

@@ -18,6 +18,7 @@ import neo4j
 import pytest
 
 from notify.dispatcher import Dispatcher
+from tests.api.consent_support import RECORD_CONSENT, share_contact_details
 from tests.feeds.conftest import Feed
 
 #: The sensitive service of Hannah's story (R6): the clinic.
@@ -89,3 +90,14 @@ def clinic_feed(feed: Feed, sync_driver: neo4j.Driver) -> Iterator[Feed]:
     )
     yield feed
     sync_driver.execute_query("MATCH (s:Service {id: $id}) REMOVE s.source", id=CLINIC)
+
+
+async def clinic_names_melanie(nurse: Any) -> str:
+    """The clinic's nurse records Hannah's own consent to share the clinic's contact with
+    Melanie (R6: what lets Melanie hear of the clinic); the grant's id."""
+    body = await nurse.post(
+        RECORD_CONSENT,
+        share_contact_details("c-hannah", [CLINIC], grantedToPractitionerIds=["p-melanie"]),
+    )
+    assert "errors" not in body, body
+    return str(body["data"]["recordConsent"]["id"])

@@ -15,9 +15,17 @@ import pytest
 
 from notify.dispatcher import Dispatcher
 from policies.viewer import Role
-from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
+from tests.api.consent_support import WITHDRAW, fresh_family
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
-from tests.notify.conftest import CLINIC, INBOX, MARK_READ, payloads, start, stored
+from tests.notify.conftest import (
+    CLINIC,
+    INBOX,
+    MARK_READ,
+    clinic_names_melanie,
+    payloads,
+    start,
+    stored,
+)
 
 __all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
 
@@ -83,22 +91,7 @@ async def test_the_clinic_is_announced_only_once_hannah_consents(
 
     # The clinic records Hannah's consent naming Melanie.
     nurse = as_viewer(practitioner_id="p-nurse")
-    granted = await nurse.post(
-        RECORD_CONSENT,
-        {
-            "input": {
-                "childId": "c-hannah",
-                "purpose": "SHARE_CONTACT_DETAILS",
-                "givenByChild": True,
-                "childCompetenceAssessed": True,
-                "coversServiceIds": [CLINIC],
-                "grantedToPractitionerIds": ["p-melanie"],
-                "method": "WRITTEN",
-            }
-        },
-    )
-    assert "errors" not in granted, granted
-    grant_id = granted["data"]["recordConsent"]["id"]
+    grant_id = await clinic_names_melanie(nurse)
     await dispatcher.drain()
     told_now = payloads(await melanie.post(INBOX, {"first": 50}))
     assert [p["kind"] for p in told_now] == ["CONSENT_GRANTED"]

@@ -24,10 +24,10 @@ from api.subscriptions import NotificationHub
 from graph.suspensions import reinstate, suspend
 from notify.dispatcher import Dispatcher
 from policies.viewer import Role, Viewer
-from tests.api.consent_support import RECORD_CONSENT, WITHDRAW, fresh_family
+from tests.api.consent_support import WITHDRAW, fresh_family
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
 from tests.misuse.servers import ApiProcess, api_process
-from tests.notify.conftest import CLINIC, start
+from tests.notify.conftest import CLINIC, clinic_names_melanie, start
 
 __all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
 
@@ -125,21 +125,7 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
 
         # The clinic records Hannah's consent naming her: now she is told.
         nurse = as_viewer(practitioner_id="p-nurse")
-        granted = await nurse.post(
-            RECORD_CONSENT,
-            {
-                "input": {
-                    "childId": "c-hannah",
-                    "purpose": "SHARE_CONTACT_DETAILS",
-                    "givenByChild": True,
-                    "childCompetenceAssessed": True,
-                    "coversServiceIds": [CLINIC],
-                    "grantedToPractitionerIds": ["p-melanie"],
-                    "method": "WRITTEN",
-                }
-            },
-        )
-        assert "errors" not in granted, granted
+        grant_id = await clinic_names_melanie(nurse)
         await dispatcher.drain()
         third = await _next(socket)
         assert third["kind"] == "CONSENT_GRANTED"
@@ -155,8 +141,9 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
 
         # ... until Hannah withdraws it: told of the withdrawal (without the clinic's name),
         # then the clinic's next change is not delivered; the marker comes first.
-        grant = granted["data"]["recordConsent"]["id"]
-        assert "errors" not in await nurse.post(WITHDRAW, {"id": grant, "reason": "changed mind"})
+        assert "errors" not in await nurse.post(
+            WITHDRAW, {"id": grant_id, "reason": "changed mind"}
+        )
         await dispatcher.drain()
         fifth = await _next(socket)
         assert fifth["kind"] == "CONSENT_WITHDRAWN" and CLINIC not in json.dumps(fifth)
@@ -183,20 +170,7 @@ async def test_a_notification_written_before_a_withdrawal_is_not_delivered_after
     withheld from the socket when the consent was withdrawn before it was delivered. The
     hub is driven by hand here, so the order is certain: write, withdraw, then poll."""
     nurse = as_viewer(practitioner_id="p-nurse")
-    granted = await nurse.post(
-        RECORD_CONSENT,
-        {
-            "input": {
-                "childId": "c-hannah",
-                "purpose": "SHARE_CONTACT_DETAILS",
-                "givenByChild": True,
-                "childCompetenceAssessed": True,
-                "coversServiceIds": [CLINIC],
-                "grantedToPractitionerIds": ["p-melanie"],
-                "method": "WRITTEN",
-            }
-        },
-    )
+    grant_id = await clinic_names_melanie(nurse)
     await dispatcher.drain()
     hub = NotificationHub(graph, autostart=False)
     melanie = Viewer("p-melanie", frozenset({Role.PRACTITIONER}), "p-melanie", "NBR")
@@ -211,8 +185,7 @@ async def test_a_notification_written_before_a_withdrawal_is_not_delivered_after
             clinic=CLINIC,
         ).records[0]["n"]
         assert stored == 1  # written while the consent stood
-        grant = granted["data"]["recordConsent"]["id"]
-        assert "errors" not in await nurse.post(WITHDRAW, {"id": grant, "reason": "changed"})
+        assert "errors" not in await nurse.post(WITHDRAW, {"id": grant_id, "reason": "changed"})
         await dispatcher.drain()
         await hub.poll_once()
         delivered = []

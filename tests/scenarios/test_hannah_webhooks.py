@@ -25,7 +25,14 @@ from tests.api.consent_support import (
     share_contact_details,
 )
 from tests.feeds.conftest import Feed, clean_source, feed, feed_source, record
-from tests.notify.conftest import CLINIC, clean_notifications, clinic_feed, dispatcher, start
+from tests.notify.conftest import (
+    CLINIC,
+    clean_notifications,
+    clinic_feed,
+    clinic_names_melanie,
+    dispatcher,
+    start,
+)
 from tests.webhooks.conftest import admin, make_worker, notify, receiver, register
 from tests.webhooks.receiver import Receiver, verify
 from webhooks.core import recheck_for_webhooks
@@ -121,22 +128,7 @@ async def test_the_clinic_never_reaches_the_school_and_a_withdrawn_consent_stops
 
     # The clinic records Hannah's consent naming Melanie: she is told, and so is her school.
     nurse = as_viewer(practitioner_id="p-nurse")
-    granted = await nurse.post(
-        RECORD_CONSENT,
-        {
-            "input": {
-                "childId": "c-hannah",
-                "purpose": "SHARE_CONTACT_DETAILS",
-                "givenByChild": True,
-                "childCompetenceAssessed": True,
-                "coversServiceIds": [CLINIC],
-                "grantedToPractitionerIds": ["p-melanie"],
-                "method": "WRITTEN",
-            }
-        },
-    )
-    assert "errors" not in granted, granted
-    grant_id = granted["data"]["recordConsent"]["id"]
+    grant_id = await clinic_names_melanie(nurse)
     await dispatcher.drain()
     # Hannah withdraws it before the worker runs: the delivery waiting for the school is
     # shaped again at the attempt, and goes nowhere.
