@@ -83,7 +83,11 @@ RETURN """
     + " AS error"
 )
 
-_ONE: LiteralString = "MATCH (e:RecordError {id: $id}) RETURN " + _MAP + " AS error"
+_ONE: LiteralString = (
+    "MATCH (e:RecordError {id: $id, status: 'OPEN', localAuthority: $localAuthority}) RETURN "
+    + _MAP
+    + " AS error"
+)
 
 RESOLVE: LiteralString = (
     """
@@ -151,8 +155,11 @@ async def record_errors(
     return [_fact(r["error"]) for r in rows]
 
 
-async def fetch_record_error(graph: Graph, error_id: str) -> RecordErrorFact | None:
-    rows = await graph.read(_ONE, id=error_id)
+async def fetch_record_error(
+    graph: Graph, error_id: str, local_authority: str
+) -> RecordErrorFact | None:
+    """An OPEN report of this team's queue (what resolve_record_error would close)."""
+    rows = await graph.read(_ONE, id=error_id, localAuthority=local_authority)
     return _fact(rows[0]["error"]) if rows else None
 
 

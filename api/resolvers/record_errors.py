@@ -4,8 +4,8 @@ a practitioner and dealt with by the index team of the child's local authority.
 A report on a child the caller cannot find (not there, archived, not theirs to read)
 answers NOT_FOUND exactly as Query.child does (R4: no oracle), and a lookup for a report
 spends the R2 budget like one. The queue names children by id only; each one named is
-audited (R14), and a reporter from a sensitive service R6 hides from the team is not
-named (policies.disclosure.AuditActor, as for the audit trail).
+audited (R14), and a report made from a sensitive service R6 hides from the team is not
+there for them at all (policies.disclosure.AuditActor, as for the audit trail).
 """
 
 from __future__ import annotations
@@ -37,22 +37,28 @@ _MAX_TEXT = 2000
 _MAX_ID = 200
 
 
-def _shape(
+def _reporter_shown(
     ctx: RequestContext, viewer: Viewer, fact: error_graph.RecordErrorFact, child: ChildFacts | None
-) -> RecordError:
+) -> bool:
+    """R6: a report made from a sensitive service says the child goes there. Where the
+    reader may not see that service's involvement, the report is not there for them at
+    all (not even without its reporter: that blank would say the same). AUDITOR reads
+    every one (policies.disclosure.AuditActor)."""
+    if fact.reporter_practitioner_id is None:
+        return True
+    return child is not None and bool(
+        disclosure.decide(viewer, disclosure.AuditActor(fact.reporter_services), child, ctx.now)
+    )
+
+
+def _shape(ctx: RequestContext, fact: error_graph.RecordErrorFact) -> RecordError:
     ctx.audit.child(fact.child_id)
     reporter = None
     if fact.reporter_practitioner_id is not None:
-        shown = child is not None and bool(
-            disclosure.decide(viewer, disclosure.AuditActor(fact.reporter_services), child, ctx.now)
+        reporter = RecordErrorReporter(
+            practitioner_id=strawberry.ID(fact.reporter_practitioner_id),
+            name=fact.reporter_name,
         )
-        if shown:
-            reporter = RecordErrorReporter(
-                practitioner_id=strawberry.ID(fact.reporter_practitioner_id),
-                name=fact.reporter_name,
-            )
-        else:
-            ctx.audit.deny(f"RecordError:{fact.id}.reporter")
     return RecordError(
         id=strawberry.ID(fact.id),
         child_id=strawberry.ID(fact.child_id),
@@ -68,14 +74,22 @@ def _shape(
     )
 
 
-async def _shaped(
+async def _there(
     ctx: RequestContext, facts: list[error_graph.RecordErrorFact]
-) -> list[RecordError]:
-    """The children named, read in one round trip for R6's question about each reporter."""
+) -> list[error_graph.RecordErrorFact]:
+    """The reports the reader may know of: the children named are read in one round trip
+    for R6's question about each reporter; the others are left out, audited as withheld."""
     ids = list(dict.fromkeys(f.child_id for f in facts))
     viewer, children = await load_children(ctx, ids) if ids else (ctx.viewer, [])
     by_id = {c.id: c for c in children}
-    return [_shape(ctx, viewer, f, by_id.get(f.child_id)) for f in facts]
+    there = []
+    for fact in facts:
+        ctx.audit.child(fact.child_id)  # read to decide: audited, shown or not (R14)
+        if _reporter_shown(ctx, viewer, fact, by_id.get(fact.child_id)):
+            there.append(fact)
+        else:
+            ctx.audit.deny(f"RecordError:{fact.id}: R6: reported from a sensitive service")
+    return there
 
 
 def _team(ctx: RequestContext, action: str, local_authority: str | None) -> str:
@@ -138,7 +152,7 @@ async def resolve_record_errors(
         MAX_ERRORS,
         lambda limit: error_graph.record_errors(ctx.graph, la, status.value, limit),
     )
-    return await _shaped(ctx, facts)
+    return [_shape(ctx, fact) for fact in await _there(ctx, facts)]
 
 
 async def resolve_record_error(
@@ -151,6 +165,11 @@ async def resolve_record_error(
     if not error_id.strip() or len(error_id) > _MAX_ID:
         raise BadUserInput("id must be a record error id", field="id")
     resolution = mutation.text(note, "note", limit=_MAX_TEXT, required=False)
+    # Decided before anything is written: a report the team may not know of (R6) is
+    # answered as an unknown id, and stays open for whoever may see it.
+    found = await error_graph.fetch_record_error(ctx.graph, error_id, la)
+    if found is not None and not await _there(ctx, [found]):
+        raise NotFound(ERROR_NOT_FOUND)
     resolved = await error_graph.resolve_record_error(
         ctx.graph,
         error_id,
@@ -163,8 +182,7 @@ async def resolve_record_error(
     if resolved is None:
         ctx.audit.deny(f"RecordError:{error_id}: not an open report of yours")
         raise NotFound(ERROR_NOT_FOUND)
-    (shaped,) = await _shaped(ctx, [resolved])
-    return shaped
+    return _shape(ctx, resolved)
 
 
 # --- Root fields: what this domain adds to Query and Mutation --------------------
@@ -198,8 +216,11 @@ class RecordErrorMutation:
             "record is wrong. For PRACTITIONER, SAFEGUARDING_LEAD and INDEX_ADMIN, with "
             "X-Purpose, on a child you can find: any other id (unknown, archived) is "
             "NOT_FOUND, as for Query.child. The description (at most 2000 characters) goes "
-            "to the index team: name nothing the child told a sensitive service. Answers "
-            "with a receipt, nothing of the record. Audited."
+            "to the index team: name nothing the child told a sensitive service. A "
+            "practitioner of a sensitive service: your report reaches the index team only "
+            "where R6 lets them see your service's involvement with the child (a consent "
+            "recorded by your service); otherwise only the auditor sees it, so call the "
+            "index team instead. Answers with a receipt, nothing of the record. Audited."
         )
     )
     async def report_record_error(

@@ -42,8 +42,9 @@ class RecordError:
     reported_at: datetime
     reporter: RecordErrorReporter | None = strawberry.field(
         description=(
-            "Who reported it. Null when they work for a sensitive service R6 hides from you: "
-            "their name would say the child goes there."
+            "Who reported it; null when no practitioner did (an index team member). A "
+            "report made from a sensitive service R6 hides from you is not listed at all: "
+            "its reporter, or a blank in their place, would say the child goes there."
         )
     )
     outcome: RecordErrorOutcome | None

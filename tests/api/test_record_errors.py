@@ -119,17 +119,38 @@ async def test_no_oracle_for_a_child_the_reporter_cannot_find(as_viewer, sync_dr
         sync_driver.execute_query("MATCH (c:Child {id: 'c-archived-re'}) DETACH DELETE c")
 
 
-async def test_a_sensitive_reporter_is_not_named_to_the_index_team(as_viewer) -> None:
+async def test_a_report_from_a_sensitive_service_is_not_there_for_the_index_team(
+    as_viewer,
+) -> None:
+    """Red team (MEDIUM, R6): the clinic nurse's report was listed with `reporter: null`,
+    and that blank said Hannah goes to a sensitive service. It is not listed at all, and
+    resolving it by id answers exactly as an unknown id does, writing nothing."""
     nurse = as_viewer(practitioner_id="p-nurse")
-    ok(
+    hidden = ok(
         await nurse.post(
             REPORT, {"childId": "c-hannah", "field": "GENDER", "description": "recorded wrong"}
         ),
         "reportRecordError",
     )
-    (queued,) = ok(await _admin(as_viewer).post(QUEUE, {}), "recordErrors")
-    assert queued["reporter"] is None
+    melanie = as_viewer(practitioner_id="p-melanie")
+    shown = ok(
+        await melanie.post(
+            REPORT, {"childId": "c-hannah", "field": "NAME", "description": "spelt wrong"}
+        ),
+        "reportRecordError",
+    )
+    admin = _admin(as_viewer)
+    queued = ok(await admin.post(QUEUE, {}), "recordErrors")
+    assert [q["id"] for q in queued] == [shown["id"]]
     assert "p-nurse" not in json.dumps(queued) and "Asha" not in json.dumps(queued)
+    answers = [
+        await admin.post(RESOLVE, {"id": error_id, "outcome": "CORRECTED"})
+        for error_id in (hidden["id"], "re-no-such-report")
+    ]
+    assert answers[0]["errors"] == answers[1]["errors"]
+    assert error(answers[0])["extensions"]["code"] == "NOT_FOUND"
+    still = ok(await admin.post(QUEUE, {"status": "RESOLVED"}), "recordErrors")
+    assert hidden["id"] not in json.dumps(still)
 
 
 async def test_wrong_roles_and_bad_input(as_viewer) -> None:
