@@ -117,6 +117,10 @@ class Claimed:
     #: that became sensitive after registration must receive nothing (R6).
     service_kind: str = ""
     service_sensitive: bool = False
+    #: The recipient is suspended (R2): the practitioner id is the subject suspended, as
+    #: the index takes it (graph/suspensions.py); their service's system hears nothing
+    #: for them until they are reinstated, as their own socket and inbox hear nothing.
+    recipient_suspended: bool = False
 
 
 def _dt(value: Any) -> datetime:
@@ -398,6 +402,8 @@ RETURN """
     + """ AS e, n IS NOT NULL AS found,
   EXISTS { MATCH (:Practitioner {id: n.recipient})-[:WORKS_FOR]->(:Service {id: e.serviceId}) }
     AS atService,
+  EXISTS { MATCH (ss:SubjectSuspension {subject: n.recipient}) WHERE ss.suspended }
+    AS recipientSuspended,
   COLLECT { MATCH (svc:Service {id: e.serviceId})
             RETURN [coalesce(svc.kind, ''), coalesce(svc.sensitive, false)] }[0] AS svc
 """
@@ -416,6 +422,7 @@ async def claim(
             lease=r["lease"],
             endpoint=_endpoint(r["e"]),
             recipient_at_service=bool(r["atService"]),
+            recipient_suspended=bool(r["recipientSuspended"]),
             notification_exists=bool(r["found"]),
             service_kind=(r["svc"] or ["", False])[0],
             service_sensitive=bool((r["svc"] or ["", False])[1]),

@@ -254,6 +254,8 @@ class DeliveryWorker:
                 closed.append(
                     self._final(item, DeliveryState.WITHHELD, "recipient not at the service")
                 )
+            elif item.recipient_suspended:
+                closed.append(self._final(item, DeliveryState.WITHHELD, "recipient suspended"))
             else:
                 candidates.append(item)
         wanted = {item.delivery.id: self._shape_for(item) for item in candidates}

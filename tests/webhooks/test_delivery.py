@@ -187,6 +187,35 @@ async def test_the_recipient_leaving_the_service_stops_it(
     assert [r["s"] for r in rows] == ["WITHHELD"]
 
 
+async def test_a_suspended_recipients_service_hears_nothing_for_them(
+    receiver: Receiver, register: Any, notify: Any, make_worker: Any, sync_driver: neo4j.Driver
+) -> None:
+    """Red team (MEDIUM, R2): Lee suspended, his socket closed and his inbox refused, but
+    his service's endpoint still received his notifications. Withheld at the attempt until
+    he is reinstated; the next one after reinstatement goes."""
+    await register("s-oakfield-school", receiver.url)
+    sync_driver.execute_query(
+        "MERGE (s:SubjectSuspension {subject: 'p-melanie'}) SET s.suspended = true, "
+        "s.reason = 'webhook test', s.since = datetime(), s.by = 'test'"
+    )
+    try:
+        held = notify("p-melanie")
+        await deliver(make_worker())
+    finally:
+        sync_driver.execute_query(
+            "MATCH (s:SubjectSuspension {subject: 'p-melanie'}) SET s.suspended = false"
+        )
+    assert held not in receiver.ids()
+    rows, _, _ = sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {notificationId: $id}) RETURN d.state AS s, d.lastError AS e",
+        id=held,
+    )
+    assert [(r["s"], r["e"]) for r in rows] == [("WITHHELD", "recipient suspended")]
+    after = notify("p-melanie")
+    await deliver(make_worker())
+    assert after in receiver.ids()
+
+
 async def test_two_workers_deliver_each_once(
     receiver: Receiver, register: Any, notify: Any, make_worker: Any
 ) -> None:
