@@ -153,9 +153,18 @@ def caf_there(ctx: RequestContext, viewer: Viewer, context: ChildContext, caf_id
     return disclosure.decide(viewer, item, context.child, ctx.now).allowed
 
 
-def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer:
+_MAY_NOT_RECORD = (
+    "only a practitioner involved with this child, or holding an access override for them, "
+    "may record or read their consent (R9, R10)"
+)
+
+
+def authorise(
+    ctx: RequestContext, context: ChildContext, action: str, refusal: str = _MAY_NOT_RECORD
+) -> Viewer:
     """R9/R10: involved with the child, or holding an override. Returns the viewer with
-    their services filled in (consent may be granted to a service)."""
+    their services filled in (consent may be granted to a service). `refusal` is what
+    the caller is told otherwise (the same whatever the child, for the no-oracle rule)."""
     viewer = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
     involved = standing(ctx, viewer, context)
     decision = consent_policy.may_record_consent(
@@ -163,10 +172,7 @@ def authorise(ctx: RequestContext, context: ChildContext, action: str) -> Viewer
     )
     if not decision:
         ctx.audit.deny(f"{action}: {decision.reason}")
-        raise Forbidden(
-            "only a practitioner involved with this child, or holding an access override "
-            "for them, may record or read their consent (R9, R10)"
-        )
+        raise Forbidden(refusal)
     if not involved:
         override = active_override(viewer, context.child.overrides, ctx.now)
         if override is not None:

@@ -200,7 +200,20 @@ async def register_paper_assessment(
     def decide(context: ChildContext | None) -> None:
         if context is None:
             raise NotFound(CHILD_NOT_FOUND)
-        viewer = authorise(ctx, context, action)
+        # R4 first, alike for everyone: a CAF on a shielded child says who works with
+        # him, so only his index team (or one whose override lifts the shield) records
+        # it; asking standing first would tell involved from not (R4: no oracle).
+        shown = dataclasses.replace(ctx.viewer, service_ids=context.viewer_service_ids)
+        if not disclosure.decide(shown, disclosure.Whereabouts(), context.child, ctx.now):
+            ctx.audit.deny(f"{action}: R4: a CAF on a shielded child")
+            raise Forbidden("R4: this child's index team records a CAF for them")
+        viewer = authorise(
+            ctx,
+            context,
+            action,
+            "only a practitioner involved with this child, or holding an access override "
+            "for them, may register a CAF for them (R9)",
+        )
         # R7: a CAF held from a sensitive service hidden from this practitioner is not
         # there for them, so it neither blocks theirs nor is named to them.
         if any(

@@ -8,7 +8,15 @@ import json
 import pytest
 
 from policies.viewer import Role
-from tests.api.consent_support import APPOINT_LEAD, codes, count, error, fresh_family, ok
+from tests.api.consent_support import (
+    APPOINT_LEAD,
+    RECORD_OVERRIDE,
+    codes,
+    count,
+    error,
+    fresh_family,
+    ok,
+)
 
 __all__ = ["fresh_family"]
 
@@ -320,3 +328,36 @@ async def test_a_lead_r6_hides_is_no_lead_to_whoever_names_themselves(
         "code": "BAD_USER_INPUT",
         "field": "input.isLeadProfessional",
     }
+
+
+async def test_a_paper_caf_on_a_shielded_child_is_for_his_index_team(
+    as_viewer, sync_driver
+) -> None:
+    """Red team (LOW, R4/R9): Steve, with a practitioner's override (which does not lift
+    the shield), registered a paper CAF on Sam and so became a holder who could name
+    himself lead. Refused before anything is written, alike for someone involved, someone
+    not, and someone with that override; a safeguarding lead's override lifts it."""
+    steve = as_viewer(practitioner_id="p-steve")
+    ok(
+        await steve.post(
+            RECORD_OVERRIDE,
+            {
+                "input": {
+                    "childId": "c-sam",
+                    "ground": "SIGNIFICANT_HARM_EVIDENCE",
+                    "justification": "housing officer: evidence of risk of significant harm",
+                }
+            },
+        ),
+        "recordAccessOverride",
+    )
+    answers = [
+        (await as_viewer(practitioner_id=who).post(PAPER, {"childId": "c-sam"}))["errors"]
+        for who in ("p-steve", "p-eastvale", "p-melanie")
+    ]
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (
+        count(sync_driver, "MATCH (a:Assessment)-[:ABOUT]->(:Child {id: 'c-sam'}) RETURN count(a)")
+        == 0
+    )
