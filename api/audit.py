@@ -51,6 +51,14 @@ class AuditCollector:
     def deny(self, item: str) -> None:
         self.denied[item] = None
 
+    def withhold_all(self, why: str) -> None:
+        """Nothing the request built leaves (a refusal after the read, as for a subject
+        found suspended): what it would have disclosed is recorded as withheld, so the
+        trail never says a refused answer showed anything (R14)."""
+        for item in self.disclosed:
+            self.denied[f"{item}: {why}"] = None
+        self.disclosed.clear()
+
     def override(self, override_id: str) -> None:
         self.override_ids[override_id] = None
 

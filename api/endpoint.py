@@ -458,8 +458,10 @@ class GraphQLEndpoint:
             log.error("suspension_check_failed", request_id=request_id)
             body_out, suspension = {"data": None, "errors": [_error(*UNAVAILABLE)]}, None
         if suspension is not None:
-            # Whatever the request read stays here; the event says it was refused.
+            # Whatever the request read stays here; the event says it was refused, and
+            # that nothing it read was disclosed.
             _suspended(ctx, suspension)
+            ctx.audit.withhold_all("not sent: the subject is suspended")
             body_out, status = {"data": None, "errors": [_error(*SUSPENDED)]}, 403
 
         unaudited = ctx.audit.unaudited(read.ids)
