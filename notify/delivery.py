@@ -21,7 +21,7 @@ from typing import Any
 from graph.audit import AuditRecord, append_events
 from graph.database import Graph
 from graph.notifications import NotificationRecord, event_contexts_by_id
-from policies.notifications import EventContext, Shaped, recipients, shape
+from policies.notifications import EventContext, Recipient, Shaped, recipients, shape
 from policies.viewer import Viewer
 from policies.visibility import involvement_horizon
 
@@ -129,11 +129,18 @@ async def recheck_for(
     )
     out: list[Delivery | None] = []
     audit = []
+    # Who may hear of each event, and (webhooks) its facts as a service sees them: worked
+    # out once per event of the batch, not once per message (a busy child's event goes to
+    # many sockets and endpoints).
+    heard: dict[str, dict[str, Recipient]] = {}
+    as_service: dict[str, EventContext] = {}
     for record, receiving in pairs:
         ctx = contexts.get(record.event_id)
         recipient = None
         if ctx is not None:
-            recipient = {r.key: r for r in recipients(ctx)}.get(record.recipient)
+            if record.event_id not in heard:
+                heard[record.event_id] = {r.key: r for r in recipients(ctx)}
+            recipient = heard[record.event_id].get(record.recipient)
         if ctx is None or recipient is None:
             out.append(None)
             continue
@@ -147,7 +154,9 @@ async def recheck_for(
                 else receiving.service_ids | recipient.viewer.service_ids
             )
             viewer = dataclasses.replace(receiving, service_ids=services)
-        shaped = shape(_as_service(ctx) if scoped else ctx, viewer, now)
+        if scoped and record.event_id not in as_service:
+            as_service[record.event_id] = _as_service(ctx)
+        shaped = shape(as_service[record.event_id] if scoped else ctx, viewer, now)
         if shaped is None:
             out.append(None)
             continue
