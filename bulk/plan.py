@@ -71,7 +71,11 @@ def plan_file(
             records = chunk.records()
             if records:
                 planner = ChunkPlanner(
-                    source, chunk.items, today, reference_sources=reference_sources
+                    source,
+                    chunk.items,
+                    today,
+                    reference_sources=reference_sources,
+                    keep_written=False,
                 )
                 writes, outcome = planner(store.facts(source, chunk_keys(records)))
                 store.apply(writes)

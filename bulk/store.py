@@ -30,9 +30,12 @@ import orjson
 
 from feeds.ops import WRITE_KINDS
 from graph.feed_writes import ChunkWrites
+from graph.feed_writes.feed_record import WRITE_FEED_NEW, WRITE_FEED_UPDATE, FeedRecordRow
 from graph.ingest import ChildRow, ChunkFacts, ChunkKeys, KnownRecord
 
 __all__ = ["KeyStore"]
+
+_FEED = (WRITE_FEED_NEW, WRITE_FEED_UPDATE)
 
 _SCHEMA = """
 CREATE TABLE feed (source TEXT, ref TEXT, op TEXT, hash TEXT, status TEXT, entity TEXT,
@@ -191,7 +194,10 @@ class KeyStore:
         db = self.db
         db.execute("BEGIN")
         try:
-            self._apply({k.name: [r.params() for r in writes.of(k)] for k in WRITE_KINDS})
+            self._apply(
+                {k.name: [r.params() for r in writes.of(k)] for k in WRITE_KINDS if k not in _FEED}
+            )
+            self._apply_feed([*writes.of(WRITE_FEED_NEW), *writes.of(WRITE_FEED_UPDATE)])
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -303,18 +309,21 @@ class KeyStore:
                 "UPDATE review SET status = ?, closed = 1 WHERE id = ?",
                 [(r["status"], r["id"]) for r in w["reviews_closed"]],
             )
-        for rows in (w["feed_new"], w["feed_update"]):
-            if rows:
-                many(
-                    "INSERT OR REPLACE INTO feed VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            r["source"], r["sourceRef"], r["op"], r["payloadHash"], r["status"],
-                            r["entityId"], r["childId"], r["reviewId"],
-                        )
-                        for r in rows
-                    ],
-                )  # fmt: skip
+
+    def _apply_feed(self, rows: list[FeedRecordRow]) -> None:
+        """The FeedRecords, last as in graph/ingest.py: one in two rows of a feed, so
+        read from the row's fields rather than through a `params()` dict each."""
+        if rows:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO feed VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.source, r.source_ref, r.op, r.payload_hash, r.status, r.entity_id,
+                        r.child_id, r.review_id,
+                    )
+                    for r in rows
+                ],
+            )  # fmt: skip
 
     # --- Reading the tables back, for the CSV ---------------------------------------------
 

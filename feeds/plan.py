@@ -142,10 +142,15 @@ class ChunkPlanner:
         today: date,
         *,
         reference_sources: frozenset[str] = frozenset(),
+        keep_written: bool = True,
     ) -> None:
         self.source = source
         self.items = items
         self.today = today
+        #: Whether the outcome carries what the chunk wrote (`_written`), which ingest
+        #: plans its next chunk on before this one commits; a bulk load reads it back
+        #: from its key store instead and skips the cost.
+        self.keep_written = keep_written
         #: The sources configured to send reference data (policies.sources).
         self.reference_sources = reference_sources
 
@@ -189,7 +194,8 @@ class ChunkPlanner:
                 self._plan(item, BY_NAME[item.op])
             except Reject as exc:
                 rejections.append(Rejection(item.source_ref, exc.code, exc.message))
-        self.outcome.written = self._written()
+        if self.keep_written:
+            self.outcome.written = self._written()
         return self.writes, self.outcome
 
     def _written(self) -> ChunkFacts:
