@@ -444,6 +444,10 @@ def _child_part(viewer: Viewer, child: ChildFacts, head: str, now: datetime) -> 
         return decide(viewer, HomeAddress(), child, now)
     if head in ("carers", "involvements", "localAuthority"):
         return decide(viewer, Carers(), child, now)
-    if head == "leadProfessional" and child.lead_professional is not None:
-        return decide(viewer, LeadProfessional(child.lead_professional), child, now)
+    if head == "leadProfessional":
+        # Whether a past read was shown the lead, or refused one, depends on who led
+        # then; judged by who leads now, the entry appeared once a visible lead followed
+        # a hidden one, and dated the hidden (sensitive) lead (red team, R6 no oracle).
+        # Who led when is not in the trail, so only AUDITOR reads these entries.
+        return deny("R14/R6: a past read of the lead says who led then", Rule.R14)
     return deny("R14: the entry names an item withheld from you", Rule.R14)

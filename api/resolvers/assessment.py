@@ -174,13 +174,15 @@ def require_holder(ctx: RequestContext, action: str, content: AssessmentContent 
         raise NotFound(ASSESSMENT_NOT_FOUND)
     ctx.audit.child(content.child_id)
     viewer = _viewer(ctx, content)
+    # R4 first: a shielded child's CAF is no CAF to anyone it is withheld from, holder or
+    # not, so "not the holder" never confirms an id of one (red team, addTeamMember).
+    _require_shown(ctx, action, viewer, content)
     decision = assessment_policy.may_change_assessment(viewer, content.access)
     if not decision:
         ctx.audit.deny(f"{action}: {decision.reason}")
         if not _content_there(ctx, viewer, content):
             raise NotFound(ASSESSMENT_NOT_FOUND)
         raise Forbidden(decision.reason)
-    _require_shown(ctx, action, viewer, content)
     return viewer
 
 

@@ -219,8 +219,9 @@ class RecordErrorMutation:
             "to the index team: name nothing the child told a sensitive service. A "
             "practitioner of a sensitive service: your report reaches the index team only "
             "where R6 lets them see your service's involvement with the child (a consent "
-            "recorded by your service); otherwise only the auditor sees it, so call the "
-            "index team instead. Answers with a receipt, nothing of the record. Audited."
+            "recorded by your service); otherwise it is kept but nobody works it (the "
+            "auditor sees only that you reported), so call the index team instead. "
+            "Answers with a receipt, nothing of the record. Audited."
         )
     )
     async def report_record_error(

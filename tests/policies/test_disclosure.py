@@ -165,6 +165,9 @@ ROWS = [
     ("an entry the trail cannot attribute", ADMIN_EVL, d.AuditEntry("ConsentGrant:g-1"), kid(), False, Rule.R14),
     ("a CAF held from the clinic in the trail", ADMIN_EVL, d.AuditEntry("Assessment:a-2.holder"), kid(), False, Rule.R7),
     ("AUDITOR reads every entry", AUDITOR, d.AuditEntry("Involvement:i-clinic"), kid(), True, Rule.R14),
+    # Red team: judged by today's lead, a past read's lead entry dated a hidden lead.
+    ("a past read of a visible lead", ADMIN_EVL, d.AuditEntry("Child:c-1.leadProfessional"), kid(), False, Rule.R14),
+    ("...AUDITOR reads it", AUDITOR, d.AuditEntry("Child:c-1.leadProfessional"), kid(), True, Rule.R14),
     # The family's copy of a CAF (CAF guide 4.9): no sensitive service, whoever asks (R6).
     ("the family's copy names the teacher", MELANIE, d.FamilyCopyPractitioner(TEACHER), kid(), True, Rule.R17),
     ("...never the nurse, even for the nurse", NURSE_VIEWER, d.FamilyCopyPractitioner(NURSE), kid(), False, Rule.R6),

@@ -14,6 +14,7 @@ import pytest
 
 from tests.api.consent_support import (
     ADD_ACTION,
+    ADD_MEMBER,
     ADD_STRENGTH,
     UPDATE_ACTION,
     fresh_family,
@@ -78,3 +79,31 @@ async def test_every_change_to_a_caf_not_there_answers_as_no_caf(as_viewer, toda
     assert ("LEFT_TEAM", "p-steve") not in [
         (e["kind"], e.get("memberId")) for e in read["assessment"]["history"]
     ]
+
+
+async def test_a_shielded_childs_caf_is_no_caf_to_a_would_be_team_member(
+    as_viewer, sync_driver
+) -> None:
+    """Red team round 2 (LOW, R4): `addTeamMember` on Sam's CAF answered FORBIDDEN ("only
+    the holder") where an unknown id answers NOT_FOUND, so it confirmed a live CAF of a
+    shielded child to anyone holding its id. R4 is now asked first, for every holder-only
+    change: answered as no CAF, whoever asks."""
+    sync_driver.execute_query(
+        "MATCH (c:Child {id: 'c-sam'}), (h:Practitioner {id: 'p-gp'}) "
+        "CREATE (a:Assessment {id: 'a-sam-shielded-test', status: 'OPEN', startedOn: date(), "
+        "strengths: []})-[:ABOUT]->(c) CREATE (h)-[:HOLDS]->(a)"
+    )
+    try:
+        for who in ("p-melanie", "p-eastvale"):
+            caller = as_viewer(practitioner_id=who)
+            for document, variables in (
+                (ADD_MEMBER, {"practitionerId": who}),
+                (ADD_STRENGTH, {"strength": "Kind"}),
+            ):
+                hidden = await caller.post(document, {"id": "a-sam-shielded-test", **variables})
+                missing = await caller.post(document, {"id": "caf-nope", **variables})
+                same_as_missing(hidden, missing, f"{who} {document[:40]}")
+    finally:
+        sync_driver.execute_query(
+            "MATCH (a:Assessment {id: 'a-sam-shielded-test'}) DETACH DELETE a"
+        )
