@@ -31,6 +31,7 @@ from api.metrics import CONTENT_TYPE_LATEST, Metrics, pool_in_use
 from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.root import build_schema
 from api.settings import Settings, SettingsError, load_settings
+from api.subscription_frames import SubscriptionFrames
 from api.subscriptions import NotificationHub, serve_socket
 from graph import audit as audit_store
 from graph import migrations
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         FastPath(schema._schema, schema.config.name_converter) if settings.fast_path else None
     )
     warm_up(trusted, documents, fast_path)
+    # Issue 20: subscription documents compiled once, each message rendered without the executor.
+    frames = SubscriptionFrames(schema) if settings.fast_path else None
 
     def build(db: Graph) -> None:
         writer = audit_store.AuditChainWriter(db)
@@ -169,7 +172,9 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         hub, verifier, db = state["hub"], state["verifier"], state["graph"]
         assert isinstance(hub, NotificationHub) and isinstance(verifier, TokenVerifier)
         assert isinstance(db, Graph)
-        await serve_socket(websocket, schema=schema, verifier=verifier, hub=hub, graph=db)
+        await serve_socket(
+            websocket, schema=schema, verifier=verifier, hub=hub, graph=db, frames=frames
+        )
 
     async def metrics_endpoint(request: Request) -> Response:
         # R1: health and metrics are the only endpoints without the bearer token. Labels

@@ -39,7 +39,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-__all__ = ["CompiledQuery", "FastPath"]
+__all__ = ["CompiledQuery", "FastPath", "Ineligible", "ObjectPlan", "compile_object"]
 
 # Root fields the plan knows how to run, and nested fields it will not compile.
 _ROOTS = frozenset({"child", "searchChildren"})
@@ -239,6 +239,37 @@ class _Compiler:
         return tuple(
             self.field(key, nodes, runtime) for key, nodes in self.collect(runtime, sets).items()
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPlan:
+    """A selection set on one object type compiled once, walked per value: what the
+    subscription path (api/subscription_frames.py) uses to shape each message without
+    graphql-core's per-field executor."""
+
+    root: _Field
+
+    def complete(self, value: Any, context: Any = None) -> dict[str, Any]:
+        out: dict[str, Any] = _complete_one(self.root, value, _Info(context))
+        return out
+
+
+#: Raised by `compile_object` for what the plan does not know (directives, arguments...).
+Ineligible = _Ineligible
+
+
+def compile_object(
+    schema: GraphQLSchema,
+    name_converter: Any,
+    document: DocumentNode,
+    runtime: GraphQLObjectType,
+    selection_set: SelectionSetNode | None,
+) -> ObjectPlan:
+    """The plan for `selection_set` on `runtime` (fragments of `document` resolved);
+    raises Ineligible where graphql-core must run it."""
+    compiler = _Compiler(schema, document, name_converter)
+    fields = compiler.children(runtime, [selection_set] if selection_set else [])
+    return ObjectPlan(_Field("", "", "", False, False, False, None, fields, runtime.name))
 
 
 class FastPath:

@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import (
@@ -46,6 +46,9 @@ from policies.notifications import mailboxes
 from policies.viewer import Viewer
 from policies.visibility import may_read_children
 
+if TYPE_CHECKING:
+    from api.subscription_frames import FramePlan, SubscriptionFrames
+
 __all__ = ["NotificationHub", "Subscriber", "SubscriptionContext", "serve_socket"]
 
 log = get_logger("contactgraph.subscriptions")
@@ -65,11 +68,20 @@ class Subscriber:
 
     viewer: Viewer
     boxes: tuple[str, ...]
-    queue: asyncio.Queue[tuple[NotificationRecord, Delivery]] = field(
+    #: Deliveries in order; None wakes a reader to find `closed` set.
+    queue: asyncio.Queue[tuple[NotificationRecord, Delivery] | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=1000)
     )
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     close_reason: str = ""
+
+    def close(self, reason: str) -> None:
+        """Stop this subscription: its reader wakes (or, with a full queue, finds it
+        closed after the item in hand) and delivers nothing more."""
+        self.close_reason = reason
+        self.closed.set()
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
 
 
 class NotificationHub:
@@ -93,6 +105,8 @@ class NotificationHub:
         #: False: nothing polls by itself (tests drive `poll_once`).
         self.autostart = autostart
         self._subscribers: set[Subscriber] = set()
+        #: The subscribers by mailbox, so a tick's fan-out is one lookup per record.
+        self._by_box: dict[str, list[Subscriber]] = {}
         self._cursor: datetime | None = None
         self._seen: dict[str, datetime] = {}
         self._task: asyncio.Task[None] | None = None
@@ -105,12 +119,20 @@ class NotificationHub:
         if self._cursor is None or not self._subscribers:
             self._cursor = datetime.now(UTC)
         self._subscribers.add(subscriber)
+        for box in subscriber.boxes:
+            self._by_box.setdefault(box, []).append(subscriber)
         if self.autostart and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._loop())
         try:
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+            for box in subscriber.boxes:
+                listening = self._by_box.get(box, [])
+                if subscriber in listening:
+                    listening.remove(subscriber)
+                if not listening:
+                    self._by_box.pop(box, None)
 
     @property
     def listening(self) -> int:
@@ -137,9 +159,8 @@ class NotificationHub:
             )
             for s in subscribers:
                 if s.viewer.subject in suspended:
-                    s.close_reason = "suspended"
-                    s.closed.set()
-        boxes = sorted({box for s in subscribers for box in s.boxes})
+                    s.close("suspended")
+        boxes = sorted(self._by_box)
         if not boxes:
             return 0
         cursor = self._cursor or now
@@ -158,8 +179,8 @@ class NotificationHub:
         pairs = [
             (record, s)
             for record in fresh
-            for s in subscribers
-            if record.recipient in s.boxes and not s.closed.is_set()
+            for s in self._by_box.get(record.recipient, ())
+            if not s.closed.is_set()
         ]
         deliveries = await recheck_for(
             self.graph, [(r, s.viewer) for r, s in pairs], now, channel="subscription"
@@ -172,8 +193,7 @@ class NotificationHub:
                 s.queue.put_nowait((record, delivery))
                 sent += 1
             except asyncio.QueueFull:  # a socket that does not read is closed, not buffered
-                s.close_reason = "too slow"
-                s.closed.set()
+                s.close("too slow")
         self.delivered += sent
         return sent
 
@@ -216,8 +236,10 @@ async def serve_socket(
     hub: NotificationHub,
     graph: Graph,
     init_timeout_s: float = 10.0,
+    frames: SubscriptionFrames | None = None,
 ) -> None:
-    """One socket, the graphql-transport-ws protocol, from accept to close."""
+    """One socket, the graphql-transport-ws protocol, from accept to close; with
+    `frames`, documents it compiles skip strawberry's per-message execution."""
     offered = websocket.scope.get("subprotocols") or []
     if PROTOCOL not in offered:
         await websocket.close(code=BAD_PROTOCOL, reason="Subprotocol not acceptable")
@@ -252,7 +274,7 @@ async def serve_socket(
     token = (authorization or "").partition(" ")[2].strip()
     expires = _token_expiry(token) or time.time()
     await websocket.send_json({"type": "connection_ack"})
-    session = _Session(websocket, schema, viewer, hub)
+    session = _Session(websocket, schema, viewer, hub, frames)
     try:
         await session.run(expires)
     finally:
@@ -261,8 +283,14 @@ async def serve_socket(
 
 class _Session:
     def __init__(
-        self, websocket: WebSocket, schema: strawberry.Schema, viewer: Viewer, hub: NotificationHub
+        self,
+        websocket: WebSocket,
+        schema: strawberry.Schema,
+        viewer: Viewer,
+        hub: NotificationHub,
+        frames: SubscriptionFrames | None = None,
     ) -> None:
+        self.frames = frames
         self.websocket = websocket
         self.schema = schema
         self.viewer = viewer
@@ -354,35 +382,60 @@ class _Session:
             await self.websocket.send_json({"id": ident, "type": "error", "payload": [refusal]})
             self.operations.pop(ident, None)
             return
-        context = SubscriptionContext(self.viewer, self.hub)
+        plan = (
+            self.frames.plan(query, payload.get("operationName"), variables)
+            if self.frames
+            else None
+        )
         try:
-            result = await self.schema.subscribe(
-                query if isinstance(query, str) else None,
-                variable_values=variables if isinstance(variables, dict) else None,
-                context_value=context,
-                operation_name=payload.get("operationName"),
-            )
-            if isinstance(result, ExecutionResult):
-                errors = [e.formatted for e in (result.errors or [])]
-                await self.websocket.send_json({"id": ident, "type": "error", "payload": errors})
-                return
-            async for item in result:
-                body: dict[str, Any] = {"data": item.data}
-                if item.errors:
-                    body["errors"] = [_public(e) for e in item.errors]
-                await self.websocket.send_json({"id": ident, "type": "next", "payload": body})
-                if context.subscriber is not None and context.subscriber.closed.is_set():
-                    break
-            if context.subscriber is not None and context.subscriber.closed.is_set():
-                self.close(FORBIDDEN, "Forbidden")
-                return
-            await self.websocket.send_json({"id": ident, "type": "complete"})
+            if plan is not None:
+                await self._stream(ident, plan)
+            else:
+                await self._execute(ident, query, variables, payload.get("operationName"))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the socket may be gone; nothing to tell
             log.info("subscription_ended", error=type(exc).__name__)
         finally:
             self.operations.pop(ident, None)
+
+    async def _stream(self, ident: str, plan: FramePlan) -> None:
+        """A compiled subscription: each delivery rendered straight to its text frame,
+        one await per message (the strawberry path's task, wait and execution skipped).
+        It ends only when the hub closes it (suspension, a socket too slow)."""
+        async with self.hub.listen(self.viewer) as subscriber:
+            while True:
+                item = await subscriber.queue.get()
+                if item is None or subscriber.closed.is_set():
+                    break
+                record, delivery = item
+                await self.websocket.send_text(plan.frame(ident, record, delivery.payload))
+        self.close(FORBIDDEN, "Forbidden")
+
+    async def _execute(self, ident: str, query: Any, variables: Any, operation_name: Any) -> None:
+        """Any other document: strawberry subscribes and executes each message."""
+        context = SubscriptionContext(self.viewer, self.hub)
+        result = await self.schema.subscribe(
+            query if isinstance(query, str) else None,
+            variable_values=variables if isinstance(variables, dict) else None,
+            context_value=context,
+            operation_name=operation_name,
+        )
+        if isinstance(result, ExecutionResult):
+            errors = [e.formatted for e in (result.errors or [])]
+            await self.websocket.send_json({"id": ident, "type": "error", "payload": errors})
+            return
+        async for item in result:
+            body: dict[str, Any] = {"data": item.data}
+            if item.errors:
+                body["errors"] = [_public(e) for e in item.errors]
+            await self.websocket.send_json({"id": ident, "type": "next", "payload": body})
+            if context.subscriber is not None and context.subscriber.closed.is_set():
+                break
+        if context.subscriber is not None and context.subscriber.closed.is_set():
+            self.close(FORBIDDEN, "Forbidden")
+            return
+        await self.websocket.send_json({"id": ident, "type": "complete"})
 
 
 def _not_one_subscription(query: Any, operation_name: Any) -> str | None:

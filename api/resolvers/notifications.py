@@ -207,7 +207,10 @@ class NotificationSubscription:
                     if item not in done:
                         item.cancel()
                         return
-                    record, delivery = item.result()
+                    got = item.result()
+                    if got is None:  # woken by Subscriber.close
+                        return
+                    record, delivery = got
                     yield notification_from(record, delivery.payload)
             finally:
                 closed.cancel()

@@ -48,16 +48,16 @@ def _ws(api: ApiProcess) -> str:
     return api.url.replace("http://", "ws://") + "/graphql"
 
 
-async def _open(api: ApiProcess, token: str | None, *, subscribe: bool = True) -> ClientConnection:
+async def _open(
+    api: ApiProcess, token: str | None, *, subscribe: bool = True, query: str = SUBSCRIBE
+) -> ClientConnection:
     socket = await connect(_ws(api), subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
     payload = {"Authorization": f"Bearer {token}"} if token else {}
     await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
     ack = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
     assert ack == {"type": "connection_ack"}
     if subscribe:
-        await socket.send(
-            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
-        )
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         await asyncio.sleep(0.5)  # let the server register it before the change is made
     return socket
 
@@ -155,6 +155,27 @@ async def test_melanie_hears_of_lee_and_of_the_clinic_only_with_consent(
         await dispatcher.drain()
         sixth = await _next(socket)
         assert sixth["payload"]["involvement"]["service"]["id"] == "s-nbr-youth"
+    finally:
+        await socket.close()
+
+
+async def test_a_document_the_compiled_path_does_not_take_is_served_by_strawberry(
+    server: ApiProcess, clinic_feed: Feed, dispatcher: Dispatcher, settings: Any
+) -> None:
+    """Directives are graphql-core's to decide (api/subscription_frames.py falls back):
+    the same delivery reaches the socket, with the directive applied."""
+    query = (
+        "subscription { notifications { id kind summary @include(if: false) "
+        "child { id } payload } }"
+    )
+    socket = await _open(server, _token(settings, "p-melanie"), query=query)
+    try:
+        await _lee(clinic_feed, "lee-fb")
+        await dispatcher.drain()
+        first = await _next(socket)
+        assert first["kind"] == "INVOLVEMENT_STARTED" and "summary" not in first
+        assert first["payload"]["involvement"]["practitioner"]["id"] == "p-lee"
+        assert first["child"] == {"id": "c-hannah"}
     finally:
         await socket.close()
 
