@@ -20,16 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import LiteralString, cast
 
+from neo4j import AsyncManagedTransaction
+
 from graph.database import Graph
 
 __all__ = [
-    "Migration", "applied", "apply_all", "apply_schema", "available", "is_schema", "pending", "run",
+    "Migration", "applied", "apply_all", "apply_schema", "available", "is_schema", "net_schema",
+    "pending", "run",
 ]  # fmt: skip
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 
 _SCHEMA = re.compile(r"^(CREATE|DROP)\s+(CONSTRAINT|(\w+\s+)?INDEX)\b", re.IGNORECASE)
+_NAMED = re.compile(
+    r"^(CREATE|DROP)\s+(CONSTRAINT|(?:\w+\s+)?INDEX)\s+(?!(?:IF|FOR|ON)\b)(\w+)", re.IGNORECASE
+)
 _APPLIED = "MATCH (m:Migration) RETURN m.id AS id ORDER BY id"
 _RECORD = "MERGE (m:Migration {id: $id}) ON CREATE SET m.name = $name, m.appliedAt = datetime()"
 
@@ -82,16 +88,57 @@ async def run(graph: Graph, migration: Migration) -> None:
             await graph.write(cast(LiteralString, statement))
 
 
+def net_schema(statements: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(indexes, constraints): the CREATE statements of the schema statements given (by
+    default every migration's, in order) that those statements leave standing, each in
+    the order first created.
+
+    A new store needs the end state, not the history: an index or constraint a later
+    migration drops (0011's involvement_source_ref, 0022's audit_event_seq) would be built
+    over the imported data only to be thrown away. A DROP of a name no earlier statement
+    created drops nothing on a new store. Every schema statement must name what it makes:
+    the name is what a drop refers to."""
+    standing: dict[str, tuple[bool, str]] = {}  # name: (a constraint?, its statement)
+    if statements is None:
+        statements = [s for m in available() for s in m.statements() if is_schema(s)]
+    for statement in statements:
+        match = _NAMED.match(statement.lstrip())
+        if match is None:
+            raise ValueError(f"a schema statement must name its index or constraint: {statement}")
+        verb, kind, name = match.group(1).upper(), match.group(2).upper(), match.group(3)
+        if verb == "DROP":
+            standing.pop(name, None)
+        else:  # IF NOT EXISTS: the first statement of a name is the one that makes it
+            standing.setdefault(name, (kind == "CONSTRAINT", statement))
+    indexes = [s for constraint, s in standing.values() if not constraint]
+    constraints = [s for constraint, s in standing.values() if constraint]
+    return indexes, constraints
+
+
 async def apply_schema(graph: Graph) -> int:
-    """Every migration's schema statements, in order, recording nothing; returns how many.
+    """The schema the migrations leave standing (`net_schema`), recording nothing; returns
+    how many statements ran. The caller waits for the indexes (`CALL db.awaitIndexes`).
 
     For a store whose data was written in today's shape (see above): what records the
     migrations as applied there is the caller's (graph/initial_load.py puts back the
-    records the database held before the import replaced it)."""
-    statements = [s for m in available() for s in m.statements() if is_schema(s)]
-    for statement in statements:
+    records the database held before the import replaced it).
+
+    Over millions of imported nodes how they are sent matters. Indexes created in one
+    transaction are populated by one job in one pass over the store, in the background,
+    where a statement each starts a job and a pass each. A uniqueness constraint cannot
+    be deferred (its statement returns once its index is built and the data checked), so
+    the constraints run one by one after the indexes' transaction, while those populate."""
+    indexes, constraints = net_schema()
+
+    async def create_indexes(tx: AsyncManagedTransaction) -> None:
+        for statement in indexes:
+            await (await tx.run(cast(LiteralString, statement))).consume()
+
+    if indexes:
+        await graph.write_transaction(create_indexes)
+    for statement in constraints:
         await graph.write(cast(LiteralString, statement))
-    return len(statements)
+    return len(indexes) + len(constraints)
 
 
 async def apply_all(graph: Graph, report: object = print) -> list[Migration]:
