@@ -21,6 +21,7 @@ from typing import Any
 from graph.audit import AuditRecord, append_events
 from graph.database import Graph
 from graph.notifications import NotificationRecord, event_contexts_by_id
+from policies.audit import notification_action
 from policies.notifications import EventContext, Recipient, Shaped, recipients, shape
 from policies.viewer import Viewer
 from policies.visibility import involvement_horizon
@@ -160,7 +161,7 @@ async def recheck_for(
         if shaped is None:
             out.append(None)
             continue
-        record_of = audit_record(viewer, ctx, shaped, now, action=f"Notification.{channel}")
+        record_of = audit_record(viewer, ctx, shaped, now, action=notification_action(channel))
         payload = {"id": record.id, **shaped.payload}
         out.append(Delivery(payload, shaped.disclosed, shaped.override_ids, record_of))
         audit.append(record_of)

@@ -25,6 +25,7 @@ from graph.notifications import (
     sweep_expired_consents,
 )
 from notify.delivery import audit_record
+from policies.audit import notification_action
 from policies.notifications import recipients, shape
 from policies.visibility import involvement_horizon
 
@@ -101,7 +102,11 @@ class Dispatcher:
                 if self.audit_dispatch:
                     audit.append(
                         audit_record(
-                            recipient.viewer, ctx, shaped, now, action="Notification.dispatch"
+                            recipient.viewer,
+                            ctx,
+                            shaped,
+                            now,
+                            action=notification_action("dispatch"),
                         )
                     )
         fresh = await complete_events(self.graph, [e.id for e in events], written, audit)

@@ -7,12 +7,23 @@ from policies.viewer import Role, Viewer
 
 __all__ = [
     "MAX_TRAIL",
+    "NOTIFICATION_ACTION",
     "may_read_audit_trail",
     "may_read_child_trail",
     "may_read_subject_trail",
+    "notification_action",
 ]
 
 MAX_TRAIL = 1000
+
+#: What every audit event of a notification's dispatch or delivery is called, then its
+#: channel: "Notification.inbox". The trail judges such an event as a whole (R14).
+NOTIFICATION_ACTION = "Notification."
+
+
+def notification_action(channel: str) -> str:
+    """The audit action of telling someone a notification through `channel`."""
+    return NOTIFICATION_ACTION + channel
 
 
 def may_read_audit_trail(viewer: Viewer) -> Decision:

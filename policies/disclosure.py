@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from policies import assessments, consent, shielding, visibility
+from policies.audit import NOTIFICATION_ACTION
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -49,6 +50,7 @@ __all__ = [
     "AssessmentPractitioner",
     "AssessmentSummary",
     "AuditActor",
+    "AuditDelivery",
     "AuditEntry",
     "CarerContact",
     "Carers",
@@ -213,6 +215,16 @@ class AuditEntry:
     entry: str
 
 
+@dataclass(frozen=True, slots=True)
+class AuditDelivery:
+    """An audit event as a whole, by its action and what it disclosed: an event that
+    records a notification told to someone is the telling of its entries, so it shows
+    only where each of them would (R14 with R4-R7)."""
+
+    action: str
+    disclosed: tuple[str, ...]
+
+
 Item = (
     Whereabouts
     | HomeAddress
@@ -233,6 +245,7 @@ Item = (
     | ConsentRecord
     | AuditActor
     | AuditEntry
+    | AuditDelivery
 )
 
 
@@ -297,6 +310,8 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _audit_actor(viewer, child, services, now)
         case AuditEntry(entry):
             return _audit_entry(viewer, child, entry, now)
+        case AuditDelivery(action, disclosed):
+            return _audit_delivery(viewer, child, action, disclosed, now)
 
 
 def _first_denial(*decisions: Decision) -> Decision:
@@ -435,6 +450,27 @@ def _audit_entry(viewer: Viewer, child: ChildFacts, entry: str, now: datetime) -
                 return withheld
             return decide(viewer, AssessmentSummary(summary), child, now)
     return withheld
+
+
+def _audit_delivery(
+    viewer: Viewer, child: ChildFacts, action: str, disclosed: tuple[str, ...], now: datetime
+) -> Decision:
+    """A notification's delivery shows only if all it told does. Its entries withheld one
+    by one would still leave the event: "Melanie was told of a consent about Hannah" with
+    no consent in the trail says that one was recorded where the reader may not look (a
+    sensitive service, R6), and "told someone new works with her" with no new involvement
+    says the same of an involvement. So the whole event goes with any entry it holds."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR reads the whole trail", Rule.R14)
+    if not action.startswith(NOTIFICATION_ACTION):
+        return allow("R14: not a notification's delivery", Rule.R14)
+    for entry in disclosed:
+        shown = _audit_entry(viewer, child, entry, now)
+        if not shown:
+            return deny(
+                f"R14: the notification told what is withheld from you ({shown.reason})", shown.rule
+            )
+    return allow("R14: all the notification told is yours to see", Rule.R14)
 
 
 def _child_part(viewer: Viewer, child: ChildFacts, head: str, now: datetime) -> Decision:

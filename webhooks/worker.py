@@ -45,6 +45,7 @@ import orjson
 from graph import webhooks as store
 from graph.audit import AuditRecord, append_events
 from graph.database import Graph
+from policies.audit import notification_action
 from policies.webhooks import DeliveryState, address_allowed, service_may_receive, succeeded
 from webhooks import signing
 from webhooks.config import WebhookConfig
@@ -296,7 +297,7 @@ class DeliveryWorker:
             at=now,
             subject=f"webhook:{item.endpoint.id}",
             role="PRACTITIONER",
-            action="Notification.webhook",
+            action=notification_action("webhook"),
             purpose=shaped.purpose or f"notification {item.delivery.notification_id}",
             child_ids=list(shaped.child_ids),
             disclosed=list(shaped.disclosed),

@@ -207,6 +207,9 @@ def _event(
     now = ctx.now
     if not disclosure.decide(viewer, disclosure.AuditActor(event.actor_services), child, now):
         return None
+    whole = disclosure.AuditDelivery(event.record.action, tuple(event.record.disclosed))
+    if not disclosure.decide(viewer, whole, child, now):
+        return None
     return _shaped(
         event.record,
         lambda entry: bool(disclosure.decide(viewer, disclosure.AuditEntry(entry), child, now)),
@@ -252,7 +255,8 @@ class AuditQuery:
             "Audit events that concern a child, newest first (R14). AUDITOR reads any "
             "child's trail as written; INDEX_ADMIN only a child of their own local authority, "
             "shaped like any read (R4, R6): events and entries that would show what is "
-            "withheld from you are left out, and other children an event named are not "
+            "withheld from you are left out (a notification's delivery goes whole if any "
+            "item it told is withheld from you), and other children an event named are not "
             "listed. Needs X-Purpose, and is itself audited." + _FILTERS
         ),
     )

@@ -26,6 +26,7 @@ from tests.notify.conftest import (
     start,
     stored,
 )
+from tests.security.test_disclosure_findings import TRAIL
 
 __all__ = ["clean_source", "feed", "feed_source", "fresh_family"]
 
@@ -133,3 +134,43 @@ async def test_sams_school_change_reaches_no_ordinary_practitioner(
     # Not even the index team's mailbox carries it: involvement changes go to practitioners.
     admin = as_viewer(Role.INDEX_ADMIN, local_authority="NBR")
     assert all("c-sam" not in str(p) for p in payloads(await admin.post(INBOX, {"first": 50})))
+
+
+async def test_an_index_teams_trail_shows_no_delivery_of_what_it_withholds(
+    clinic_feed: Feed, dispatcher: Dispatcher, as_viewer: Any
+) -> None:
+    """A delivery is the telling of what it names (R14): Hannah's index team used to see
+    "Melanie was told of a consent" while the consent's own event, recorded at the clinic,
+    was withheld; the pair said a sensitive service had recorded it (R6). Now the event
+    goes whole with any entry the reader may not see; AUDITOR still reads every one."""
+    melanie = as_viewer(practitioner_id="p-melanie")
+    lee = record("lee-trail", "START_INVOLVEMENT", start("c-hannah", "s-nbr-youth", "p-lee"))
+    assert (await clinic_feed.send(lee))["accepted"] == 1
+    await dispatcher.drain()
+    payloads(await melanie.post(INBOX, {"first": 50}))  # delivered: one audit event each
+    grant_id = await clinic_names_melanie(as_viewer(practitioner_id="p-nurse"))
+    await dispatcher.drain()
+    told = payloads(await melanie.post(INBOX, {"first": 50}))
+    assert "CONSENT_GRANTED" in [p["kind"] for p in told]
+
+    admin = await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(TRAIL, {"id": "c-hannah"})
+    assert "errors" not in admin, admin
+    shown = admin["data"]["auditTrail"]
+    # The ordinary delivery is there, whole: what it told is the index team's to see.
+    assert any(
+        e["subject"] == "p-melanie"
+        and e["action"] == "Notification.inbox"
+        and e["purpose"] == "notification: INVOLVEMENT_STARTED"
+        for e in shown
+    ), shown
+    # Nothing of the consent's: not its recording, not its delivery, not its id.
+    assert all("CONSENT" not in (e["purpose"] or "") for e in shown), shown
+    assert grant_id not in str(admin) and CLINIC not in str(admin)
+    assert all(e["subject"] != "p-nurse" for e in shown)
+
+    auditor = await as_viewer(Role.AUDITOR, local_authority=None).post(TRAIL, {"id": "c-hannah"})
+    seen = auditor["data"]["auditTrail"]
+    assert any(
+        e["subject"] == "p-melanie" and e["purpose"] == "notification: CONSENT_GRANTED"
+        for e in seen
+    ), seen

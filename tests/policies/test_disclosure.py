@@ -168,6 +168,13 @@ ROWS = [
     # Red team: judged by today's lead, a past read's lead entry dated a hidden lead.
     ("a past read of a visible lead", ADMIN_EVL, d.AuditEntry("Child:c-1.leadProfessional"), kid(), False, Rule.R14),
     ("...AUDITOR reads it", AUDITOR, d.AuditEntry("Child:c-1.leadProfessional"), kid(), True, Rule.R14),
+    # A notification's delivery is the telling of its entries: it shows whole or not at all.
+    ("a delivery of the school's involvement", ADMIN_EVL, d.AuditDelivery("Notification.inbox", ("Child:c-1", "Involvement:i-school")), kid(), True, Rule.R14),
+    ("a delivery of the clinic's involvement", ADMIN_EVL, d.AuditDelivery("Notification.inbox", ("Child:c-1", "Involvement:i-clinic")), kid(), False, Rule.R6),
+    ("...written by the dispatcher", ADMIN_EVL, d.AuditDelivery("Notification.dispatch", ("Involvement:i-clinic",)), kid(), False, Rule.R6),
+    ("a delivery of a consent", ADMIN_EVL, d.AuditDelivery("Notification.webhook", ("Child:c-1", "Consent:g-1")), kid(), False, Rule.R14),
+    ("...AUDITOR reads it", AUDITOR, d.AuditDelivery("Notification.inbox", ("Consent:g-1",)), kid(), True, Rule.R14),
+    ("a read naming the clinic is judged entry by entry", ADMIN_EVL, d.AuditDelivery("child", ("Involvement:i-clinic",)), kid(), True, Rule.R14),
     # The family's copy of a CAF (CAF guide 4.9): no sensitive service, whoever asks (R6).
     ("the family's copy names the teacher", MELANIE, d.FamilyCopyPractitioner(TEACHER), kid(), True, Rule.R17),
     ("...never the nurse, even for the nurse", NURSE_VIEWER, d.FamilyCopyPractitioner(NURSE), kid(), False, Rule.R6),
