@@ -12,6 +12,7 @@ __all__ = [
     "may_read_child_trail",
     "may_read_subject_trail",
     "notification_action",
+    "tells_notifications",
 ]
 
 MAX_TRAIL = 1000
@@ -24,6 +25,19 @@ NOTIFICATION_ACTION = "Notification."
 def notification_action(channel: str) -> str:
     """The audit action of telling someone a notification through `channel`."""
     return NOTIFICATION_ACTION + channel
+
+
+#: The inbox: a request that reads it is audited under the field's name, and tells
+#: notifications as a channel does.
+_INBOX_FIELDS = frozenset({"notifications"})
+
+
+def tells_notifications(action: str) -> bool:
+    """Does an audit event with this action record notifications told to someone? A
+    request's action lists every root field it asked for, joined by commas."""
+    return any(
+        part.startswith(NOTIFICATION_ACTION) or part in _INBOX_FIELDS for part in action.split(",")
+    )
 
 
 def may_read_audit_trail(viewer: Viewer) -> Decision:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from policies import assessments, consent, shielding, visibility
-from policies.audit import NOTIFICATION_ACTION
+from policies.audit import tells_notifications
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -390,6 +390,8 @@ def available(practitioner: PractitionerFact, today: date) -> Decision:
 # --- The audit trail (R14) -------------------------------------------------------------
 
 #: "Involvement:i-1.contact", "Child:c-1.address", "Child:c-1: not found".
+#: A refusal's reason that cites a rule deciding what is withheld of a child.
+_SPEAKS_OF_WITHHELD = re.compile(r"\bR(?:4|6|6b|7)\b")
 _ENTRY = re.compile(r"^(?P<kind>[A-Z][A-Za-z]*):(?P<id>[^.:\s]+)(?:\.(?P<part>[A-Za-z]+))?")
 
 
@@ -416,7 +418,11 @@ def _audit_entry(viewer: Viewer, child: ChildFacts, entry: str, now: datetime) -
     kind = entry.partition(":")[0]
     if kind.startswith(("Query.", "Mutation.")) or (kind and kind[0].islower()):
         # A refusal of the request itself ("Query.child: R2: ..."): it says what the
-        # caller was not allowed, nothing of the child.
+        # caller was not allowed. Unless its reason is R4's, R6's or R7's: "R6b: only a
+        # practitioner of a sensitive service records consent to share it" said that the
+        # recorder could see a sensitive involvement of this child (red team).
+        if _SPEAKS_OF_WITHHELD.search(entry):
+            return deny("R14: a refusal whose reason says what R4/R6/R7 withhold", Rule.R14)
         return allow("R14: a request-level entry", Rule.R14)
     withheld = deny("R14: the entry names an item withheld from you", Rule.R14)
     named = _ENTRY.match(entry)
@@ -462,7 +468,7 @@ def _audit_delivery(
     says the same of an involvement. So the whole event goes with any entry it holds."""
     if viewer.has(Role.AUDITOR):
         return allow("R14: AUDITOR reads the whole trail", Rule.R14)
-    if not action.startswith(NOTIFICATION_ACTION):
+    if not tells_notifications(action):
         return allow("R14: not a notification's delivery", Rule.R14)
     for entry in disclosed:
         shown = _audit_entry(viewer, child, entry, now)

@@ -171,9 +171,7 @@ async def _read_trail(
     ctx.audit.disclose(f"Child:{child.id}.auditTrail")
     if page is not None:
         return await _trail_page(ctx, viewer, child, page, narrow)
-    events = await audit_trail(ctx.graph, child.id, count, narrow=narrow)
-    shown = [_event(viewer, child, event, ctx) for event in events]
-    return [event for event in shown if event is not None]
+    return [made for _, made in await _shown(ctx, viewer, child, count, None, narrow)]
 
 
 async def _trail_page(
@@ -184,21 +182,37 @@ async def _trail_page(
     Events left out for the reader are skipped by reading on from the last one read, so
     a page is full unless the trail has ended.
     """
-    before = _before(page)
+    shown = await _shown(ctx, viewer, child, page.first + 1, _before(page), narrow)
+    # The trail is keyset-paged: what was read already starts after the cursor.
+    chosen = page.select(shown, key_of=lambda pair: pair[0], from_top=True)
+    return [made for _, made in chosen]
+
+
+async def _shown(
+    ctx: RequestContext,
+    viewer: Viewer,
+    child: ChildFacts,
+    wanted: int,
+    before: TrailKey | None,
+    narrow: TrailFilter,
+) -> list[tuple[str, AuditEvent]]:
+    """Up to `wanted` events this reader is shown, keyed, newest first after `before`.
+
+    Events left out are skipped by reading on from the last one read, so the list is
+    full unless the trail has ended: cut to `wanted` before leaving events out, its
+    length would count the events withheld (R4, no oracle).
+    """
     shown: list[tuple[str, AuditEvent]] = []
-    batch = page.first + 1
-    while len(shown) <= page.first:
-        events = await audit_trail(ctx.graph, child.id, batch, before, narrow)
+    while len(shown) < wanted:
+        events = await audit_trail(ctx.graph, child.id, wanted, before, narrow)
         for event in events:
             made = _event(viewer, child, event, ctx)
             if made is not None:
                 shown.append((event.key.text(), made))
-        if len(events) < batch:
+        if len(events) < wanted:
             break
         before = events[-1].key
-    # The trail is keyset-paged: what was read already starts after the cursor.
-    chosen = page.select(shown, key_of=lambda pair: pair[0], from_top=True)
-    return [made for _, made in chosen]
+    return shown[:wanted]
 
 
 def _event(

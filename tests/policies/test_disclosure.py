@@ -162,6 +162,9 @@ ROWS = [
     ("an entry naming another child", ADMIN_EVL, d.AuditEntry("Child:c-other.address"), kid(), False, Rule.R14),
     ("an entry naming this child's address", ADMIN_EVL, d.AuditEntry("Child:c-1.address"), kid(), True, Rule.R4),
     ("a refusal of the request itself", ADMIN_EVL, d.AuditEntry("Query.child: R2: no"), kid(), True, Rule.R14),
+    ("...whose reason is R6's", ADMIN_EVL, d.AuditEntry("recordConsent: R6b: only a practitioner of a sensitive service records consent"), kid(), False, Rule.R14),
+    ("...or R4's", ADMIN_EVL, d.AuditEntry("Mutation.recordConsent: R4: shielded"), kid(), False, Rule.R14),
+    ("...R14 alone", ADMIN_EVL, d.AuditEntry("Query.auditTrail: R14: only AUDITOR"), kid(), True, Rule.R14),
     ("an entry the trail cannot attribute", ADMIN_EVL, d.AuditEntry("ConsentGrant:g-1"), kid(), False, Rule.R14),
     ("a CAF held from the clinic in the trail", ADMIN_EVL, d.AuditEntry("Assessment:a-2.holder"), kid(), False, Rule.R7),
     ("AUDITOR reads every entry", AUDITOR, d.AuditEntry("Involvement:i-clinic"), kid(), True, Rule.R14),
@@ -174,6 +177,7 @@ ROWS = [
     ("...written by the dispatcher", ADMIN_EVL, d.AuditDelivery("Notification.dispatch", ("Involvement:i-clinic",)), kid(), False, Rule.R6),
     ("a delivery of a consent", ADMIN_EVL, d.AuditDelivery("Notification.webhook", ("Child:c-1", "Consent:g-1")), kid(), False, Rule.R14),
     ("...AUDITOR reads it", AUDITOR, d.AuditDelivery("Notification.inbox", ("Consent:g-1",)), kid(), True, Rule.R14),
+    ("an inbox read telling of the clinic", ADMIN_EVL, d.AuditDelivery("child,notifications", ("Child:c-1", "Involvement:i-clinic")), kid(), False, Rule.R6),
     ("a read naming the clinic is judged entry by entry", ADMIN_EVL, d.AuditDelivery("child", ("Involvement:i-clinic",)), kid(), True, Rule.R14),
     # The family's copy of a CAF (CAF guide 4.9): no sensitive service, whoever asks (R6).
     ("the family's copy names the teacher", MELANIE, d.FamilyCopyPractitioner(TEACHER), kid(), True, Rule.R17),

@@ -178,6 +178,28 @@ async def test_the_trail_shows_an_index_team_nothing_r6_withholds(as_viewer: Any
     assert "Involvement:i-hannah-clinic" in str(auditor)
 
 
+async def test_the_trails_length_does_not_count_what_it_withholds(as_viewer: Any) -> None:
+    """Red team: the list form cut the trail to `first` and then left withheld events out,
+    so `first: 1` answered [] when the newest event was the clinic nurse's: a hidden event
+    there, then its time and action by narrowing `to` and `action` (R4 no oracle, R6)."""
+    await as_viewer(practitioner_id="p-melanie").post(CHILD_PROFILE, {"id": "c-hannah"})
+    await as_viewer(practitioner_id="p-nurse").post(CHILD_PROFILE, {"id": "c-hannah"})
+    admin = as_viewer(Role.INDEX_ADMIN, local_authority="NBR")
+    newest = await admin.post(TRAIL_FIRST, {"id": "c-hannah", "first": 1})
+    assert "errors" not in newest, newest
+    (event,) = newest["data"]["auditTrail"]  # Melanie's read, the newest the team may see
+    assert event["subject"] == "p-melanie"
+    for first in (2, 3):  # each read of the trail is an event of it, shown to its reader
+        body = await admin.post(TRAIL_FIRST, {"id": "c-hannah", "first": first})
+        events = body["data"]["auditTrail"]
+        assert len(events) == first and all(e["subject"] != "p-nurse" for e in events), events
+
+
+TRAIL_FIRST = """
+query($id: ID!, $first: Int) { auditTrail(childId: $id, first: $first) { id subject } }
+"""
+
+
 async def test_a_shielded_childs_trail_is_not_another_authoritys(as_viewer: Any) -> None:
     await as_viewer(Role.INDEX_ADMIN, local_authority="NBR").post(CHILD_PROFILE, {"id": "c-sam"})
     body = await as_viewer(Role.INDEX_ADMIN, local_authority="EVL").post(TRAIL, {"id": "c-sam"})
