@@ -6,6 +6,7 @@ from policies.decision import Decision, Rule, allow, deny
 from policies.viewer import Role, Viewer
 
 __all__ = [
+    "INBOX_ACTION",
     "MAX_TRAIL",
     "NOTIFICATION_ACTION",
     "may_read_audit_trail",
@@ -27,16 +28,16 @@ def notification_action(channel: str) -> str:
     return NOTIFICATION_ACTION + channel
 
 
-#: The inbox: a request that reads it is audited under the field's name, and tells
-#: notifications as a channel does.
-_INBOX_FIELDS = frozenset({"notifications"})
+#: The audit action of reading the inbox (the `notifications` field): its event tells
+#: notifications as a channel's does.
+INBOX_ACTION = "notifications"
 
 
 def tells_notifications(action: str) -> bool:
     """Does an audit event with this action record notifications told to someone? A
     request's action lists every root field it asked for, joined by commas."""
     return any(
-        part.startswith(NOTIFICATION_ACTION) or part in _INBOX_FIELDS for part in action.split(",")
+        part.startswith(NOTIFICATION_ACTION) or part == INBOX_ACTION for part in action.split(",")
     )
 
 

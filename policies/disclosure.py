@@ -389,9 +389,9 @@ def available(practitioner: PractitionerFact, today: date) -> Decision:
 
 # --- The audit trail (R14) -------------------------------------------------------------
 
-#: "Involvement:i-1.contact", "Child:c-1.address", "Child:c-1: not found".
 #: A refusal's reason that cites a rule deciding what is withheld of a child.
 _SPEAKS_OF_WITHHELD = re.compile(r"\bR(?:4|6|6b|7)\b")
+#: "Involvement:i-1.contact", "Child:c-1.address", "Child:c-1: not found".
 _ENTRY = re.compile(r"^(?P<kind>[A-Z][A-Za-z]*):(?P<id>[^.:\s]+)(?:\.(?P<part>[A-Za-z]+))?")
 
 

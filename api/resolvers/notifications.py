@@ -31,6 +31,7 @@ from api.schema.pagination import Connection, Edge, PageInfo, decode_cursor, enc
 from api.subscriptions import SubscriptionContext
 from graph import notifications as store
 from notify.delivery import recheck
+from policies.audit import INBOX_ACTION
 from policies.notifications import mailboxes
 from policies.viewer import Viewer
 from policies.visibility import may_read_children
@@ -89,7 +90,7 @@ def _mailboxes(viewer: Viewer) -> list[str]:
 async def resolve_notifications(
     info: Info[Any, Any], first: int, after: str | None, unread_only: bool
 ) -> NotificationConnection:
-    ctx = mutation.begin(info, "notifications")
+    ctx = mutation.begin(info, INBOX_ACTION)
     boxes = _mailboxes(ctx.viewer)
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
