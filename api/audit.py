@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from api.logs import get_logger, where
 from graph.audit import AuditChainWriter, AuditRecord
+from policies.audit import read_to_decide
 
 __all__ = ["AuditCollector", "Checkpointer", "GroupCommitter"]
 
@@ -35,6 +36,8 @@ class AuditCollector:
     override_ids: dict[str, None] = field(default_factory=dict)
     reason: str | None = None
     touched: bool = False
+    #: Children read only to decide what to show, of whom nothing was shown (yet).
+    consulted_only: dict[str, None] = field(default_factory=dict)
 
     def touch(self, action: str) -> None:
         """This request reads or changes a child: it must leave an event (R14)."""
@@ -43,7 +46,19 @@ class AuditCollector:
             self.action = f"{self.action},{action}" if self.action else action
 
     def child(self, child_id: str) -> None:
+        """The request concerns this child: it shows (or changes) something of them."""
         self.child_ids[child_id] = None
+        self.consulted_only.pop(child_id, None)
+
+    def consulted(self, child_id: str) -> None:
+        """The request read this child only to decide what to show (a report's reporter
+        judged by R6, say). The event names them all the same (R14), and, unless the
+        request also shows something of them (`child`), says it showed nothing of them:
+        in that child's trail such an event is about what was withheld
+        (policies.disclosure.AuditReadToDecide)."""
+        if child_id not in self.child_ids:
+            self.child_ids[child_id] = None
+            self.consulted_only[child_id] = None
 
     def disclose(self, item: str) -> None:
         self.disclosed[item] = None
@@ -93,7 +108,7 @@ class AuditCollector:
             purpose=purpose,
             child_ids=list(self.child_ids),
             disclosed=list(self.disclosed),
-            denied=list(self.denied),
+            denied=[*self.denied, *(read_to_decide(c) for c in self.consulted_only)],
             request_id=request_id,
             override_id=",".join(self.override_ids) or None,
             reason=self.reason,

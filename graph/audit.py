@@ -15,9 +15,11 @@ checkpoint saw, or a whole chain, is found by `verify_audit`. A writer that stop
 cleanly writes a closing checkpoint; one that dies leaves a chain that still verifies.
 
 Events carry `at` (when the request was answered); the trail across chains is ordered
-by (at, writer, seq). A child's events are found through `:AuditMention {childId}`
-nodes, so an append locks nothing but its own head. Single-chain data from before is
-the chain of writer 'main' (migration 0022).
+by (at, event id), never by a chain's seq, which counts every event its writer wrote
+(graph/audit_trail.py). A child's events are found through `:AuditMention {childId}`
+nodes, which carry the event's `at` and id (the trail's key), so an append locks
+nothing but its own head. Single-chain data from before is the chain of writer 'main'
+(migration 0022).
 """
 
 from __future__ import annotations
@@ -221,8 +223,8 @@ SET a = e
 WITH a, e
 CALL (a, e) {
   UNWIND e.childIds AS childId
-  CREATE (:AuditMention {childId: childId, at: e.at, writer: e.writer, seq: e.seq})
-    -[:MENTIONED_IN]->(a)
+  CREATE (:AuditMention {childId: childId, at: e.at, eventId: e.id, writer: e.writer,
+    seq: e.seq})-[:MENTIONED_IN]->(a)
 }
 """
 

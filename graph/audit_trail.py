@@ -1,10 +1,13 @@
 """Reading the audit trail back: one child's events, or one subject's across the index.
 
-Both are keyset-paged newest first by (at, writer, seq), the order events are written in
-across chains, and both filter in the statement that pages, so a filtered page is as full
-as an unfiltered one. Each event comes with the services of whoever made it: an event
-made from a sensitive service says the child goes there (R6), so readers other than
-AUDITOR are shown the trail as policies.disclosure shapes it.
+Both are keyset-paged newest first by (at, event id): the time and the random id every
+reader of an event is shown. Not by the chain's (writer, seq), which the trail used to be
+keyed by: a writer numbers every event its process writes, so two shown events' sequence
+numbers counted the withheld events between them (R4, no oracle). Both filter in the
+statement that pages, so a filtered page is as full as an unfiltered one. Each event
+comes with the services of whoever made it: an event made from a sensitive service says
+the child goes there (R6), so readers other than AUDITOR are shown the trail as
+policies.disclosure shapes it.
 """
 
 from __future__ import annotations
@@ -20,34 +23,38 @@ from policies.facts import ServiceFact
 
 __all__ = ["TrailEvent", "TrailFilter", "TrailKey", "audit_trail", "subject_trail"]
 
+_MAX_EVENT_ID = 100
+
 
 @dataclass(frozen=True)
 class TrailKey:
-    """Where an event sits in a trail across chains: newest `at` first, then chain, seq.
+    """Where an event sits in a trail: newest `at` first, then its id (a uuid), highest first.
 
+    Both are what the event shows its reader, so a key says nothing of other events.
     `at` in whole nanoseconds as stored: a Python datetime holds microseconds, and a
     key rounded to them could let the event it names through again."""
 
     at_s: int
     at_ns: int
-    writer: str
-    seq: int
+    event_id: str
 
     def text(self) -> str:
-        return f"{self.at_s}.{self.at_ns:09d}|{self.seq}|{self.writer}"
+        return f"{self.at_s}.{self.at_ns:09d}|{self.event_id}"
 
     @classmethod
     def parse(cls, text: str) -> TrailKey | None:
-        at, _, rest = text.partition("|")
-        seconds, _, nanos = at.partition(".")
-        seq, _, writer = rest.partition("|")
-        try:
-            return cls(int(seconds), int(nanos), writer, int(seq))
-        except ValueError:
+        """The key, or None for anything else: a key of the old (at, seq, writer) form
+        included, which has a second '|'."""
+        at, _, event_id = text.partition("|")
+        seconds, dot, nanos = at.partition(".")
+        if not dot or not event_id or "|" in event_id or len(event_id) > _MAX_EVENT_ID:
             return None
+        if not (seconds.lstrip("-").isdigit() and nanos.isdigit() and len(nanos) == 9):
+            return None
+        return cls(int(seconds), int(nanos), event_id)
 
     def params(self) -> dict[str, Any]:
-        return {"s": self.at_s, "ns": self.at_ns, "writer": self.writer, "seq": self.seq}
+        return {"s": self.at_s, "ns": self.at_ns, "id": self.event_id}
 
 
 @dataclass(frozen=True)
@@ -77,39 +84,50 @@ class TrailEvent:
     key: TrailKey
 
 
-# `$before` continues a page; the filter's four parameters narrow it. Events written
+# `$before` continues a page (the first starts at `_NEWEST`); the filter's four
+# parameters narrow it. The seek is an index range (migration 0044): `childId` equal,
+# `at` at most the key's, `eventId` present (a composite index is used only with a
+# predicate on each of its properties), read in the index's own order newest first, so
+# a page reads `first` index entries and no more (unless the filter skips some): the
+# planner takes the index's order only when the ORDER BY names the equal property too.
+# The tie on `at` is a filter on the few events at the key's own instant. Events written
 # before practitionerId was kept fall back to the subject for their author's services,
 # which dev and most identity providers set to the practitioner id.
-_BEFORE: LiteralString = """
-WITH CASE WHEN $before IS NULL THEN null
-  ELSE datetime({epochSeconds: $before.s, nanosecond: $before.ns}) END AS beforeAt
-"""
-_PAGED_AND_FILTERED: LiteralString = """
-  AND (beforeAt IS NULL OR m.at < beforeAt
-    OR (m.at = beforeAt AND (m.writer < $before.writer
-      OR (m.writer = $before.writer AND m.seq < $before.seq))))
+_PAGE: LiteralString = """
+MATCH (m:MENTION)
+WHERE m.at <= datetime({epochSeconds: $before.s, nanosecond: $before.ns})
+  AND m.EVENT_ID IS NOT NULL
+  AND NOT (m.at = datetime({epochSeconds: $before.s, nanosecond: $before.ns})
+    AND m.EVENT_ID >= $before.id)
   AND ($filter.since IS NULL OR m.at >= $filter.since)
   AND ($filter.until IS NULL OR m.at < $filter.until)
   AND ($filter.subject IS NULL OR a.subject = $filter.subject)
   AND ($filter.action IS NULL OR a.action = $filter.action)
-WITH m, a ORDER BY m.at DESC, m.writer DESC, m.seq DESC LIMIT $first
+WITH m, a ORDER BY m.OWNER DESC, m.at DESC, m.EVENT_ID DESC LIMIT $first
 RETURN a { .* } AS a, m.at.epochSeconds AS atS, m.at.nanosecond AS atNs,
   [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
    WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
      .localAuthority }] AS actorServices
-ORDER BY m.at DESC, m.writer DESC, m.seq DESC
+ORDER BY m.at DESC, m.EVENT_ID DESC
 """
 _CHILD_TRAIL: LiteralString = (
-    _BEFORE
-    + "MATCH (m:AuditMention {childId: $childId})-[:MENTIONED_IN]->(a:AuditEvent)\nWHERE true"
-    + _PAGED_AND_FILTERED
+    _PAGE.replace(
+        "(m:MENTION)", "(m:AuditMention {childId: $childId})-[:MENTIONED_IN]->(a:AuditEvent)"
+    )
+    .replace("EVENT_ID", "eventId")
+    .replace("OWNER", "childId")
 )
-# An event is its own mention here: the subject's events, whichever children they read.
+# An event is its own mention here: the subject's events, whichever children they read,
+# keyed by the event's own id (a mention's eventId is a copy of it).
 _SUBJECT_TRAIL: LiteralString = (
-    _BEFORE
-    + "MATCH (a:AuditEvent {subject: $filter.subject})\nWITH beforeAt, a, a AS m\nWHERE true"
-    + _PAGED_AND_FILTERED
+    _PAGE.replace("(m:MENTION)", "(a:AuditEvent {subject: $filter.subject})")
+    .replace("m.", "a.")
+    .replace("EVENT_ID", "id")
+    .replace("OWNER", "subject")
+    .replace("WITH m, a ORDER BY", "WITH a ORDER BY")
 )
+#: A key before which every event lies: where the first page starts.
+_NEWEST = TrailKey(253402300799, 999_999_999, "")
 
 
 async def _read(graph: Graph, statement: LiteralString, **params: Any) -> list[TrailEvent]:
@@ -120,7 +138,7 @@ async def _read(graph: Graph, statement: LiteralString, **params: Any) -> list[T
             TrailEvent(
                 record,
                 tuple(s for s in map(service_from, r["actorServices"] or ()) if s is not None),
-                TrailKey(int(r["atS"]), int(r["atNs"]), record.writer, record.seq),
+                TrailKey(int(r["atS"]), int(r["atNs"]), record.id),
             )
         )
     return trail
@@ -139,7 +157,7 @@ async def audit_trail(
         _CHILD_TRAIL,
         childId=child_id,
         first=first,
-        before=None if before is None else before.params(),
+        before=(before or _NEWEST).params(),
         filter=narrow.params(),
     )
 
@@ -153,6 +171,6 @@ async def subject_trail(
         graph,
         _SUBJECT_TRAIL,
         first=first,
-        before=None if before is None else before.params(),
+        before=(before or _NEWEST).params(),
         filter=narrow.params(),
     )

@@ -13,6 +13,7 @@ __all__ = [
     "may_read_child_trail",
     "may_read_subject_trail",
     "notification_action",
+    "read_to_decide",
     "tells_notifications",
 ]
 
@@ -39,6 +40,13 @@ def tells_notifications(action: str) -> bool:
     return any(
         part.startswith(NOTIFICATION_ACTION) or part == INBOX_ACTION for part in action.split(",")
     )
+
+
+def read_to_decide(child_id: str) -> str:
+    """The entry an audit event keeps, among what it withheld, for a child it read only
+    to decide what to show and showed nothing of: what the trail judges the event by in
+    that child's trail (policies.disclosure.AuditReadToDecide)."""
+    return f"Child:{child_id}.readToDecide"
 
 
 def may_read_audit_trail(viewer: Viewer) -> Decision:

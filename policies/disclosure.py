@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from policies import assessments, consent, shielding, visibility
-from policies.audit import tells_notifications
+from policies.audit import read_to_decide, tells_notifications
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -52,6 +52,7 @@ __all__ = [
     "AuditActor",
     "AuditDelivery",
     "AuditEntry",
+    "AuditReadToDecide",
     "CarerContact",
     "Carers",
     "ConsentRecord",
@@ -225,6 +226,18 @@ class AuditDelivery:
     disclosed: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AuditReadToDecide:
+    """An audit event as a whole, by what it withheld: one that read the child only to
+    decide what to show its caller and showed nothing of them (its
+    `policies.audit.read_to_decide` entry) is, in that child's trail, an event about what
+    was withheld. The index team's own `recordErrors` listing reads every reported
+    child's report to ask R6 about its reporter: shown for a child whose only report
+    came from a sensitive service, it said such a service reported on the child."""
+
+    denied: tuple[str, ...]
+
+
 Item = (
     Whereabouts
     | HomeAddress
@@ -246,6 +259,7 @@ Item = (
     | AuditActor
     | AuditEntry
     | AuditDelivery
+    | AuditReadToDecide
 )
 
 
@@ -312,6 +326,8 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _audit_entry(viewer, child, entry, now)
         case AuditDelivery(action, disclosed):
             return _audit_delivery(viewer, child, action, disclosed, now)
+        case AuditReadToDecide(denied):
+            return _audit_read_to_decide(viewer, child, denied)
 
 
 def _first_denial(*decisions: Decision) -> Decision:
@@ -477,6 +493,21 @@ def _audit_delivery(
                 f"R14: the notification told what is withheld from you ({shown.reason})", shown.rule
             )
     return allow("R14: all the notification told is yours to see", Rule.R14)
+
+
+def _audit_read_to_decide(viewer: Viewer, child: ChildFacts, denied: tuple[str, ...]) -> Decision:
+    """What an event showed of this child decides whether it is in their trail: one that
+    showed nothing of them read them only for what it withheld, and to anyone but
+    AUDITOR, judged entry by entry, it would be a bare event pairing its caller with the
+    withheld thing (R14 with R4 no oracle, R6). Judged by the event's own record of it,
+    not by its action: any path that reads children only to decide records the same."""
+    if viewer.has(Role.AUDITOR):
+        return allow("R14: AUDITOR reads the whole trail", Rule.R14)
+    if read_to_decide(child.id) in denied:
+        return deny("R14: the event read this child only to decide, and showed nothing", Rule.R14)
+    return allow(
+        "R14: the event showed something of this child, or read nothing to decide", Rule.R14
+    )
 
 
 def _child_part(viewer: Viewer, child: ChildFacts, head: str, now: datetime) -> Decision:

@@ -3,8 +3,9 @@
 Reading the trail is a request that reads a child: it needs a purpose and writes its own
 event. AUDITOR sees every event as written. INDEX_ADMIN reads only children of their own
 local authority, and sees each event as policies.disclosure shapes it for them: an event
-made from a sensitive service R6 hides is not there, entries naming items withheld from
-them are not there, and other children named in an event are not named.
+made from a sensitive service R6 hides is not there, nor one that read the child only to
+decide and showed nothing of them, entries naming items withheld from them are not
+there, and other children named in an event are not named.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ __all__ = [
 _NOT_FOUND = "no child with that id whose audit trail you may read"
 
 
+_CURSORS = (
+    " A cursor holds only the time and id of the event it follows; one from another list, "
+    "or handed out before cursors took that form, is BAD_USER_INPUT."
+)
 _FILTERS = (
     " `subject`, `action` (as the events show it, e.g. query or mutation:recordConsent) "
     "and the period `from` (inclusive) to `to` (exclusive) narrow it; each is optional."
@@ -136,7 +141,9 @@ def _entered(
 
 
 def _before(page: Page) -> TrailKey | None:
-    """Where a page starts in the trail: the key its cursor names."""
+    """Where a page starts in the trail: the key its cursor names. A key is only the time
+    and id of an event the reader was shown; one of the old (at, seq, writer) form, which
+    counted the events between two shown ones, is refused like a foreign cursor."""
     cursor = page.after_key()
     before = TrailKey.parse(cursor) if isinstance(cursor, str) else None
     if cursor is not None and before is None:
@@ -177,7 +184,7 @@ async def _read_trail(
 async def _trail_page(
     ctx: RequestContext, viewer: Viewer, child: ChildFacts, page: Page, narrow: TrailFilter
 ) -> list[AuditEvent]:
-    """A page of what this reader is shown, newest first, keyed by (at, chain, seq).
+    """A page of what this reader is shown, newest first, keyed by (at, event id).
 
     Events left out for the reader are skipped by reading on from the last one read, so
     a page is full unless the trail has ended.
@@ -218,11 +225,15 @@ async def _shown(
 def _event(
     viewer: Viewer, child: ChildFacts, event: TrailEvent, ctx: RequestContext
 ) -> AuditEvent | None:
-    now = ctx.now
-    if not disclosure.decide(viewer, disclosure.AuditActor(event.actor_services), child, now):
-        return None
-    whole = disclosure.AuditDelivery(event.record.action, tuple(event.record.disclosed))
-    if not disclosure.decide(viewer, whole, child, now):
+    now, record = ctx.now, event.record
+    # The event as a whole first: who made it, what it told, whether it showed this child
+    # anything at all; then entry by entry.
+    whole: tuple[disclosure.Item, ...] = (
+        disclosure.AuditActor(event.actor_services),
+        disclosure.AuditDelivery(record.action, tuple(record.disclosed)),
+        disclosure.AuditReadToDecide(tuple(record.denied)),
+    )
+    if not all(disclosure.decide(viewer, item, child, now) for item in whole):
         return None
     return _shaped(
         event.record,
@@ -279,7 +290,7 @@ class AuditQuery:
         description=(
             "auditTrail a page at a time: the same events, rules and audit, newest first. "
             "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
-            "Pages count only the events you are shown." + _FILTERS
+            "Pages count only the events you are shown." + _CURSORS + _FILTERS
         ),
     )
     audit_trail_of_subject: Connection[AuditEvent] = strawberry.field(
@@ -288,8 +299,9 @@ class AuditQuery:
             "Everything one subject (a token's sub) did on the index, newest first, whatever "
             "children it concerned: where an access alert or accessReport leads an "
             "investigation (R14). AUDITOR only (FORBIDDEN otherwise); events as written. "
-            "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
-            "`action` and the period `from` (inclusive) to `to` (exclusive) narrow it. Needs "
+            "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page."
+            + _CURSORS
+            + " `action` and the period `from` (inclusive) to `to` (exclusive) narrow it. Needs "
             "X-Purpose; audited, with every child the events shown name."
         ),
     )

@@ -52,7 +52,9 @@ def _reporter_shown(
 
 
 def _shape(ctx: RequestContext, fact: error_graph.RecordErrorFact) -> RecordError:
+    # Shown: the event names the report and, by `child`, says it showed this child's.
     ctx.audit.child(fact.child_id)
+    ctx.audit.disclose(f"RecordError:{fact.id}")
     reporter = None
     if fact.reporter_practitioner_id is not None:
         reporter = RecordErrorReporter(
@@ -84,7 +86,10 @@ async def _there(
     by_id = {c.id: c for c in children}
     there = []
     for fact in facts:
-        ctx.audit.child(fact.child_id)  # read to decide: audited, shown or not (R14)
+        # Read to decide: named in the event whether shown or not (R14); a child none of
+        # whose reports is shown is recorded as read only to decide, which keeps the
+        # event out of their trail for all but AUDITOR (AuditReadToDecide).
+        ctx.audit.consulted(fact.child_id)
         if _reporter_shown(ctx, viewer, fact, by_id.get(fact.child_id)):
             there.append(fact)
         else:

@@ -179,6 +179,13 @@ ROWS = [
     ("...AUDITOR reads it", AUDITOR, d.AuditDelivery("Notification.inbox", ("Consent:g-1",)), kid(), True, Rule.R14),
     ("an inbox read telling of the clinic", ADMIN_EVL, d.AuditDelivery("child,notifications", ("Child:c-1", "Involvement:i-clinic")), kid(), False, Rule.R6),
     ("a read naming the clinic is judged entry by entry", ADMIN_EVL, d.AuditDelivery("child", ("Involvement:i-clinic",)), kid(), True, Rule.R14),
+    # An event that read the child only to decide, and showed nothing of them (red team:
+    # the team's recordErrors listing said a hidden service had reported on the child).
+    ("an event that only read this child to decide", ADMIN_EVL, d.AuditReadToDecide(("Child:c-1.readToDecide",)), kid(), False, Rule.R14),
+    ("...AUDITOR reads it", AUDITOR, d.AuditReadToDecide(("Child:c-1.readToDecide",)), kid(), True, Rule.R14),
+    ("...another child read only to decide", ADMIN_EVL, d.AuditReadToDecide(("Child:c-other.readToDecide",)), kid(), True, Rule.R14),
+    ("...not the entry's own words in a refusal", ADMIN_EVL, d.AuditReadToDecide(("Child:c-1.readToDecide: not found",)), kid(), True, Rule.R14),
+    ("its entry itself is withheld entry by entry", ADMIN_EVL, d.AuditEntry("Child:c-1.readToDecide"), kid(), False, Rule.R14),
     # The family's copy of a CAF (CAF guide 4.9): no sensitive service, whoever asks (R6).
     ("the family's copy names the teacher", MELANIE, d.FamilyCopyPractitioner(TEACHER), kid(), True, Rule.R17),
     ("...never the nurse, even for the nurse", NURSE_VIEWER, d.FamilyCopyPractitioner(NURSE), kid(), False, Rule.R6),
