@@ -43,8 +43,8 @@ CALL (events) {
 }
 CALL (events, authorities) {
   UNWIND events AS a
-  MATCH (a)<-[:MENTIONED_IN]-(m:AuditMention)
-  MATCH (c:Child {id: m.childId})
+  UNWIND a.childIds AS childId
+  MATCH (c:Child {id: childId})
   RETURN count(DISTINCT c) AS children,
     count(DISTINCT CASE WHEN c.shielded THEN c END) AS shielded,
     count(DISTINCT CASE WHEN NOT coalesce(c.localAuthority, '') IN authorities THEN c END)

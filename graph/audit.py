@@ -215,7 +215,11 @@ _LOCK_HEAD = _REGISTER.replace("RETURN", "SET h.locked = true\nRETURN")
 # Each event of $events, with a mention per child it names (what auditTrail follows).
 # Mentions carry the child's id rather than a relationship to the :Child, so an append
 # creates only new nodes and moves only its own head: it takes no lock on a child that
-# consent, CAF and ingest writes lock, and no other process's append waits on it.
+# consent, CAF and ingest writes lock, and no other process's append waits on it. Nor a
+# relationship to their event: the trail finds it by `eventId` (unique), and a feed
+# chunk's event names thousands of children, each mention a part of the chunk's commit
+# (bench/results/ingest.md, eleventh session). Mentions written before have one
+# (MENTIONED_IN), which nothing reads any more.
 _CREATE_EVENTS = """
 UNWIND $events AS e
 CREATE (a:AuditEvent:AuditLink)
@@ -223,8 +227,7 @@ SET a = e
 WITH a, e
 CALL (a, e) {
   UNWIND e.childIds AS childId
-  CREATE (:AuditMention {childId: childId, at: e.at, eventId: e.id, writer: e.writer,
-    seq: e.seq})-[:MENTIONED_IN]->(a)
+  CREATE (:AuditMention {childId: childId, at: e.at, eventId: e.id})
 }
 """
 

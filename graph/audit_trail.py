@@ -112,7 +112,7 @@ ORDER BY m.at DESC, m.EVENT_ID DESC
 """
 _CHILD_TRAIL: LiteralString = (
     _PAGE.replace(
-        "(m:MENTION)", "(m:AuditMention {childId: $childId})-[:MENTIONED_IN]->(a:AuditEvent)"
+        "(m:MENTION)", "(m:AuditMention {childId: $childId}), (a:AuditEvent {id: m.eventId})"
     )
     .replace("EVENT_ID", "eventId")
     .replace("OWNER", "childId")

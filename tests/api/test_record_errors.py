@@ -85,7 +85,7 @@ async def test_a_report_is_queued_resolved_and_audited(as_viewer, sync_driver) -
         assert (
             count(
                 sync_driver,
-                "MATCH (e:AuditEvent)<-[:MENTIONED_IN]-(:AuditMention {childId: 'c-hannah'}) "
+                "MATCH (e:AuditEvent), (:AuditMention {childId: 'c-hannah', eventId: e.id}) "
                 "WHERE e.action = $a RETURN count(e)",
                 a=action,
             )

@@ -117,7 +117,7 @@ def _audited_children(cypher: Any, source: str) -> int:
     """Children of `source` that an ingest audit event names and mentions."""
     return int(
         cypher(
-            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'})<-[:MENTIONED_IN]-(m) "
+            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'}), (m:AuditMention {eventId: e.id}) "
             "MATCH (c:Child {id: m.childId}) "
             "WHERE c.source = $s AND c.id IN e.childIds RETURN count(DISTINCT c) AS n",
             s=source,

@@ -253,7 +253,7 @@ async def test_the_command_line_raises_and_audits_the_same(
     assert alert["childIds"] == ["c-sam", probe_id]
     assert alert["subject"].startswith("cli:") and alert["role"] == "FEED"
     events = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'})<-[:MENTIONED_IN]-(:AuditMention {childId: 'c-sam'}) "
+        "MATCH (e:AuditEvent {action: 'ingest'}), (:AuditMention {childId: 'c-sam', eventId: e.id}) "
         "WHERE $p IN e.childIds RETURN e.subject AS subject",
         p=probe_id,
     )

@@ -231,7 +231,7 @@ async def test_ingest_is_audited_with_the_children_it_changed(feed: Feed, cypher
     assert set(events[0]["ids"]) == {child_id, "c-hannah"}
     # The mentions make the event show up in each child's audit trail (R14).
     linked = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'})<-[:MENTIONED_IN]-(:AuditMention {childId: 'c-hannah'}) "
+        "MATCH (e:AuditEvent {action: 'ingest'}), (:AuditMention {childId: 'c-hannah', eventId: e.id}) "
         "WHERE $id IN e.childIds RETURN count(e) AS n",
         id=child_id,
     )

@@ -155,7 +155,7 @@ async def test_reading_the_trail_needs_a_purpose_and_is_itself_audited(
     )
     assert "errors" not in read, read
     records, _, _ = sync_driver.execute_query(
-        "MATCH (a:AuditEvent {clientRequestId: $rid})<-[:MENTIONED_IN]-(m:AuditMention) "
+        "MATCH (a:AuditEvent {clientRequestId: $rid}), (m:AuditMention {eventId: a.id}) "
         "RETURN a.action AS action, m.childId AS child",
         rid=rid,
     )

@@ -197,7 +197,7 @@ def tied_trail(sync_driver: neo4j.Driver) -> Iterator[dict[str, Any]]:
           action: 'child', purpose: 'ties', childIds: [$child], disclosed: [], denied: [],
           requestId: e.id, writer: 'ties', seq: 0, prevHash: '', hash: '',
           practitionerId: CASE WHEN e.nurse THEN 'p-nurse' ELSE null END})
-        CREATE (:AuditMention {childId: $child, at: e.at, eventId: e.id})-[:MENTIONED_IN]->(a)
+        CREATE (:AuditMention {childId: $child, at: e.at, eventId: e.id})
         """,
         child=child,
         subject=subject,
@@ -208,7 +208,7 @@ def tied_trail(sync_driver: neo4j.Driver) -> Iterator[dict[str, Any]]:
     finally:
         sync_driver.execute_query(
             "MATCH (a:AuditEvent {subject: $subject}) "
-            "OPTIONAL MATCH (m:AuditMention)-[:MENTIONED_IN]->(a) DETACH DELETE a, m",
+            "OPTIONAL MATCH (m:AuditMention {eventId: a.id}) DETACH DELETE a, m",
             subject=subject,
         )
         sync_driver.execute_query(
