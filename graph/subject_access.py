@@ -60,6 +60,7 @@ async def access_events(graph: Graph, child_id: str) -> list[AccessEvent]:
                 purpose=e.record.purpose,
                 disclosed=tuple(e.record.disclosed),
                 actor_services=e.actor_services,
+                denied=tuple(e.record.denied),
             )
             for e in page
         ]

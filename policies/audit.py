@@ -13,7 +13,10 @@ __all__ = [
     "may_read_child_trail",
     "may_read_subject_trail",
     "notification_action",
+    "read_only_to_decide",
     "read_to_decide",
+    "reads_trail_as_written",
+    "showed_no_record_error",
     "tells_notifications",
 ]
 
@@ -40,6 +43,32 @@ def tells_notifications(action: str) -> bool:
     return any(
         part.startswith(NOTIFICATION_ACTION) or part == INBOX_ACTION for part in action.split(",")
     )
+
+
+#: The entry an event of reading a trail discloses: "Child:c-1.auditTrail" or
+#: "Subject:p-1.auditTrail".
+TRAIL_ENTRY = ".auditTrail"
+
+#: Actions that read reported record errors to decide which the caller may know of.
+#: Events written before such reads recorded `read_to_decide` (migration 0044's time)
+#: say nothing of which children they showed; they are judged by whether they
+#: disclosed any report at all (`showed_no_record_error`).
+RECORD_ERROR_READS = frozenset({"recordErrors", "resolveRecordError"})
+
+
+def reads_trail_as_written(role: str, disclosed: tuple[str, ...]) -> bool:
+    """Was this the event of an AUDITOR reading a trail (a child's, or a subject's across
+    children)? AUDITOR reads events as written, withheld ones included, so the children
+    such an event names, and its purpose, pair each child with what the auditor was
+    shown: in a child's trail it is AUDITOR's only."""
+    return role == Role.AUDITOR.value and any(e.endswith(TRAIL_ENTRY) for e in disclosed)
+
+
+def showed_no_record_error(action: str, disclosed: tuple[str, ...]) -> bool:
+    """An event of listing or resolving record errors that disclosed no report showed
+    no child anything: it read them only to decide (older events say so no other way)."""
+    reads = any(part in RECORD_ERROR_READS for part in action.split(","))
+    return reads and not any(e.startswith("RecordError:") for e in disclosed)
 
 
 def read_to_decide(child_id: str) -> str:
@@ -78,3 +107,13 @@ def may_read_subject_trail(viewer: Viewer) -> Decision:
     if viewer.has(Role.AUDITOR):
         return allow("R14: AUDITOR follows a subject across the trail", Rule.R14)
     return deny("R14: only AUDITOR follows a subject across the trail", Rule.R14)
+
+
+def read_only_to_decide(
+    child_id: str, action: str, disclosed: tuple[str, ...], denied: tuple[str, ...]
+) -> bool:
+    """Did this event read the child only to decide what to show, and show nothing of
+    them? Anyone but AUDITOR who is told of such an event learns of what it withheld: it
+    is left out of the child's trail (policies.disclosure.AuditReadToDecide) and of the
+    family's subject access report (policies.subject_access)."""
+    return read_to_decide(child_id) in denied or showed_no_record_error(action, disclosed)

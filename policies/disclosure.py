@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from policies import assessments, consent, shielding, visibility
-from policies.audit import read_to_decide, tells_notifications
+from policies.audit import read_only_to_decide, reads_trail_as_written, tells_notifications
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -53,6 +53,7 @@ __all__ = [
     "AuditDelivery",
     "AuditEntry",
     "AuditReadToDecide",
+    "AuditTrailRead",
     "CarerContact",
     "Carers",
     "ConsentRecord",
@@ -236,6 +237,21 @@ class AuditReadToDecide:
     came from a sensitive service, it said such a service reported on the child."""
 
     denied: tuple[str, ...]
+    #: Events written before `read_to_decide` entries: judged by their action and
+    #: whether they disclosed a report (policies.audit.showed_no_record_error).
+    action: str = ""
+    disclosed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTrailRead:
+    """An audit event as a whole, by who read which trail: AUDITOR's reading of a trail
+    saw events as written, so in a child's trail it pairs the child with withheld ones
+    (the auditor's `auditTrailOfSubject` of a clinic nurse named every child she acted
+    on, and showed in each one's trail to the index team)."""
+
+    role: str
+    disclosed: tuple[str, ...]
 
 
 Item = (
@@ -260,6 +276,7 @@ Item = (
     | AuditEntry
     | AuditDelivery
     | AuditReadToDecide
+    | AuditTrailRead
 )
 
 
@@ -326,8 +343,12 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _audit_entry(viewer, child, entry, now)
         case AuditDelivery(action, disclosed):
             return _audit_delivery(viewer, child, action, disclosed, now)
-        case AuditReadToDecide(denied):
-            return _audit_read_to_decide(viewer, child, denied)
+        case AuditReadToDecide(denied, action, disclosed):
+            return _audit_read_to_decide(viewer, child, denied, action, disclosed)
+        case AuditTrailRead(role, disclosed):
+            if viewer.has(Role.AUDITOR) or not reads_trail_as_written(role, disclosed):
+                return allow("R14: not AUDITOR's reading of a trail", Rule.R14)
+            return deny("R14: AUDITOR's reading of a trail saw what is withheld", Rule.R14)
 
 
 def _first_denial(*decisions: Decision) -> Decision:
@@ -495,7 +516,13 @@ def _audit_delivery(
     return allow("R14: all the notification told is yours to see", Rule.R14)
 
 
-def _audit_read_to_decide(viewer: Viewer, child: ChildFacts, denied: tuple[str, ...]) -> Decision:
+def _audit_read_to_decide(
+    viewer: Viewer,
+    child: ChildFacts,
+    denied: tuple[str, ...],
+    action: str,
+    disclosed: tuple[str, ...],
+) -> Decision:
     """What an event showed of this child decides whether it is in their trail: one that
     showed nothing of them read them only for what it withheld, and to anyone but
     AUDITOR, judged entry by entry, it would be a bare event pairing its caller with the
@@ -503,7 +530,7 @@ def _audit_read_to_decide(viewer: Viewer, child: ChildFacts, denied: tuple[str, 
     not by its action: any path that reads children only to decide records the same."""
     if viewer.has(Role.AUDITOR):
         return allow("R14: AUDITOR reads the whole trail", Rule.R14)
-    if read_to_decide(child.id) in denied:
+    if read_only_to_decide(child.id, action, disclosed, denied):
         return deny("R14: the event read this child only to decide, and showed nothing", Rule.R14)
     return allow(
         "R14: the event showed something of this child, or read nothing to decide", Rule.R14

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from policies.audit import read_only_to_decide
 from policies.facts import ServiceFact
 
 __all__ = [
@@ -94,6 +95,8 @@ class AccessEvent:
     disclosed: tuple[str, ...]
     #: The services of the practitioner who made it (empty for index teams, feeds ...).
     actor_services: tuple[ServiceFact, ...]
+    #: What it withheld: whether it read the child only to decide (policies.audit).
+    denied: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,11 @@ def report(child: ChildAccessFacts, events: list[AccessEvent]) -> SubjectAccessR
     """Every access to the child's record, oldest first, shaped by R4 and R6."""
     lines = []
     for event in sorted(events, key=lambda e: e.at):
+        if read_only_to_decide(child.child_id, event.action, event.disclosed, event.denied):
+            # Shown nothing of the child, it read them for what it withheld: listed, it
+            # would tell the family of that (the index team checking a report the
+            # family's "a health service" made, which never reached the team).
+            continue
         organisation, withheld = _organisation(event, child)
         lines.append(
             ReportLine(

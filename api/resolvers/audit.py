@@ -231,7 +231,8 @@ def _event(
     whole: tuple[disclosure.Item, ...] = (
         disclosure.AuditActor(event.actor_services),
         disclosure.AuditDelivery(record.action, tuple(record.disclosed)),
-        disclosure.AuditReadToDecide(tuple(record.denied)),
+        disclosure.AuditReadToDecide(tuple(record.denied), record.action, tuple(record.disclosed)),
+        disclosure.AuditTrailRead(record.role, tuple(record.disclosed)),
     )
     if not all(disclosure.decide(viewer, item, child, now) for item in whole):
         return None

@@ -35,15 +35,21 @@ async def queue_items(
     page: Page | None,
     maximum: int,
     fetch: Callable[[int], Awaitable[Sequence[Q]]],
+    known: Callable[[Sequence[Q]], Awaitable[Sequence[Q]]] | None = None,
 ) -> list[Q]:
     """The queue's items the reader gets: the first `first`, or the page `page` chose
     from the whole queue (at most `maximum`). `fetch(limit)` reads the queue in its
-    order; items are keyed by id for cursors."""
+    order; items are keyed by id for cursors. `known(items)` keeps those the reader may
+    know of: then the whole bounded queue is read, in one round trip whatever it holds,
+    and cut after: cut before, a list's length counted the items left out, and said
+    when they came (R4, no oracle)."""
     if not 1 <= first <= maximum:
         raise BadUserInput(f"first must be between 1 and {maximum}", field="first")
-    found = await fetch(maximum if page is not None else first)
+    found = await fetch(maximum if page is not None or known is not None else first)
+    if known is not None:
+        found = await known(found)
     if page is None:
-        return list(found)
+        return list(found)[:first]
     return page.select(found, key_of=lambda item: item.id)
 
 

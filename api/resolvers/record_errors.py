@@ -10,6 +10,7 @@ there for them at all (policies.disclosure.AuditActor, as for the audit trail).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -77,7 +78,7 @@ def _shape(ctx: RequestContext, fact: error_graph.RecordErrorFact) -> RecordErro
 
 
 async def _there(
-    ctx: RequestContext, facts: list[error_graph.RecordErrorFact]
+    ctx: RequestContext, facts: Sequence[error_graph.RecordErrorFact]
 ) -> list[error_graph.RecordErrorFact]:
     """The reports the reader may know of: the children named are read in one round trip
     for R6's question about each reporter; the others are left out, audited as withheld."""
@@ -156,8 +157,9 @@ async def resolve_record_errors(
         None,
         MAX_ERRORS,
         lambda limit: error_graph.record_errors(ctx.graph, la, status.value, limit),
+        known=lambda facts: _there(ctx, facts),
     )
-    return [_shape(ctx, fact) for fact in await _there(ctx, facts)]
+    return [_shape(ctx, fact) for fact in facts]
 
 
 async def resolve_record_error(

@@ -175,3 +175,16 @@ def test_subject_access_reports_only_this_childs_part_of_a_joint_read() -> None:
     (line,) = report(_child(False), [own]).lines
     assert "the home address" in line.what_was_shown
     assert "a parent's or carer's contact details" in line.what_was_shown
+
+
+def test_subject_access_leaves_out_what_read_the_child_only_to_decide() -> None:
+    """Found by red-teaming: the index team's listing of record errors that read the
+    child only to ask R6 about a clinic's report was listed to the family as the team
+    "using the record", beside "a health service": the report had reached the team."""
+    listing = AccessEvent(
+        _T, "INDEX_ADMIN", "recordErrors", "queue", (), (), ("Child:c-1.readToDecide",)
+    )
+    old_listing = AccessEvent(_T, "INDEX_ADMIN", "recordErrors", "queue", (), (), ())
+    shown = AccessEvent(_T, "INDEX_ADMIN", "recordErrors", "queue", ("RecordError:re-1",), (), ())
+    lines = report(_child(False), [listing, old_listing, shown, _event((_CLINIC,), 1)]).lines
+    assert [line.role for line in lines] == ["index team", "practitioner"], "oldest first"

@@ -333,3 +333,83 @@ async def test_resolving_a_hidden_report_by_id_leaves_nothing_in_the_teams_trail
     assert rid not in json.dumps(body) and "errors" not in body
     auditor = await _auditor(as_viewer).post(trail, {"id": "c-hannah"})
     assert rid in json.dumps(auditor)
+
+
+# --- The re-check round (eleventh session) ---------------------------------------------
+
+
+async def test_the_teams_listing_is_as_long_as_what_it_may_know_of(
+    as_viewer: Any, no_reports: None
+) -> None:
+    """recordErrors(first: n) cut the queue to n before leaving out reports from
+    sensitive services: its length counted them, and the neighbours' times dated them.
+    Now every n gives the first n of what the team may know of."""
+    shown = [await _reported(as_viewer(practitioner_id="p-melanie"), "c-jack")]
+    await _reported(as_viewer(practitioner_id="p-nurse"), "c-hannah")
+    await _reported(as_viewer(practitioner_id="p-camhs"), "c-jack")
+    shown.append(await _reported(as_viewer(practitioner_id="p-melanie"), "c-ellie"))
+    admin = _admin(as_viewer)
+    lengths = []
+    for n in range(1, 5):
+        body = await admin.post(QUEUE.replace("recordErrors {", f"recordErrors(first: {n}) {{"), {})
+        assert "errors" not in body, body
+        ids = [e["id"] for e in body["data"]["recordErrors"]]
+        assert ids == shown[:n]
+        lengths.append(len(ids))
+    assert lengths == [1, 2, 2, 2]
+
+
+async def test_an_auditors_reading_of_a_subjects_trail_is_not_in_the_teams_child_trails(
+    as_viewer: Any, no_reports: None
+) -> None:
+    """The auditor's auditTrailOfSubject of the clinic nurse names every child she acted
+    on; shown in each one's trail to the index team, it paired the child with the nurse
+    (and its purpose said why). An AUDITOR's reading of a trail is the auditor's alone."""
+    await _reported(as_viewer(practitioner_id="p-nurse"), "c-jack")
+    rid = f"aud-{uuid.uuid4().hex}"
+    auditor = _auditor(as_viewer)
+    read = await auditor.post(OF_SUBJECT, {"subject": "p-nurse", "first": 50}, x_request_id=rid)
+    assert "errors" not in read, read
+    admin = _admin(as_viewer)
+    any_trail = TRAIL.replace('action: "recordErrors"', 'action: "auditTrailOfSubject"')
+    for child in ("c-jack", "c-hannah"):
+        body = await admin.post(any_trail, {"id": child})
+        assert "errors" not in body, body
+        assert rid not in json.dumps(body), child
+    as_written = await auditor.post(any_trail, {"id": "c-jack"})
+    assert rid in json.dumps(as_written)
+
+
+@pytest.fixture
+def old_listing(sync_driver: neo4j.Driver) -> Iterator[str]:
+    """A listing event as written before listings recorded reads to decide: it names
+    Jack, withheld his (hidden) report, and disclosed nothing."""
+    event_id = f"old-listing-{uuid.uuid4()}"
+    sync_driver.execute_query(
+        """
+        CREATE (a:AuditEvent {id: $id, at: datetime(), subject: 'dev-index_admin',
+          role: 'INDEX_ADMIN', action: 'recordErrors', purpose: 'old queue', childIds: ['c-jack'],
+          disclosed: [], denied: ['RecordError:re-x: R6: reported from a sensitive service'],
+          requestId: $id, writer: 'old', seq: 0, prevHash: '', hash: ''})
+        CREATE (:AuditMention {childId: 'c-jack', at: a.at, eventId: a.id})
+        """,
+        id=event_id,
+    )
+    yield event_id
+    sync_driver.execute_query(
+        "MATCH (a:AuditEvent {id: $id}) OPTIONAL MATCH (m:AuditMention {eventId: a.id}) "
+        "DETACH DELETE a, m",
+        id=event_id,
+    )
+
+
+async def test_a_listing_written_before_reads_to_decide_were_recorded_is_the_auditors(
+    as_viewer: Any, old_listing: str
+) -> None:
+    """Such an event cannot say which children it showed; one that disclosed no report
+    showed none, and in Jack's trail it said the team read a hidden report of his."""
+    admin = await _admin(as_viewer).post(TRAIL, {"id": "c-jack"})
+    assert "errors" not in admin, admin
+    assert old_listing not in json.dumps(admin)
+    auditor = await _auditor(as_viewer).post(TRAIL, {"id": "c-jack"})
+    assert old_listing in json.dumps(auditor)
