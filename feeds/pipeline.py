@@ -27,7 +27,6 @@ from typing import Any
 
 import neo4j.exceptions
 
-from feeds.memory import FileMemory
 from feeds.ops import WRITER
 from feeds.plan import ChunkPlanner, chunk_keys
 from feeds.records import IncomingRecord, Rejection
@@ -151,7 +150,6 @@ class Ingestor:
         self.planned_ahead = 0  # chunks written with the plan made while the last was written
         self.replanned = 0  # chunks planned ahead whose plan went stale: planned again
         self.rows_early = 0  # rows written before taking the lock, as the last chunk committed
-        self.memory = FileMemory()  # what earlier chunks found out (feeds/memory.py)
 
     async def ingest_chunks(
         self,
@@ -184,8 +182,7 @@ class Ingestor:
                     following_writing = asyncio.ensure_future(
                         self._write(following, ahead, following_base, audit, writing)
                     )
-                outcome, generation = await writing
-                self.memory.fold(generation, outcome.written)
+                outcome, _ = await writing
                 self.report.add(outcome)
                 yield chunk, outcome
                 if following is None or following_writing is None:
@@ -271,17 +268,12 @@ class Ingestor:
             return None
         written = before.written
         # What that chunk wrote is known better than a lookup could tell (it may not have
-        # committed yet), so those sourceRefs are not looked up at all; nor is what the
-        # chunks before it answered.
+        # committed yet), so those sourceRefs are not looked up at all.
         keys.source_refs.difference_update(written.records)
-        self.memory.align(generation)
-        ask = self.memory.unanswered(keys)
         try:
-            fresh = await lookup(self.graph, self.source, ask)
+            facts = await lookup(self.graph, self.source, keys)
         except neo4j.exceptions.Neo4jError:
             return None  # planned again under the lock, which reports the error
-        self.memory.learn(ask, fresh)
-        facts = self.memory.facts(keys, fresh)
         planner = self._planner(chunk)
         writes, outcome = planner(merge_facts(facts, written))
         early, late = WRITER.split(writes, written)

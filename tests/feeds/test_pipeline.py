@@ -52,15 +52,13 @@ def after_lookahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], A
     """Runs `action` once, right after the first chunk looked up ahead has been looked up:
     that is, while the chunk before it still holds the lock. Returns what it returned."""
 
-    def install(action: Callable[[], Any], nth: int = 1) -> list[Any]:
+    def install(action: Callable[[], Any]) -> list[Any]:
         real_lookup = feeds.pipeline.lookup
         done: list[Any] = []
-        seen: list[None] = []
 
         async def lookup_then_act(*args: Any, **kwargs: Any) -> Any:
             facts = await real_lookup(*args, **kwargs)
-            seen.append(None)
-            if len(seen) == nth:
+            if not done:
                 done.append(await action())
             return facts
 
@@ -232,94 +230,3 @@ async def test_a_child_deleted_after_the_lookahead_is_an_unknown_child_not_a_cra
         "MATCH (f:FeedRecord {source: $s, sourceRef: 'start'}) RETURN f", s=feed.source
     )
     assert orphans == [], "nothing of the record was kept"
-
-
-async def test_later_chunks_ask_the_server_only_what_earlier_chunks_did_not_answer(
-    graph: Any, feed: Feed, cypher: Any, today: date, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """feeds/memory.py: a chunk naming a child sent three chunks back, an NHS number a
-    chunk before it asked, and a START's ref for its END, asks the server none of them,
-    and writes what chunks applied one by one would."""
-    asked: list[set[str]] = []
-    real_lookup = feeds.pipeline.lookup
-
-    async def recording(graph: Any, source: str, keys: Any) -> Any:
-        asked.append(set(keys.source_refs) | set(keys.nhs_numbers))
-        return await real_lookup(graph, source, keys)
-
-    monkeypatch.setattr(feeds.pipeline, "lookup", recording)
-    on_index = fresh_nhs_number()
-    theirs = Ingestor(graph, f"{feed.source}-x", today=today, now=datetime.now(UTC))
-    await _run(theirs, _items([("t", "UPSERT_CHILD", feed.child(nhsNumber=on_index))], today), 5)
-    by_nhs = {"nhsNumber": on_index}
-    records = [
-        ("child-a", "UPSERT_CHILD", feed.child(givenName="Ada")),
-        _start("start-a", "child-a"),
-        ("k1", "UPSERT_CARER", {"child": by_nhs, "id": "k1", "name": "Jo Bee", "relationship": "aunt"}),
-        ("filler", "UPSERT_CHILD", feed.child(givenName="Bea")),
-        ("k2", "UPSERT_CARER", {"child": by_nhs, "id": "k2", "name": "Al Bee", "relationship": "uncle"}),
-        ("end-a", "END_INVOLVEMENT", {"involvementRef": "start-a", "endedOn": "2025-07-18"}),
-        _start("start-b", "child-a"),
-    ]  # fmt: skip
-    ingestor = Ingestor(graph, feed.source, today=today, now=datetime.now(UTC))
-    await _run(ingestor, _items(records, today), size=1)
-
-    report = ingestor.report
-    assert (report.accepted, report.rejected) == (7, 0), report.errors
-    assert ingestor.planned_ahead == 6
-    later = set().union(*asked[3:])  # the look-ups of the chunks after k1's
-    assert on_index in asked[1], "k1's chunk asked for the NHS number"
-    assert not later & {on_index, "start-a", "child-a"}, later
-    assert ingestor.memory.answered == 3, "the three keys above"
-    rows = cypher(
-        "MATCH (c:Child {familyName: $f, givenName: 'Ada'})<-[:OF]-(i:Involvement) "
-        "RETURN toString(i.endedOn) AS ended ORDER BY ended",
-        f=feed.family,
-    )
-    assert rows == [{"ended": "2025-07-18"}, {"ended": None}]
-    carers = cypher(
-        "MATCH (:Child {nhsNumber: $n})<-[:CARES_FOR]-(k:Carer) RETURN k.name AS n ORDER BY n",
-        n=on_index,
-    )
-    assert carers == [{"n": "Al Bee"}, {"n": "Jo Bee"}]
-
-
-async def test_what_a_file_remembers_is_forgotten_when_someone_else_held_the_lock(
-    graph: Any, feed: Feed, cypher: Any, today: date, other_source: str, after_lookahead: Any
-) -> None:
-    """Chunk 2 finds no child with an NHS number; another source then creates one (its
-    turn with the lock comes between chunks 2 and 3). Chunk 4 names that number again:
-    remembered, "no such child" would reject it; the gap in the lock's generations
-    makes the file forget, and chunk 4 finds the child."""
-    nhs = fresh_nhs_number()
-
-    async def someone_else_creates_the_child() -> ChunkOutcome:
-        rival = Ingestor(graph, other_source, today=today, now=datetime.now(UTC))
-        items = _items([("theirs", "UPSERT_CHILD", feed.child(nhsNumber=nhs))], today)
-        [outcome] = await _run(rival, items, 10)
-        return outcome
-
-    start = {
-        "child": {"nhsNumber": nhs},
-        "serviceId": "s-oakfield-school",
-        "startedOn": "2024-09-02",
-    }
-    records = [
-        ("filler-1", "UPSERT_CHILD", feed.child(givenName="Di")),
-        ("too-early", "START_INVOLVEMENT", start),
-        ("filler-2", "UPSERT_CHILD", feed.child(givenName="Ed")),
-        ("in-time", "START_INVOLVEMENT", start),
-    ]
-    # The second look-up ahead is chunk 3's, made while chunk 2 holds the lock.
-    interleaved = after_lookahead(someone_else_creates_the_child, nth=2)
-    ingestor = Ingestor(graph, feed.source, today=today, now=datetime.now(UTC))
-    await _run(ingestor, _items(records, today), size=1)
-
-    assert interleaved and interleaved[0].accepted == 1
-    assert ingestor.replanned == 1, "chunk 3's plan went stale"
-    errors = [(e.source_ref, e.code) for e in ingestor.report.errors]
-    assert errors == [("too-early", "UNKNOWN_CHILD")]
-    started = cypher(
-        "MATCH (:Child {nhsNumber: $n})<-[:OF]-(i:Involvement) RETURN count(i) AS n", n=nhs
-    )
-    assert started == [{"n": 1}]
