@@ -16,6 +16,7 @@ __all__ = [
     "read_only_to_decide",
     "read_to_decide",
     "reads_trail_as_written",
+    "reviews_others_acts",
     "showed_no_record_error",
     "tells_notifications",
 ]
@@ -62,6 +63,21 @@ def reads_trail_as_written(role: str, disclosed: tuple[str, ...]) -> bool:
     such an event names, and its purpose, pair each child with what the auditor was
     shown: in a child's trail it is AUDITOR's only."""
     return role == Role.AUDITOR.value and any(e.endswith(TRAIL_ENTRY) for e in disclosed)
+
+
+#: Actions that list other people's audited acts about a child for review: an access
+#: override to review (R9). In a child's trail such an event stands beside the act's own
+#: event, which may be withheld (an override recorded at a sensitive service), and alone
+#: says that it exists.
+ACT_REVIEWS = frozenset({"overridesForReview"})
+
+
+def reviews_others_acts(action: str, role: str, disclosed: tuple[str, ...]) -> bool:
+    """Was this the event of reviewing what others did (an AUDITOR's reading of a trail,
+    a safeguarding lead's list of overrides to review)? In a child's trail it is
+    AUDITOR's only: it pairs the child with acts whose own events may be withheld."""
+    reviews = any(part in ACT_REVIEWS for part in action.split(","))
+    return reviews or reads_trail_as_written(role, disclosed)
 
 
 def showed_no_record_error(action: str, disclosed: tuple[str, ...]) -> bool:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from policies import assessments, consent, shielding, visibility
-from policies.audit import read_only_to_decide, reads_trail_as_written, tells_notifications
+from policies.audit import read_only_to_decide, reviews_others_acts, tells_notifications
 from policies.decision import Decision, Rule, allow, deny
 from policies.facts import (
     AssessmentSummaryFact,
@@ -53,7 +53,7 @@ __all__ = [
     "AuditDelivery",
     "AuditEntry",
     "AuditReadToDecide",
-    "AuditTrailRead",
+    "AuditReview",
     "CarerContact",
     "Carers",
     "ConsentRecord",
@@ -244,12 +244,15 @@ class AuditReadToDecide:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditTrailRead:
-    """An audit event as a whole, by who read which trail: AUDITOR's reading of a trail
-    saw events as written, so in a child's trail it pairs the child with withheld ones
-    (the auditor's `auditTrailOfSubject` of a clinic nurse named every child she acted
-    on, and showed in each one's trail to the index team)."""
+class AuditReview:
+    """An audit event as a whole, by whether it reviewed what others did: AUDITOR's
+    reading of a trail saw events as written, and a safeguarding lead's list of overrides
+    to review saw overrides whoever recorded them, so in a child's trail either pairs the
+    child with acts whose own events may be withheld (the auditor's `auditTrailOfSubject`
+    of a clinic nurse named every child she acted on; the lead's review listing named the
+    child a nurse's override was about, beside no override event)."""
 
+    action: str
     role: str
     disclosed: tuple[str, ...]
 
@@ -276,7 +279,7 @@ Item = (
     | AuditEntry
     | AuditDelivery
     | AuditReadToDecide
-    | AuditTrailRead
+    | AuditReview
 )
 
 
@@ -345,10 +348,10 @@ def decide(viewer: Viewer, item: Item, child: ChildFacts, now: datetime) -> Deci
             return _audit_delivery(viewer, child, action, disclosed, now)
         case AuditReadToDecide(denied, action, disclosed):
             return _audit_read_to_decide(viewer, child, denied, action, disclosed)
-        case AuditTrailRead(role, disclosed):
-            if viewer.has(Role.AUDITOR) or not reads_trail_as_written(role, disclosed):
-                return allow("R14: not AUDITOR's reading of a trail", Rule.R14)
-            return deny("R14: AUDITOR's reading of a trail saw what is withheld", Rule.R14)
+        case AuditReview(action, role, disclosed):
+            if viewer.has(Role.AUDITOR) or not reviews_others_acts(action, role, disclosed):
+                return allow("R14: not a review of what others did", Rule.R14)
+            return deny("R14: a review of what others did, which may be withheld", Rule.R14)
 
 
 def _first_denial(*decisions: Decision) -> Decision:

@@ -203,6 +203,11 @@ def report(child: ChildAccessFacts, events: list[AccessEvent]) -> SubjectAccessR
             # would tell the family of that (the index team checking a report the
             # family's "a health service" made, which never reached the team).
             continue
+        if child.shielded and any(s.is_sensitive for s in event.actor_services):
+            # A shielded child's report is the index team's to pass on (R4), and R6 keeps
+            # a sensitive service's acts out of the team's own trail of the child: listed
+            # here, with their times, they would tell the team what the trail withholds.
+            continue
         organisation, withheld = _organisation(event, child)
         lines.append(
             ReportLine(
@@ -233,6 +238,8 @@ def report(child: ChildAccessFacts, events: list[AccessEvent]) -> SubjectAccessR
                 "who arrange how it is shared: never post it to an address.",
                 "No organisation is named and no purpose is shown, because either could "
                 "say where the child lives, learns or is seen.",
+                "Accesses by confidential health services are not listed in a report the "
+                "index team passes on; the index's auditor can provide them to the family.",
                 *notes,
             ),
             lines=tuple(lines),

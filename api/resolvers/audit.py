@@ -232,7 +232,7 @@ def _event(
         disclosure.AuditActor(event.actor_services),
         disclosure.AuditDelivery(record.action, tuple(record.disclosed)),
         disclosure.AuditReadToDecide(tuple(record.denied), record.action, tuple(record.disclosed)),
-        disclosure.AuditTrailRead(record.role, tuple(record.disclosed)),
+        disclosure.AuditReview(record.action, record.role, tuple(record.disclosed)),
     )
     if not all(disclosure.decide(viewer, item, child, now) for item in whole):
         return None

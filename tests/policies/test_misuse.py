@@ -188,3 +188,16 @@ def test_subject_access_leaves_out_what_read_the_child_only_to_decide() -> None:
     shown = AccessEvent(_T, "INDEX_ADMIN", "recordErrors", "queue", ("RecordError:re-1",), (), ())
     lines = report(_child(False), [listing, old_listing, shown, _event((_CLINIC,), 1)]).lines
     assert [line.role for line in lines] == ["index team", "practitioner"], "oldest first"
+
+
+def test_a_shielded_childs_report_for_the_index_team_lists_no_sensitive_service() -> None:
+    """Found by red-teaming: the report of a shielded child goes to the index team, and
+    listed the clinic's reads of him ("a health service", with their times) that R6
+    keeps out of the team's own trail of the child. The family's report of a child who
+    is not shielded still lists them by type (R6)."""
+    events = [_event((_CLINIC,), 1), _event((_SCHOOL,), 2)]
+    shielded = report(_child(True), events)
+    assert [line.organisation for line in shielded.lines] == ["a school"]
+    assert any("confidential health services" in note for note in shielded.notes)
+    family = report(_child(False), events)
+    assert [line.organisation for line in family.lines] == ["a health service", "Oakfield Academy"]

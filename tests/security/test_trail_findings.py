@@ -413,3 +413,35 @@ async def test_a_listing_written_before_reads_to_decide_were_recorded_is_the_aud
     assert old_listing not in json.dumps(admin)
     auditor = await _auditor(as_viewer).post(TRAIL, {"id": "c-jack"})
     assert old_listing in json.dumps(auditor)
+
+
+async def test_a_leads_list_of_overrides_to_review_is_not_in_the_teams_child_trails(
+    as_viewer: Any, sync_driver: neo4j.Driver
+) -> None:
+    """The clinic nurse records an override on Jack (its event withheld from the index
+    team, R6); the safeguarding lead's overridesForReview lists it. Shown in Jack's trail
+    to the team beside no override event, the listing said a hidden service had made one.
+    A review of what others did is the auditor's alone in child trails."""
+    from tests.api.consent_support import FOR_REVIEW, RECORD_OVERRIDE, clean
+
+    clean(sync_driver)
+    try:
+        grounds = {
+            "childId": "c-jack",
+            "ground": "SIGNIFICANT_HARM_EVIDENCE",
+            "justification": "Disclosure at the clinic of harm at home last night",
+        }
+        made = await as_viewer(practitioner_id="p-nurse").post(RECORD_OVERRIDE, {"input": grounds})
+        assert "errors" not in made, made
+        lead = as_viewer(Role.SAFEGUARDING_LEAD, practitioner_id="p-gp", local_authority="NBR")
+        rid = f"rev-{uuid.uuid4().hex}"
+        listed = await lead.post(FOR_REVIEW, {"first": 10}, x_request_id=rid)
+        assert "errors" not in listed, listed
+        assert [o["childId"] for o in listed["data"]["overridesForReview"]] == ["c-jack"]
+        trail = TRAIL.replace('action: "recordErrors"', 'action: "overridesForReview"')
+        admin = await _admin(as_viewer).post(trail, {"id": "c-jack"})
+        assert "errors" not in admin and rid not in json.dumps(admin), admin
+        auditor = await _auditor(as_viewer).post(trail, {"id": "c-jack"})
+        assert rid in json.dumps(auditor)
+    finally:
+        clean(sync_driver)
