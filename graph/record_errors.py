@@ -76,6 +76,8 @@ RETURN e.id AS id
 _QUEUE: LiteralString = (
     """
 MATCH (e:RecordError {localAuthority: $localAuthority, status: $status})
+WHERE $after IS NULL OR e.reportedAt > $after.at
+  OR (e.reportedAt = $after.at AND e.id > $after.id)
 WITH e ORDER BY e.reportedAt, e.id
 LIMIT $first
 RETURN """
@@ -148,10 +150,17 @@ async def report_record_error(
 
 
 async def record_errors(
-    graph: Graph, local_authority: str, status: str, first: int
+    graph: Graph,
+    local_authority: str,
+    status: str,
+    first: int,
+    after: RecordErrorFact | None = None,
 ) -> list[RecordErrorFact]:
-    """One index team's queue, oldest first."""
-    rows = await graph.read(_QUEUE, localAuthority=local_authority, status=status, first=first)
+    """One index team's queue, oldest first; after `after` when given."""
+    key = None if after is None else {"at": after.reported_at, "id": after.id}
+    rows = await graph.read(
+        _QUEUE, localAuthority=local_authority, status=status, first=first, after=key
+    )
     return [_fact(r["error"]) for r in rows]
 
 

@@ -6,8 +6,10 @@ Each queue is listed the same way, as a plain list (`first` items) and as a conn
 after the resolver's own role checks (so a caller who may not read the queue learns
 FORBIDDEN, not that `first` is wrong), the graph is asked for `first` items, or for the
 whole bounded queue when a page is cut from it, and only the page's items come back to
-be shaped and audited. Kept in one place so the three queues cannot drift apart in how
-they bound, page or disclose.
+be shaped and audited. Kept in one place so the queues cannot drift apart in how they
+bound, page or disclose. Record errors are listed on their own
+(api/resolvers/record_errors.py): some of their items are left out for the reader (R6),
+so that list reads on past them until it is full.
 """
 
 from __future__ import annotations
@@ -35,21 +37,15 @@ async def queue_items(
     page: Page | None,
     maximum: int,
     fetch: Callable[[int], Awaitable[Sequence[Q]]],
-    known: Callable[[Sequence[Q]], Awaitable[Sequence[Q]]] | None = None,
 ) -> list[Q]:
     """The queue's items the reader gets: the first `first`, or the page `page` chose
     from the whole queue (at most `maximum`). `fetch(limit)` reads the queue in its
-    order; items are keyed by id for cursors. `known(items)` keeps those the reader may
-    know of: then the whole bounded queue is read, in one round trip whatever it holds,
-    and cut after: cut before, a list's length counted the items left out, and said
-    when they came (R4, no oracle)."""
+    order; items are keyed by id for cursors."""
     if not 1 <= first <= maximum:
         raise BadUserInput(f"first must be between 1 and {maximum}", field="first")
-    found = await fetch(maximum if page is not None or known is not None else first)
-    if known is not None:
-        found = await known(found)
+    found = await fetch(maximum if page is not None else first)
     if page is None:
-        return list(found)[:first]
+        return list(found)
     return page.select(found, key_of=lambda item: item.id)
 
 

@@ -20,7 +20,6 @@ from api.context import RequestContext
 from api.errors import BadUserInput, Forbidden, NotFound
 from api.resolvers import mutation
 from api.resolvers.child import findable, load_children
-from api.resolvers.queues import queue_items
 from api.schema.enums import RecordErrorField, RecordErrorOutcome, RecordErrorStatus
 from api.schema.record_errors import RecordError, RecordErrorReceipt, RecordErrorReporter
 from graph import record_errors as error_graph
@@ -34,6 +33,8 @@ __all__ = ["RecordErrorMutation", "RecordErrorQuery"]
 CHILD_NOT_FOUND = "no child with that id is visible to you"
 ERROR_NOT_FOUND = "no open record error with that id is yours to resolve"
 MAX_ERRORS = 100
+_BATCHES = 10
+"""Batches of MAX_ERRORS a listing reads at most, past reports the team may not know of."""
 _MAX_TEXT = 2000
 _MAX_ID = 200
 
@@ -152,14 +153,20 @@ async def resolve_record_errors(
     ctx: RequestContext = info.context
     ctx.audit.touch("recordErrors")
     la = _team(ctx, "recordErrors", local_authority)
-    facts = await queue_items(
-        first,
-        None,
-        MAX_ERRORS,
-        lambda limit: error_graph.record_errors(ctx.graph, la, status.value, limit),
-        known=lambda facts: _there(ctx, facts),
-    )
-    return [_shape(ctx, fact) for fact in facts]
+    if not 1 <= first <= MAX_ERRORS:
+        raise BadUserInput(f"first must be between 1 and {MAX_ERRORS}", field="first")
+    # Read on past reports the team may not know of (R6) until `first` are shown: cut
+    # first, a list's length counted them and its neighbours dated them, and a hundred
+    # of them, which nobody on the team can close, would have emptied the queue for good.
+    shown: list[error_graph.RecordErrorFact] = []
+    after = None
+    for _ in range(_BATCHES):
+        batch = await error_graph.record_errors(ctx.graph, la, status.value, MAX_ERRORS, after)
+        shown += await _there(ctx, batch)
+        if len(shown) >= first or len(batch) < MAX_ERRORS:
+            break
+        after = batch[-1]
+    return [_shape(ctx, fact) for fact in shown[:first]]
 
 
 async def resolve_record_error(

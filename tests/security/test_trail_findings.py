@@ -445,3 +445,30 @@ async def test_a_leads_list_of_overrides_to_review_is_not_in_the_teams_child_tra
         assert rid in json.dumps(auditor)
     finally:
         clean(sync_driver)
+
+
+async def test_reports_nobody_on_the_team_may_know_of_never_empty_its_queue(
+    as_viewer: Any, no_reports: None, sync_driver: neo4j.Driver
+) -> None:
+    """A hundred and fifty open reports from the clinic (R6: the team may not know of
+    them, nor close them) before one of Melanie's: the listing reads on past them, so the
+    team's queue still shows Melanie's, first whatever `first` is."""
+    sync_driver.execute_query(
+        """
+        MATCH (c:Child {id: 'c-hannah'})
+        UNWIND range(1, 150) AS n
+        CREATE (e:RecordError {id: 're-hidden-' + n, childId: c.id, field: 'NAME',
+          description: 'hidden', status: 'OPEN', localAuthority: c.localAuthority,
+          reportedAt: datetime() - duration({hours: 1}) + duration({seconds: n}),
+          reportedBy: 'p-nurse', reporterPractitionerId: 'p-nurse',
+          reporterServiceIds: COLLECT { MATCH (:Practitioner {id: 'p-nurse'})-[:WORKS_FOR]->(s)
+            RETURN s.id }})
+        CREATE (e)-[:ABOUT]->(c)
+        """
+    )
+    shown = await _reported(as_viewer(practitioner_id="p-melanie"), "c-jack")
+    admin = _admin(as_viewer)
+    for n in (1, 20, 100):
+        body = await admin.post(QUEUE.replace("recordErrors {", f"recordErrors(first: {n}) {{"), {})
+        assert "errors" not in body, body
+        assert body["data"]["recordErrors"] == [{"id": shown, "childId": "c-jack"}]
