@@ -38,11 +38,15 @@ def notification_action(channel: str) -> str:
 INBOX_ACTION = "notifications"
 
 
+def _fields(action: str) -> list[str]:
+    """A request's audit action lists every root field it asked for, joined by commas."""
+    return action.split(",")
+
+
 def tells_notifications(action: str) -> bool:
-    """Does an audit event with this action record notifications told to someone? A
-    request's action lists every root field it asked for, joined by commas."""
+    """Does an audit event with this action record notifications told to someone?"""
     return any(
-        part.startswith(NOTIFICATION_ACTION) or part == INBOX_ACTION for part in action.split(",")
+        part.startswith(NOTIFICATION_ACTION) or part == INBOX_ACTION for part in _fields(action)
     )
 
 
@@ -76,14 +80,14 @@ def reviews_others_acts(action: str, role: str, disclosed: tuple[str, ...]) -> b
     """Was this the event of reviewing what others did (an AUDITOR's reading of a trail,
     a safeguarding lead's list of overrides to review)? In a child's trail it is
     AUDITOR's only: it pairs the child with acts whose own events may be withheld."""
-    reviews = any(part in ACT_REVIEWS for part in action.split(","))
+    reviews = not ACT_REVIEWS.isdisjoint(_fields(action))
     return reviews or reads_trail_as_written(role, disclosed)
 
 
 def showed_no_record_error(action: str, disclosed: tuple[str, ...]) -> bool:
     """An event of listing or resolving record errors that disclosed no report showed
     no child anything: it read them only to decide (older events say so no other way)."""
-    reads = any(part in RECORD_ERROR_READS for part in action.split(","))
+    reads = not RECORD_ERROR_READS.isdisjoint(_fields(action))
     return reads and not any(e.startswith("RecordError:") for e in disclosed)
 
 
