@@ -16,9 +16,9 @@ cleanly writes a closing checkpoint; one that dies leaves a chain that still ver
 
 Events carry `at` (when the request was answered); the trail across chains is ordered
 by (at, event id), never by a chain's seq, which counts every event its writer wrote
-(graph/audit_trail.py). A child's events are found through `:AuditMention {childId}`
-nodes, which carry the event's `at` and id (the trail's key), so an append locks
-nothing but its own head. Single-chain data from before is the chain of writer 'main'
+(graph/audit_trail.py). A child's events are found through `:AuditMention {key}` nodes,
+whose key is the child's id, the event's `at` and its id (the trail's key), so an append
+locks nothing but its own head. Single-chain data from before is the chain of writer 'main'
 (migration 0022).
 """
 
@@ -44,6 +44,7 @@ from graph.facts import native_datetime
 __all__ = [
     "GENESIS",
     "LEGACY_WRITER",
+    "MENTION_AT",
     "AuditChainWriter",
     "AuditRecord",
     "AuditReport",
@@ -212,24 +213,38 @@ RETURN h.seq AS seq, h.lastHash AS lastHash
 """
 _LOCK_HEAD = _REGISTER.replace("RETURN", "SET h.locked = true\nRETURN")
 
+#: An event's `at` as the fixed-width text a mention's key holds, so that the keys of one
+#: child sort as (at, event id) do: epoch seconds in 12 digits, then nanoseconds in 9.
+MENTION_AT: LiteralString = (
+    "right('000000000000' + toString(AT.epochSeconds), 12)"
+    " + right('000000000' + toString(AT.nanosecond), 9)"
+)
+
 # Each event of $events, with a mention per child it names (what auditTrail follows).
 # Mentions carry the child's id rather than a relationship to the :Child, so an append
 # creates only new nodes and moves only its own head: it takes no lock on a child that
 # consent, CAF and ingest writes lock, and no other process's append waits on it. Nor a
-# relationship to their event: the trail finds it by `eventId` (unique), and a feed
-# chunk's event names thousands of children, each mention a part of the chunk's commit
-# (bench/results/ingest.md, eleventh session). Mentions written before have one
-# (MENTIONED_IN), which nothing reads any more.
-_CREATE_EVENTS = """
+# relationship to their event: the trail finds it by its id (unique). A mention is one
+# property, `key`: the child's id, the event's `at` (MENTION_AT) and the event's id,
+# separated by a space (which no id holds, and which sorts below every character they
+# do), so a child's trail is one range of one index read in order. A feed chunk's event
+# names thousands of children, each mention a part of the chunk's commit under the
+# ingest lock; one property and one index entry cost about half what three properties
+# and a composite entry did (bench/results/ingest.md, twelfth session).
+_CREATE_EVENTS = (
+    """
 UNWIND $events AS e
 CREATE (a:AuditEvent:AuditLink)
 SET a = e
-WITH a, e
-CALL (a, e) {
+WITH a, e, ' ' + """
+    + MENTION_AT.replace("AT.", "a.at.")
+    + """ + ' ' + e.id AS suffix
+CALL (e, suffix) {
   UNWIND e.childIds AS childId
-  CREATE (:AuditMention {childId: childId, at: e.at, eventId: e.id})
+  CREATE (:AuditMention {key: childId + suffix})
 }
 """
+)
 
 _APPEND = (
     _CREATE_EVENTS

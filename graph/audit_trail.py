@@ -13,7 +13,7 @@ policies.disclosure shapes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, LiteralString
 
 from graph.audit import AuditRecord, record_from
@@ -24,6 +24,7 @@ from policies.facts import ServiceFact
 __all__ = ["TrailEvent", "TrailFilter", "TrailKey", "audit_trail", "subject_trail"]
 
 _MAX_EVENT_ID = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,21 @@ class TrailKey:
     def params(self) -> dict[str, Any]:
         return {"s": self.at_s, "ns": self.at_ns, "id": self.event_id}
 
+    def mention(self) -> str:
+        """The key's part of a mention's key (graph/audit.py MENTION_AT): every mention of
+        an event after it in a trail (older, or as old with a lower id) sorts below."""
+        return f"{self.at_s:012d}{self.at_ns:09d} {self.event_id}"
+
+
+_MENTION_AT_WIDTH = 21  # 12 digits of epoch seconds, 9 of nanoseconds
+
+
+def _mention_at(at: datetime) -> str:
+    """`at` as a mention key holds it: events at `at` or later sort at or above it."""
+    since_epoch = at - _EPOCH
+    seconds = since_epoch.days * 86_400 + since_epoch.seconds
+    return f"{seconds:012d}{since_epoch.microseconds * 1000:09d}"
+
 
 @dataclass(frozen=True)
 class TrailFilter:
@@ -85,47 +101,49 @@ class TrailEvent:
 
 
 # `$before` continues a page (the first starts at `_NEWEST`); the filter's four
-# parameters narrow it. The seek is an index range (migration 0044): `childId` equal,
-# `at` at most the key's, `eventId` present (a composite index is used only with a
+# parameters narrow it. The subject's trail seeks its index (migration 0044): `subject`
+# equal, `at` at most the key's, `id` present (a composite index is used only with a
 # predicate on each of its properties), read in the index's own order newest first, so
 # a page reads `first` index entries and no more (unless the filter skips some): the
 # planner takes the index's order only when the ORDER BY names the equal property too.
 # The tie on `at` is a filter on the few events at the key's own instant. Events written
 # before practitionerId was kept fall back to the subject for their author's services,
 # which dev and most identity providers set to the practitioner id.
-_PAGE: LiteralString = """
-MATCH (m:MENTION)
-WHERE m.at <= datetime({epochSeconds: $before.s, nanosecond: $before.ns})
-  AND m.EVENT_ID IS NOT NULL
-  AND NOT (m.at = datetime({epochSeconds: $before.s, nanosecond: $before.ns})
-    AND m.EVENT_ID >= $before.id)
-  AND ($filter.since IS NULL OR m.at >= $filter.since)
-  AND ($filter.until IS NULL OR m.at < $filter.until)
-  AND ($filter.subject IS NULL OR a.subject = $filter.subject)
+_SUBJECT_TRAIL: LiteralString = """
+MATCH (a:AuditEvent {subject: $filter.subject})
+WHERE a.at <= datetime({epochSeconds: $before.s, nanosecond: $before.ns})
+  AND a.id IS NOT NULL
+  AND NOT (a.at = datetime({epochSeconds: $before.s, nanosecond: $before.ns})
+    AND a.id >= $before.id)
+  AND ($filter.since IS NULL OR a.at >= $filter.since)
+  AND ($filter.until IS NULL OR a.at < $filter.until)
   AND ($filter.action IS NULL OR a.action = $filter.action)
-WITH m, a ORDER BY m.OWNER DESC, m.at DESC, m.EVENT_ID DESC LIMIT $first
-RETURN a { .* } AS a, m.at.epochSeconds AS atS, m.at.nanosecond AS atNs,
-  [(p:Practitioner)-[:WORKS_FOR]->(s:Service)
-   WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
-     .localAuthority }] AS actorServices
-ORDER BY m.at DESC, m.EVENT_ID DESC
+WITH a ORDER BY a.subject DESC, a.at DESC, a.id DESC LIMIT $first
+RETURN a { .* } AS a, a.at.epochSeconds AS atS, a.at.nanosecond AS atNs,
+  ACTOR_SERVICES
+ORDER BY a.at DESC, a.id DESC
 """
-_CHILD_TRAIL: LiteralString = (
-    _PAGE.replace(
-        "(m:MENTION)", "(m:AuditMention {childId: $childId}), (a:AuditEvent {id: m.eventId})"
-    )
-    .replace("EVENT_ID", "eventId")
-    .replace("OWNER", "childId")
-)
-# An event is its own mention here: the subject's events, whichever children they read,
-# keyed by the event's own id (a mention's eventId is a copy of it).
-_SUBJECT_TRAIL: LiteralString = (
-    _PAGE.replace("(m:MENTION)", "(a:AuditEvent {subject: $filter.subject})")
-    .replace("m.", "a.")
-    .replace("EVENT_ID", "id")
-    .replace("OWNER", "subject")
-    .replace("WITH m, a ORDER BY", "WITH a ORDER BY")
-)
+# A child's trail is one range of the mentions' key index (migration 0045): the child's
+# id, then (at, event id) as fixed-width text (graph/audit.py), from `$low` (the child's
+# prefix, or `since`) up to `$high` (the page's key, or `until`), read newest first, so a
+# page reads `first` index entries and no more (unless the filter skips some).
+_CHILD_TRAIL: LiteralString = """
+MATCH (m:AuditMention)
+WHERE m.key >= $low AND m.key < $high
+WITH m ORDER BY m.key DESC
+MATCH (a:AuditEvent {id: substring(m.key, $idAt)})
+WHERE ($filter.subject IS NULL OR a.subject = $filter.subject)
+  AND ($filter.action IS NULL OR a.action = $filter.action)
+WITH m, a ORDER BY m.key DESC LIMIT $first
+RETURN a { .* } AS a, a.at.epochSeconds AS atS, a.at.nanosecond AS atNs,
+  ACTOR_SERVICES
+ORDER BY m.key DESC
+"""
+_ACTOR_SERVICES: LiteralString = """[(p:Practitioner)-[:WORKS_FOR]->(s:Service)
+   WHERE p.id = coalesce(a.practitionerId, a.subject) | s { .id, .name, .kind, .sensitive,
+     .localAuthority }] AS actorServices"""
+_SUBJECT_TRAIL = _SUBJECT_TRAIL.replace("ACTOR_SERVICES", _ACTOR_SERVICES)
+_CHILD_TRAIL = _CHILD_TRAIL.replace("ACTOR_SERVICES", _ACTOR_SERVICES)
 #: A key before which every event lies: where the first page starts.
 _NEWEST = TrailKey(253402300799, 999_999_999, "")
 
@@ -152,12 +170,18 @@ async def audit_trail(
     narrow: TrailFilter = TrailFilter(),
 ) -> list[TrailEvent]:
     """The newest `first` events about a child, older than `before` when given."""
+    prefix = child_id + " "
+    high = prefix + (before or _NEWEST).mention()
+    if narrow.until is not None:
+        high = min(high, prefix + _mention_at(narrow.until))
+    low = prefix if narrow.since is None else prefix + _mention_at(narrow.since)
     return await _read(
         graph,
         _CHILD_TRAIL,
-        childId=child_id,
+        low=low,
+        high=high,
+        idAt=len(prefix) + _MENTION_AT_WIDTH + 1,
         first=first,
-        before=(before or _NEWEST).params(),
         filter=narrow.params(),
     )
 

@@ -85,8 +85,8 @@ async def test_a_report_is_queued_resolved_and_audited(as_viewer, sync_driver) -
         assert (
             count(
                 sync_driver,
-                "MATCH (e:AuditEvent), (:AuditMention {childId: 'c-hannah', eventId: e.id}) "
-                "WHERE e.action = $a RETURN count(e)",
+                "MATCH (e:AuditEvent), (m:AuditMention) WHERE m.key STARTS WITH 'c-hannah ' "
+                "AND m.key ENDS WITH ' ' + e.id AND e.action = $a RETURN count(e)",
                 a=action,
             )
             >= 1

@@ -117,8 +117,9 @@ def _audited_children(cypher: Any, source: str) -> int:
     """Children of `source` that an ingest audit event names and mentions."""
     return int(
         cypher(
-            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'}), (m:AuditMention {eventId: e.id}) "
-            "MATCH (c:Child {id: m.childId}) "
+            "MATCH (e:AuditEvent {action: 'ingest', role: 'FEED'}), (m:AuditMention) "
+            "WHERE m.key ENDS WITH ' ' + e.id "
+            "MATCH (c:Child {id: split(m.key, ' ')[0]}) "
             "WHERE c.source = $s AND c.id IN e.childIds RETURN count(DISTINCT c) AS n",
             s=source,
         )[0]["n"]

@@ -253,8 +253,9 @@ async def test_the_command_line_raises_and_audits_the_same(
     assert alert["childIds"] == ["c-sam", probe_id]
     assert alert["subject"].startswith("cli:") and alert["role"] == "FEED"
     events = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'}), (:AuditMention {childId: 'c-sam', eventId: e.id}) "
-        "WHERE $p IN e.childIds RETURN e.subject AS subject",
+        "MATCH (e:AuditEvent {action: 'ingest'}), (m:AuditMention) "
+        "WHERE m.key STARTS WITH 'c-sam ' AND m.key ENDS WITH ' ' + e.id AND $p IN e.childIds "
+        "RETURN e.subject AS subject",
         p=probe_id,
     )
     assert len(events) == 1 and events[0]["subject"].startswith("cli:")

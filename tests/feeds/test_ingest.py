@@ -229,13 +229,19 @@ async def test_ingest_is_audited_with_the_children_it_changed(feed: Feed, cypher
     assert len(events) == 1
     assert events[0]["role"] == "FEED"
     assert set(events[0]["ids"]) == {child_id, "c-hannah"}
-    # The mentions make the event show up in each child's audit trail (R14).
-    linked = cypher(
-        "MATCH (e:AuditEvent {action: 'ingest'}), (:AuditMention {childId: 'c-hannah', eventId: e.id}) "
-        "WHERE $id IN e.childIds RETURN count(e) AS n",
+    # The mentions make the event show up in each child's audit trail (R14): a key each,
+    # the child's id, then `at` as 12 digits of epoch seconds and 9 of nanoseconds, then
+    # the event's id, so one child's keys sort as the trail reads them.
+    (event,) = cypher(
+        "MATCH (e:AuditEvent {action: 'ingest'}) WHERE $id IN e.childIds "
+        "RETURN e.id AS id, e.at.epochSeconds AS s, e.at.nanosecond AS ns",
         id=child_id,
     )
-    assert linked == [{"n": 1}]
+    at = f"{event['s']:012d}{event['ns']:09d}"
+    for child in (child_id, "c-hannah"):
+        key = f"{child} {at} {event['id']}"
+        mention = cypher("MATCH (m:AuditMention {key: $key}) RETURN keys(m) AS k", key=key)
+        assert mention == [{"k": ["key"]}], key
 
 
 async def test_unchanged_resend_writes_no_child_ids(feed: Feed, cypher) -> None:

@@ -54,6 +54,7 @@ def test_a_new_store_takes_the_schema_the_migrations_leave_standing() -> None:
         "audit_event_seq",
         "audit_mention_child",
         "audit_event_subject_at",
+        "audit_mention_child_event",
     }
     assert sorted(names) == sorted(set(created) - dropped)
     assert len(names) == len(set(names))

@@ -24,6 +24,7 @@ import neo4j
 import pytest
 
 from api.schema.pagination import encode_cursor
+from graph.audit import MENTION_AT
 from policies.viewer import Role
 from tests.queries import CHILD_PROFILE
 
@@ -197,7 +198,9 @@ def tied_trail(sync_driver: neo4j.Driver) -> Iterator[dict[str, Any]]:
           action: 'child', purpose: 'ties', childIds: [$child], disclosed: [], denied: [],
           requestId: e.id, writer: 'ties', seq: 0, prevHash: '', hash: '',
           practitionerId: CASE WHEN e.nurse THEN 'p-nurse' ELSE null END})
-        CREATE (:AuditMention {childId: $child, at: e.at, eventId: e.id})
+        CREATE (:AuditMention {key: $child + ' ' + """
+        + MENTION_AT.replace("AT.", "a.at.")
+        + """ + ' ' + a.id})
         """,
         child=child,
         subject=subject,
@@ -207,13 +210,16 @@ def tied_trail(sync_driver: neo4j.Driver) -> Iterator[dict[str, Any]]:
         yield {"child": child, "subject": subject, "events": events}
     finally:
         sync_driver.execute_query(
-            "MATCH (a:AuditEvent {subject: $subject}) "
-            "OPTIONAL MATCH (m:AuditMention {eventId: a.id}) DETACH DELETE a, m",
+            "MATCH (a:AuditEvent {subject: $subject}) OPTIONAL MATCH (m:AuditMention) "
+            "WHERE m.key STARTS WITH $child + ' ' AND m.key ENDS WITH ' ' + a.id "
+            "DETACH DELETE a, m",
             subject=subject,
+            child=child,
         )
         sync_driver.execute_query(
             "MATCH (c:Child {id: $child}) DETACH DELETE c "
-            "WITH 1 AS one MATCH (m:AuditMention {childId: $child}) DETACH DELETE m",
+            "WITH 1 AS one MATCH (m:AuditMention) WHERE m.key STARTS WITH $child + ' ' "
+            "DETACH DELETE m",
             child=child,
         )
 
@@ -391,14 +397,16 @@ def old_listing(sync_driver: neo4j.Driver) -> Iterator[str]:
           role: 'INDEX_ADMIN', action: 'recordErrors', purpose: 'old queue', childIds: ['c-jack'],
           disclosed: [], denied: ['RecordError:re-x: R6: reported from a sensitive service'],
           requestId: $id, writer: 'old', seq: 0, prevHash: '', hash: ''})
-        CREATE (:AuditMention {childId: 'c-jack', at: a.at, eventId: a.id})
+        CREATE (:AuditMention {key: 'c-jack ' + """
+        + MENTION_AT.replace("AT.", "a.at.")
+        + """ + ' ' + a.id})
         """,
         id=event_id,
     )
     yield event_id
     sync_driver.execute_query(
-        "MATCH (a:AuditEvent {id: $id}) OPTIONAL MATCH (m:AuditMention {eventId: a.id}) "
-        "DETACH DELETE a, m",
+        "MATCH (a:AuditEvent {id: $id}) OPTIONAL MATCH (m:AuditMention) "
+        "WHERE m.key STARTS WITH 'c-jack ' AND m.key ENDS WITH ' ' + a.id DETACH DELETE a, m",
         id=event_id,
     )
 
