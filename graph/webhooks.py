@@ -505,6 +505,7 @@ _LIST_DELIVERIES: LiteralString = (
     """
 MATCH (d:WebhookDelivery)
 WHERE ($state IS NULL OR d.state = $state)
+  AND ($states IS NULL OR d.state IN $states)
   AND ($endpointId IS NULL OR d.endpointId = $endpointId)
   AND ($all OR d.localAuthority IN $authorities)
   AND ($hiddenKinds IS NULL OR NOT EXISTS {
@@ -524,12 +525,15 @@ async def list_deliveries(
     endpoint_id: str | None,
     limit: int,
     hidden_kinds: Set[str] | None = None,
+    states: Set[str] | None = None,
 ) -> list[DeliveryRecord]:
+    """Newest first; `states`, when given, the only states listed (whatever `state` asks)."""
     rows = await graph.read(
         _LIST_DELIVERIES,
         all=authorities is None,
         authorities=sorted(authorities or ()),
         state=state,
+        states=None if states is None else sorted(states),
         endpointId=endpoint_id,
         limit=limit,
         hiddenKinds=None if hidden_kinds is None else sorted(hidden_kinds),

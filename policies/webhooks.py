@@ -52,8 +52,10 @@ __all__ = [
     "address_allowed",
     "check_description",
     "check_url",
+    "listed_states",
     "may_manage_endpoints",
     "may_read_endpoints",
+    "readable_authorities",
     "redacted_url",
     "sensitive_hidden_from",
     "service_may_receive",
@@ -119,6 +121,19 @@ def sensitive_hidden_from(viewer: Viewer) -> Set[str] | None:
     if viewer.has(Role.AUDITOR):
         return None
     return SENSITIVE_KINDS
+
+
+def listed_states(viewer: Viewer) -> Set[str] | None:
+    """The delivery states `viewer` may list; None means every one (AUDITOR).
+
+    Not WITHHELD to an index admin (R4, no oracle): a delivery is withheld when policy
+    no longer lets its recipient see what it tells (an override of someone else's, a
+    consent withdrawn, a sensitive service's involvement), so its notification id and
+    time say that something the admin's service may not know of happened then. The
+    auditor, who sees the withheld event itself, sees the delivery too."""
+    if viewer.has(Role.AUDITOR):
+        return None
+    return frozenset(s.value for s in DeliveryState) - {DeliveryState.WITHHELD.value}
 
 
 def readable_authorities(viewer: Viewer) -> Set[str] | None:

@@ -210,6 +210,7 @@ async def resolve_deliveries(
         endpoint_id=endpoint_id,
         limit=first,
         hidden_kinds=policy.sensitive_hidden_from(ctx.viewer),
+        states=policy.listed_states(ctx.viewer),
     )
     for r in records:
         ctx.audit.disclose(f"WebhookDelivery:{r.id}")
@@ -265,7 +266,9 @@ class WebhookQuery:
         description=(
             "Deliveries to your authority's endpoints, newest first; `state: DEAD` is the "
             "dead-letter list to replay from. INDEX_ADMIN (own authority) and AUDITOR. What a "
-            "delivery said is never listed. Needs X-Purpose. Audited."
+            "delivery said is never listed, and WITHHELD deliveries are listed to AUDITOR "
+            "only (that one was withheld would say something happened that your services "
+            "may not know of). Needs X-Purpose. Audited."
         )
     )
     async def webhook_deliveries(

@@ -246,7 +246,8 @@ graphql_enum(
         ),
         DeliveryState.WITHHELD: (
             "At the attempt, policy no longer let the recipient see it (a consent withdrawn, "
-            "a shield, the practitioner left the service): nothing was sent."
+            "a shield, the practitioner left the service): nothing was sent. Listed to "
+            "AUDITOR only."
         ),
         DeliveryState.CANCELLED: "The endpoint was disabled first: nothing was sent.",
     },

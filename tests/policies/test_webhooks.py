@@ -12,9 +12,11 @@ from standardwebhooks import Webhook
 
 from policies.viewer import Role, Viewer
 from policies.webhooks import (
+    DeliveryState,
     RetrySchedule,
     address_allowed,
     check_url,
+    listed_states,
     may_manage_endpoints,
     may_read_endpoints,
     redacted_url,
@@ -151,6 +153,14 @@ def test_only_an_auditor_lists_sensitive_services_endpoints() -> None:
     auditor = Viewer("b", frozenset({Role.AUDITOR}))
     assert "SEXUAL_HEALTH" in (sensitive_hidden_from(admin) or ())
     assert sensitive_hidden_from(auditor) is None
+
+
+def test_only_an_auditor_lists_withheld_deliveries() -> None:
+    """R4: that a delivery was withheld says something happened its recipient may not see."""
+    admin = Viewer("a", frozenset({Role.INDEX_ADMIN}), local_authority="NBR")
+    auditor = Viewer("b", frozenset({Role.AUDITOR}))
+    assert listed_states(admin) == {s.value for s in DeliveryState} - {"WITHHELD"}
+    assert listed_states(auditor) is None
 
 
 @pytest.mark.parametrize(

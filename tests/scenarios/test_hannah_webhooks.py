@@ -17,6 +17,7 @@ import neo4j
 import pytest
 
 from notify.dispatcher import Dispatcher
+from policies.viewer import Role
 from tests.api.consent_support import (
     RECORD_CONSENT,
     RECORD_OVERRIDE,
@@ -264,6 +265,23 @@ async def test_melanies_override_is_hers_and_never_reaches_her_schools_system(
     bodies = json.dumps([verify(secret, r) for r in receiver.received])
     assert CLINIC not in bodies and "Sexual" not in bodies and "p-nurse" not in bodies
     assert through_endpoint(sync_driver, endpoint).get("INVOLVEMENT_STARTED") == "WITHHELD"
+
+    # R4, no oracle: that Oakfield's endpoint was withheld something, and when, would tell
+    # the index admin that something happened that its school may not know of. Listed to
+    # the auditor only, whatever the admin asks for.
+    listing = (
+        "query($e: ID!, $s: WebhookDeliveryState) { "
+        "webhookDeliveries(endpointId: $e, state: $s) { id state } }"
+    )
+    index_admin = as_viewer(role=Role.INDEX_ADMIN)
+    auditor = as_viewer(role=Role.AUDITOR, local_authority=None)
+    for state in (None, "WITHHELD"):
+        shown = await index_admin.post(listing, {"e": endpoint, "s": state})
+        assert "errors" not in shown, shown
+        assert "WITHHELD" not in json.dumps(shown["data"]), state
+    audited = await auditor.post(listing, {"e": endpoint, "s": "WITHHELD"})
+    assert "errors" not in audited, audited
+    assert audited["data"]["webhookDeliveries"], "the auditor sees the withheld delivery"
 
 
 async def test_a_consent_granted_to_steve_by_name_is_not_his_services(
