@@ -59,6 +59,10 @@ class Settings:
     rate_limit_store: str = "neo4j"
     audit_batch_max: int = 256
     audit_checkpoint_s: float = 5.0  # how often each process anchors the audit chains
+    #: R4, no oracle: the least time a child's trail answers in to anyone but AUDITOR
+    #: (policies.audit.trail_held_to_floor): above what reading on past withheld events
+    #: takes, so how many there were does not show in the time.
+    trail_floor_s: float = 0.25
     #: Issue 20: how often a process with open subscriptions looks for new notifications,
     #: and whether `serve` also runs a dispatcher (besides `contactgraph notify run`).
     notify_poll_s: float = 0.1
@@ -108,6 +112,8 @@ class Settings:
             raise SettingsError("CONTACTGRAPH_TRUSTED_DOCUMENTS must be allowed or required")
         if self.rate_limit_store not in {"neo4j", "process"}:
             raise SettingsError("CONTACTGRAPH_RATE_LIMIT_STORE must be neo4j or process")
+        if not 0 <= self.trail_floor_s <= 10:
+            raise SettingsError("CONTACTGRAPH_TRAIL_FLOOR must be 0 to 10 seconds")
         if not self.production:
             return
         problems = []
@@ -119,6 +125,11 @@ class Settings:
             problems.append("GraphiQL must be off in production (CONTACTGRAPH_GRAPHIQL=0)")
         if self.diagnostics:
             problems.append("diagnostics must be off in production (CONTACTGRAPH_DIAGNOSTICS=0)")
+        if self.trail_floor_s < 0.1:
+            problems.append(
+                "a child's audit trail must answer in no less than 0.1 s in production "
+                "(CONTACTGRAPH_TRAIL_FLOOR): its time would count the events withheld"
+            )
         if self.introspection:
             problems.append(
                 "introspection must be off in production (CONTACTGRAPH_INTROSPECTION=0)"
@@ -159,6 +170,7 @@ def load_settings() -> Settings:
         rate_limit_store=os.environ.get("CONTACTGRAPH_RATE_LIMIT_STORE", "neo4j").strip().lower(),
         pool_size=_int("CONTACTGRAPH_POOL_SIZE", 50),
         audit_checkpoint_s=float(os.environ.get("CONTACTGRAPH_AUDIT_CHECKPOINT", "5")),
+        trail_floor_s=float(os.environ.get("CONTACTGRAPH_TRAIL_FLOOR", "0.25")),
         notify_poll_s=float(os.environ.get("CONTACTGRAPH_NOTIFY_POLL", "0.1")),
         notify_dispatch=_flag("CONTACTGRAPH_NOTIFY_DISPATCH", False),
         fast_path=_flag("CONTACTGRAPH_FAST_PATH", True),

@@ -19,6 +19,7 @@ __all__ = [
     "reviews_others_acts",
     "showed_no_record_error",
     "tells_notifications",
+    "trail_held_to_floor",
 ]
 
 MAX_TRAIL = 1000
@@ -103,6 +104,19 @@ def may_read_audit_trail(viewer: Viewer) -> Decision:
     if viewer.has(Role.AUDITOR) or viewer.has(Role.INDEX_ADMIN):
         return allow("R14: AUDITOR and INDEX_ADMIN read the audit trail", Rule.R14)
     return deny("R14: only AUDITOR and INDEX_ADMIN read the audit trail", Rule.R14)
+
+
+def trail_held_to_floor(viewer: Viewer) -> bool:
+    """R4, no oracle: whether `viewer`'s answers from a child's trail are held to a floor
+    time (the `trail_floor_s` setting).
+
+    A trail read leaves out what this reader may not see (an event made from a sensitive
+    service, a review of others' acts, a read only to decide) and reads on to fill the
+    page, so the more it leaves out, the longer it takes: asked with `subject` set to a
+    clinic nurse, an always-empty answer took longer for the children she acted on. Held
+    to a floor that such reads stay under, every answer takes the same time. AUDITOR is
+    shown every event as written, so nothing is left out and nothing is held."""
+    return not viewer.has(Role.AUDITOR)
 
 
 def may_read_child_trail(viewer: Viewer, child_local_authority: str | None) -> Decision:

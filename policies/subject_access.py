@@ -10,8 +10,9 @@ must not tell them what the index itself keeps from them:
   ("a health service"): naming the clinic would tell the family the child goes there,
   which the child confided to that service alone. Their stated purpose is withheld for
   the same reason, and so is any sensitive involvement that was shown.
-- R4: a shielded child's report names no organisation at all (a school or a GP is where
-  the child learns or is seen), states no purpose, and is addressed to the index team
+- R4: a shielded child's report names no organisation at all, not even by its type (a
+  school or a GP is where the child learns or is seen, a housing service what help the
+  child was moved to), states no purpose, and is addressed to the index team
   of the child's local authority, who decide how it reaches the family: it is never
   posted to an address, which may be the very one the child is hidden from.
 
@@ -34,25 +35,10 @@ __all__ = [
     "report",
 ]
 
-_KIND_WORDS = {
-    "SCHOOL": "a school",
-    "EARLY_YEARS": "an early years setting",
-    "FURTHER_EDUCATION": "a college",
-    "GP": "a GP practice",
-    "HEALTH_VISITOR": "a health service",
-    "SCHOOL_NURSE": "a health service",
-    "HOSPITAL": "a health service",
-    "SOCIAL_CARE": "children's social care",
-    "YOUTH_SERVICE": "a youth service",
-    "YOUTH_OFFENDING": "a youth justice service",
-    "CONNEXIONS": "a careers and advice service",
-    "EDUCATION_WELFARE": "an education welfare service",
-    "HOUSING": "a housing service",
-    "POLICE": "the police",
-    "VOLUNTARY": "a voluntary organisation",
-}
 # R6: every sensitive service is "a health service" to the family, whatever its kind.
 _SENSITIVE_WORDS = "a health service"
+# R4: every service is this, whatever its kind, in a shielded child's report.
+_SHIELDED_WORDS = "a service working with the child"
 
 _ROLE_WORDS = {
     "PRACTITIONER": "practitioner",
@@ -150,8 +136,10 @@ def _organisation(event: AccessEvent, child: ChildAccessFacts) -> tuple[str, boo
     if any(s.is_sensitive for s in event.actor_services):
         return _SENSITIVE_WORDS, True
     if child.shielded:
-        kinds = sorted({_KIND_WORDS.get(s.kind, "a service") for s in event.actor_services})
-        return " / ".join(kinds), True
+        # Not even its type: "a housing service" or "a GP practice" that read a shielded
+        # child's record says what kind of help the child was moved to (R4), and the
+        # report's own note promises that no organisation is named.
+        return _SHIELDED_WORDS, True
     return ", ".join(sorted({s.name for s in event.actor_services})), False
 
 

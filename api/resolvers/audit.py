@@ -10,6 +10,8 @@ there, and other children named in an event are not named.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -18,7 +20,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
-from api.errors import BadUserInput, Forbidden, NotFound
+from api.errors import BadUserInput, ContactGraphError, Forbidden, NotFound
 from api.resolvers.child import MAX_ID, load_children
 from api.schema.audit import AuditEvent
 from api.schema.enums import Role
@@ -31,6 +33,7 @@ from policies.audit import (
     may_read_audit_trail,
     may_read_child_trail,
     may_read_subject_trail,
+    trail_held_to_floor,
 )
 from policies.decision import Decision
 from policies.facts import ChildFacts
@@ -159,6 +162,32 @@ async def _read_trail(
     narrow: TrailFilter,
 ) -> list[AuditEvent]:
     ctx = _entered(info, "auditTrail", may_read_audit_trail, "only AUDITOR and INDEX_ADMIN may")
+    if not trail_held_to_floor(ctx.viewer):
+        return await _trail(ctx, child_id, first, page, narrow)
+    # R4, no oracle: the answer, or the error, no sooner than the floor after the ask.
+    held_until = time.monotonic() + ctx.settings.trail_floor_s
+    try:
+        answer = await _trail(ctx, child_id, first, page, narrow)
+    except ContactGraphError:
+        await _until(held_until)
+        raise
+    await _until(held_until)
+    return answer
+
+
+async def _until(moment: float) -> None:
+    remaining = moment - time.monotonic()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
+
+
+async def _trail(
+    ctx: RequestContext,
+    child_id: strawberry.ID,
+    first: int | None,
+    page: Page | None,
+    narrow: TrailFilter,
+) -> list[AuditEvent]:
     count = 100 if first is None else first
     if not 1 <= count <= MAX_TRAIL:
         raise BadUserInput(f"first must be between 1 and {MAX_TRAIL}", field="first")

@@ -149,7 +149,7 @@ def test_a_shielded_childs_report_names_no_organisation_and_goes_to_the_index_te
     assert not made.deliver_by_post and "index team" in made.deliver_to
     assert "01632 960100" in made.deliver_to
     assert [line.organisation for line in made.lines] == [
-        "a school",
+        "a service working with the child",
         "Northbridge children's index team",
         "a records system of a service working with the child",
     ]
@@ -197,7 +197,7 @@ def test_a_shielded_childs_report_for_the_index_team_lists_no_sensitive_service(
     is not shielded still lists them by type (R6)."""
     events = [_event((_CLINIC,), 1), _event((_SCHOOL,), 2)]
     shielded = report(_child(True), events)
-    assert [line.organisation for line in shielded.lines] == ["a school"]
+    assert [line.organisation for line in shielded.lines] == ["a service working with the child"]
     assert any("confidential health services" in note for note in shielded.notes)
     family = report(_child(False), events)
     assert [line.organisation for line in family.lines] == ["a health service", "Oakfield Academy"]

@@ -55,3 +55,16 @@ def test_production_refuses_diagnostics(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CONTACTGRAPH_DIAGNOSTICS", "1")
     with pytest.raises(SettingsError, match="diagnostics must be off"):
         load_settings().check()
+
+
+def test_production_refuses_a_trail_that_answers_as_fast_as_it_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """R4: a child trail's time counts what it withheld unless held to a floor."""
+    monkeypatch.setenv("CONTACTGRAPH_ENV", "production")
+    monkeypatch.setenv("CONTACTGRAPH_TRAIL_FLOOR", "0")
+    with pytest.raises(SettingsError, match="audit trail must answer in no less than"):
+        load_settings().check()
+    monkeypatch.setenv("CONTACTGRAPH_TRAIL_FLOOR", "-1")
+    with pytest.raises(SettingsError, match="CONTACTGRAPH_TRAIL_FLOOR must be 0 to 10"):
+        load_settings().check()

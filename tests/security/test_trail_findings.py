@@ -14,18 +14,25 @@ them, through GraphQL (R4 no oracle, R6, R14).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import neo4j
 import pytest
 
+from api.app import create_app
+from api.devkeys import issue_token
 from api.schema.pagination import encode_cursor
 from graph.audit import MENTION_AT
-from policies.viewer import Role
+from policies.audit import trail_held_to_floor
+from policies.viewer import Role, Viewer
+from tests.conftest import Caller
 from tests.queries import CHILD_PROFILE
 
 PAGED = """
@@ -480,3 +487,55 @@ async def test_reports_nobody_on_the_team_may_know_of_never_empty_its_queue(
         body = await admin.post(QUEUE.replace("recordErrors {", f"recordErrors(first: {n}) {{"), {})
         assert "errors" not in body, body
         assert body["data"]["recordErrors"] == [{"id": shown, "childId": "c-jack"}]
+
+
+FILTERED = """
+query($id: ID!, $subject: String) {
+  auditTrailConnection(childId: $id, first: 5, subject: $subject) {
+    edges { node { id } }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+
+async def test_a_trail_answers_no_sooner_than_its_floor_whatever_it_left_out(
+    settings: Any, graph: Any, sync_driver: neo4j.Driver
+) -> None:
+    """Found by red-teaming (Medium): asked with `subject` set to the clinic nurse, an
+    index admin's always-empty trail of a child she had acted on took longer (39 to 58 ms)
+    than of a child she had not (22 to 32 ms): skipping her withheld events cost round
+    trips. Every answer to anyone but AUDITOR, error or not, now comes no sooner than the
+    floor after it was asked, above what such reads take (policies.audit.trail_held_to_floor)."""
+    floor = 0.3
+    app = create_app(dataclasses.replace(settings, trail_floor_s=floor), graph=graph)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        nurse = Caller(
+            client,
+            issue_token(settings, [Role.PRACTITIONER], practitioner_id="p-nurse"),
+            "clinic follow-up",
+        )
+        read = await nurse.post(CHILD_PROFILE, {"id": "c-hannah"})
+        assert "errors" not in read, read
+        admin = Caller(
+            client,
+            issue_token(settings, [Role.INDEX_ADMIN], local_authority="NBR"),
+            "checking the trail",
+        )
+        for child, subject in (
+            ("c-hannah", "p-nurse"),  # her events, all withheld from the team
+            ("c-jack", "p-nurse"),  # none of hers
+            ("c-hannah", None),
+            ("c-nobody-at-all", None),  # NOT_FOUND: held too
+        ):
+            started = time.monotonic()
+            body = await admin.post(FILTERED, {"id": child, "subject": subject})
+            took = time.monotonic() - started
+            assert took >= floor, (child, subject, took)
+            if child == "c-nobody-at-all":
+                assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+            elif subject is not None:
+                assert body["data"]["auditTrailConnection"]["edges"] == [], body
+    assert not trail_held_to_floor(Viewer("a", frozenset({Role.AUDITOR})))
+    assert trail_held_to_floor(Viewer("b", frozenset({Role.INDEX_ADMIN}), local_authority="NBR"))
