@@ -90,6 +90,9 @@ class DeliveryRecord:
     local_authority: str | None
     state: str
     attempts: int
+    #: Sent to the endpoint at least once (answered or not): it passed the policy's check
+    #: at an attempt. One never sent may yet be WITHHELD (policies.webhooks.DeliveryListing).
+    sent: bool
     next_attempt_at: datetime | None
     created_at: datetime
     last_attempt_at: datetime | None
@@ -310,7 +313,7 @@ async def rotate_secret(
 _DELIVERY_MAP: LiteralString = (
     "d { .id, .notificationId, .endpointId, .localAuthority, .state, .attempts, "
     ".nextAttemptAt, .createdAt, .lastAttemptAt, .lastStatus, .lastError, .deliveredAt, "
-    ".deadAt, .replays, .notifiedAt }"
+    ".deadAt, .replays, .notifiedAt, sent: coalesce(d.sent, d.state IN ['DELIVERED', 'DEAD']) }"
 )
 
 
@@ -322,6 +325,7 @@ def _delivery(m: dict[str, Any]) -> DeliveryRecord:
         local_authority=m.get("localAuthority"),
         state=m["state"],
         attempts=int(m.get("attempts") or 0),
+        sent=bool(m.get("sent")),
         next_attempt_at=native_datetime(m.get("nextAttemptAt")),
         created_at=_dt(m["createdAt"]),
         last_attempt_at=native_datetime(m.get("lastAttemptAt")),
@@ -438,6 +442,7 @@ UNWIND $outcomes AS o
 MATCH (d:WebhookDelivery {id: o.id})
 WHERE d.lease = o.lease AND d.state = 'PENDING'
 SET d.state = o.state, d.lastStatus = o.status, d.lastError = o.error,
+  d.sent = coalesce(d.sent, false) OR o.state IN ['DELIVERED', 'PENDING', 'DEAD'],
   d.nextAttemptAt = CASE WHEN o.state = 'PENDING' THEN o.nextAt ELSE null END,
   d.deliveredAt = CASE WHEN o.state = 'DELIVERED' THEN $now ELSE d.deliveredAt END,
   d.deadAt = CASE WHEN o.state = 'DEAD' THEN $now ELSE d.deadAt END,
@@ -506,6 +511,7 @@ _LIST_DELIVERIES: LiteralString = (
 MATCH (d:WebhookDelivery)
 WHERE ($state IS NULL OR d.state = $state)
   AND ($states IS NULL OR d.state IN $states)
+  AND (NOT $sentOnly OR coalesce(d.sent, d.state IN ['DELIVERED', 'DEAD']))
   AND ($endpointId IS NULL OR d.endpointId = $endpointId)
   AND ($all OR d.localAuthority IN $authorities)
   AND ($hiddenKinds IS NULL OR NOT EXISTS {
@@ -526,14 +532,17 @@ async def list_deliveries(
     limit: int,
     hidden_kinds: Set[str] | None = None,
     states: Set[str] | None = None,
+    sent_only: bool = False,
 ) -> list[DeliveryRecord]:
-    """Newest first; `states`, when given, the only states listed (whatever `state` asks)."""
+    """Newest first; `states`, when given, the only states listed (whatever `state` asks),
+    and with `sent_only` only deliveries sent at least once."""
     rows = await graph.read(
         _LIST_DELIVERIES,
         all=authorities is None,
         authorities=sorted(authorities or ()),
         state=state,
         states=None if states is None else sorted(states),
+        sentOnly=sent_only,
         endpointId=endpoint_id,
         limit=limit,
         hiddenKinds=None if hidden_kinds is None else sorted(hidden_kinds),

@@ -228,7 +228,6 @@ def report(child: ChildAccessFacts, events: list[AccessEvent]) -> SubjectAccessR
                 "say where the child lives, learns or is seen.",
                 "Accesses by confidential health services are not listed in a report the "
                 "index team passes on; the index's auditor can provide them to the family.",
-                *notes,
             ),
             lines=tuple(lines),
         )

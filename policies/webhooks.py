@@ -47,12 +47,13 @@ from policies.vocabulary import SENSITIVE_KINDS
 __all__ = [
     "MAX_DESCRIPTION",
     "MAX_URL",
+    "DeliveryListing",
     "DeliveryState",
     "RetrySchedule",
     "address_allowed",
     "check_description",
     "check_url",
-    "listed_states",
+    "delivery_listing",
     "may_manage_endpoints",
     "may_read_endpoints",
     "readable_authorities",
@@ -123,17 +124,32 @@ def sensitive_hidden_from(viewer: Viewer) -> Set[str] | None:
     return SENSITIVE_KINDS
 
 
-def listed_states(viewer: Viewer) -> Set[str] | None:
-    """The delivery states `viewer` may list; None means every one (AUDITOR).
+@dataclass(frozen=True)
+class DeliveryListing:
+    """Which deliveries a reader may list (and name: replaying one not listed to them is
+    NOT_FOUND, like an unknown id).
 
-    Not WITHHELD to an index admin (R4, no oracle): a delivery is withheld when policy
-    no longer lets its recipient see what it tells (an override of someone else's, a
-    consent withdrawn, a sensitive service's involvement), so its notification id and
-    time say that something the admin's service may not know of happened then. The
-    auditor, who sees the withheld event itself, sees the delivery too."""
+    To an index admin (R4, no oracle) neither WITHHELD deliveries nor any never sent. A
+    delivery is withheld when, at an attempt, policy does not let its recipient's service
+    see what it tells (an override that is the practitioner's own, a consent withdrawn, a
+    sensitive service's involvement): its notification id and time would say that
+    something happened that the admin's service may not know of. One not yet sent may be
+    withheld at its first attempt, so it would say as much by being listed PENDING (or
+    CANCELLED, if the endpoint was disabled first) and then gone. One sent has passed the
+    check. AUDITOR lists every one."""
+
+    states: frozenset[str] | None  # None: every state
+    sent_only: bool
+
+    def shows(self, state: str, sent: bool) -> bool:
+        return (self.states is None or state in self.states) and (sent or not self.sent_only)
+
+
+def delivery_listing(viewer: Viewer) -> DeliveryListing:
     if viewer.has(Role.AUDITOR):
-        return None
-    return frozenset(s.value for s in DeliveryState) - {DeliveryState.WITHHELD.value}
+        return DeliveryListing(None, sent_only=False)
+    states = frozenset(s.value for s in DeliveryState) - {DeliveryState.WITHHELD.value}
+    return DeliveryListing(states, sent_only=True)
 
 
 def readable_authorities(viewer: Viewer) -> Set[str] | None:

@@ -203,6 +203,7 @@ async def resolve_deliveries(
     ctx = mutation.begin(info, "webhookDeliveries")
     _readers_only(ctx, "webhookDeliveries")
     _check_first(first)
+    listing = policy.delivery_listing(ctx.viewer)
     records = await store.list_deliveries(
         ctx.graph,
         authorities=policy.readable_authorities(ctx.viewer),
@@ -210,7 +211,8 @@ async def resolve_deliveries(
         endpoint_id=endpoint_id,
         limit=first,
         hidden_kinds=policy.sensitive_hidden_from(ctx.viewer),
-        states=policy.listed_states(ctx.viewer),
+        states=listing.states,
+        sent_only=listing.sent_only,
     )
     for r in records:
         ctx.audit.disclose(f"WebhookDelivery:{r.id}")
@@ -221,7 +223,11 @@ async def resolve_replay(info: Info[Any, Any], delivery_id: str) -> WebhookDeliv
     ctx = mutation.begin(info, "replayWebhookDelivery")
     _admin_only(ctx, "replayWebhookDelivery")
     found = await store.delivery(ctx.graph, delivery_id)
-    if found is None or not policy.may_manage_endpoints(ctx.viewer, found.local_authority):
+    if (
+        found is None
+        or not policy.may_manage_endpoints(ctx.viewer, found.local_authority)
+        or not policy.delivery_listing(ctx.viewer).shows(found.state, found.sent)
+    ):
         ctx.audit.deny(f"WebhookDelivery:{delivery_id}: not found in the viewer's authority")
         raise NotFound(
             "no webhook delivery with that id in your local authority", field="deliveryId"
@@ -266,9 +272,10 @@ class WebhookQuery:
         description=(
             "Deliveries to your authority's endpoints, newest first; `state: DEAD` is the "
             "dead-letter list to replay from. INDEX_ADMIN (own authority) and AUDITOR. What a "
-            "delivery said is never listed, and WITHHELD deliveries are listed to AUDITOR "
-            "only (that one was withheld would say something happened that your services "
-            "may not know of). Needs X-Purpose. Audited."
+            "delivery said is never listed; to an index admin, a delivery is listed once it "
+            "has been sent (an attempt made, answered or not), and WITHHELD ones never: that "
+            "one was withheld would say something happened that your services may not know "
+            "of. Needs X-Purpose. Audited."
         )
     )
     async def webhook_deliveries(

@@ -67,6 +67,7 @@ async def test_metrics_are_not_on_the_api_port_in_production(graph, settings) ->
         jwks_path=None,
         issuer="https://idp.example.org",
         diagnostics=False,
+        trail_floor_s=0.25,
     )
     app = create_app(prod, graph=graph)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:

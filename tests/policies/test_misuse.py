@@ -199,5 +199,6 @@ def test_a_shielded_childs_report_for_the_index_team_lists_no_sensitive_service(
     shielded = report(_child(True), events)
     assert [line.organisation for line in shielded.lines] == ["a service working with the child"]
     assert any("confidential health services" in note for note in shielded.notes)
+    assert not any("type only" in note for note in shielded.notes), "none is named by type"
     family = report(_child(False), events)
     assert [line.organisation for line in family.lines] == ["a health service", "Oakfield Academy"]

@@ -261,6 +261,12 @@ async def test_melanies_override_is_hers_and_never_reaches_her_schools_system(
     assert await clinic_visit_told_melanie(clinic_feed, dispatcher, sync_driver, "visit-o"), (
         "under her override Melanie herself is told (her inbox)"
     )
+    listing = (
+        "query($e: ID!, $s: WebhookDeliveryState) { "
+        "webhookDeliveries(endpointId: $e, state: $s) { id state } }"
+    )
+    index_admin = as_viewer(role=Role.INDEX_ADMIN)
+    auditor = as_viewer(role=Role.AUDITOR, local_authority=None)
     await deliver(make_worker)
     bodies = json.dumps([verify(secret, r) for r in receiver.received])
     assert CLINIC not in bodies and "Sexual" not in bodies and "p-nurse" not in bodies
@@ -269,19 +275,19 @@ async def test_melanies_override_is_hers_and_never_reaches_her_schools_system(
     # R4, no oracle: that Oakfield's endpoint was withheld something, and when, would tell
     # the index admin that something happened that its school may not know of. Listed to
     # the auditor only, whatever the admin asks for.
-    listing = (
-        "query($e: ID!, $s: WebhookDeliveryState) { "
-        "webhookDeliveries(endpointId: $e, state: $s) { id state } }"
-    )
-    index_admin = as_viewer(role=Role.INDEX_ADMIN)
-    auditor = as_viewer(role=Role.AUDITOR, local_authority=None)
     for state in (None, "WITHHELD"):
         shown = await index_admin.post(listing, {"e": endpoint, "s": state})
         assert "errors" not in shown, shown
         assert "WITHHELD" not in json.dumps(shown["data"]), state
     audited = await auditor.post(listing, {"e": endpoint, "s": "WITHHELD"})
     assert "errors" not in audited, audited
-    assert audited["data"]["webhookDeliveries"], "the auditor sees the withheld delivery"
+    withheld = audited["data"]["webhookDeliveries"]
+    assert withheld, "the auditor sees the withheld delivery"
+    # Its id (a notification's and the endpoint's) answers a replay like an unknown one.
+    replay = "mutation($id: ID!) { replayWebhookDelivery(deliveryId: $id) { id } }"
+    for delivery_id in (withheld[0]["id"], withheld[0]["id"] + "0"):
+        refused = await index_admin.post(replay, {"id": delivery_id})
+        assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND", refused
 
 
 async def test_a_consent_granted_to_steve_by_name_is_not_his_services(

@@ -144,6 +144,7 @@ def test_production_refuses_to_start_unsafely(settings) -> None:
         jwks_path=None,
         issuer="https://idp.example.org",
         diagnostics=False,
+        trail_floor_s=0.25,
     )
     create_app(safe)
     with pytest.raises(SettingsError, match="diagnostics"):

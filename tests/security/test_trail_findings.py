@@ -539,3 +539,26 @@ async def test_a_trail_answers_no_sooner_than_its_floor_whatever_it_left_out(
                 assert body["data"]["auditTrailConnection"]["edges"] == [], body
     assert not trail_held_to_floor(Viewer("a", frozenset({Role.AUDITOR})))
     assert trail_held_to_floor(Viewer("b", frozenset({Role.INDEX_ADMIN}), local_authority="NBR"))
+
+
+async def test_one_trail_a_request_so_aliases_cannot_add_their_reads_up(as_viewer: Any) -> None:
+    """Found by red-teaming (High): fourteen aliases of `auditTrailConnection(subject:
+    "p-nurse")` in one request, each held to the floor on its own but read side by side,
+    took 466 ms for Hannah (the nurse's events withheld) against 274 ms for a child she
+    never saw. A request now asks for one child's trail, however it is spelled."""
+    admin = _admin(as_viewer)
+    for document in (
+        '{ a: auditTrail(childId: "c-hannah") { id } b: auditTrail(childId: "c-jack") { id } }',
+        '{ auditTrail(childId: "c-hannah") { id } '
+        'auditTrailConnection(childId: "c-hannah") { edges { cursor } } }',
+        'query { ...T ...T } fragment T on Query { auditTrail(childId: "c-hannah") { id } }',
+        'query { x: auditTrail(childId: "c-hannah") { id } ... on Query { '
+        'y: auditTrail(childId: "c-hannah") { id } } }',
+    ):
+        body = await admin.post(document, {})
+        assert body.get("data") is None, body
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert "one child's audit trail" in error["message"], error
+    one = await admin.post('{ a: auditTrail(childId: "c-hannah", first: 1) { id } }', {})
+    assert "errors" not in one, one

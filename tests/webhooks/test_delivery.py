@@ -354,3 +354,38 @@ async def test_a_service_that_became_sensitive_receives_nothing_and_is_not_liste
         assert len(seen["data"]["webhookDeliveries"]) == 1
     finally:
         sync_driver.execute_query("MATCH (s:Service {id: 's-oakfield-school'}) REMOVE s.sensitive")
+
+
+async def test_an_index_admin_lists_a_delivery_once_it_was_sent(
+    admin: Any, as_viewer: Any, register: Any, sync_driver: neo4j.Driver, receiver: Receiver
+) -> None:
+    """Found by red-teaming (Medium): a delivery listed PENDING before its first attempt,
+    then gone from the admin's list once that attempt withheld it, said that something
+    happened its school may not know of, and when. Never sent, it is AUDITOR's to list;
+    replaying it by id is NOT_FOUND, like an unknown id."""
+    endpoint, _ = await register("s-oakfield-school", receiver.url)
+    delivery_id = f"ntf-unsent@{endpoint}"
+    sync_driver.execute_query(
+        "CREATE (:WebhookDelivery {id: $id, notificationId: 'ntf-unsent', endpointId: $e, "
+        "localAuthority: 'NBR', state: 'PENDING', attempts: 0, createdAt: datetime(), "
+        "nextAttemptAt: datetime(), replays: 0})",
+        id=delivery_id,
+        e=endpoint,
+    )
+    listing = "query($e: ID!) { webhookDeliveries(endpointId: $e) { id state } }"
+    auditor = as_viewer(Role.AUDITOR, local_authority=None)
+
+    async def listed(caller: Any) -> list[str]:
+        body = await caller.post(listing, {"e": endpoint})
+        assert "errors" not in body, body
+        return [d["id"] for d in body["data"]["webhookDeliveries"]]
+
+    assert await listed(auditor) == [delivery_id]
+    assert await listed(admin) == []
+    replay = "mutation($id: ID!) { replayWebhookDelivery(deliveryId: $id) { id } }"
+    refused = await admin.post(replay, {"id": delivery_id})
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND", refused
+    sync_driver.execute_query(
+        "MATCH (d:WebhookDelivery {id: $id}) SET d.sent = true", id=delivery_id
+    )
+    assert await listed(admin) == [delivery_id], "sent once, it passed the policy's check"
