@@ -57,6 +57,11 @@ _FILTERS = (
     " `subject`, `action` (as the events show it, e.g. query or mutation:recordConsent) "
     "and the period `from` (inclusive) to `to` (exclusive) narrow it; each is optional."
 )
+_ONE_A_REQUEST = (
+    " One child's trail (auditTrail or auditTrailConnection) a request, BAD_USER_INPUT "
+    "otherwise; to anyone but AUDITOR it answers no sooner than a set time (0.25 s by "
+    "default), so that how long it took says nothing of what was left out."
+)
 MAX_FILTER_TEXT = 200
 
 
@@ -312,7 +317,7 @@ class AuditQuery:
             "shaped like any read (R4, R6): events and entries that would show what is "
             "withheld from you are left out (a notification's delivery goes whole if any "
             "item it told is withheld from you), and other children an event named are not "
-            "listed. Needs X-Purpose, and is itself audited." + _FILTERS
+            "listed. Needs X-Purpose, and is itself audited." + _FILTERS + _ONE_A_REQUEST
         ),
     )
     audit_trail_connection: Connection[AuditEvent] = strawberry.field(
@@ -320,7 +325,7 @@ class AuditQuery:
         description=(
             "auditTrail a page at a time: the same events, rules and audit, newest first. "
             "`first` is 1 to 1000; pass `pageInfo.endCursor` as `after` for the next page. "
-            "Pages count only the events you are shown." + _CURSORS + _FILTERS
+            "Pages count only the events you are shown." + _CURSORS + _FILTERS + _ONE_A_REQUEST
         ),
     )
     audit_trail_of_subject: Connection[AuditEvent] = strawberry.field(
