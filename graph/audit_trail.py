@@ -60,17 +60,22 @@ class TrailKey:
     def mention(self) -> str:
         """The key's part of a mention's key (graph/audit.py MENTION_AT): every mention of
         an event after it in a trail (older, or as old with a lower id) sorts below."""
-        return f"{self.at_s:012d}{self.at_ns:09d} {self.event_id}"
+        return f"{_at_text(self.at_s, self.at_ns)} {self.event_id}"
 
 
 _MENTION_AT_WIDTH = 21  # 12 digits of epoch seconds, 9 of nanoseconds
+
+
+def _at_text(seconds: int, nanoseconds: int) -> str:
+    """A time as a mention's key holds it (graph/audit.py MENTION_AT)."""
+    return f"{seconds:012d}{nanoseconds:09d}"
 
 
 def _mention_at(at: datetime) -> str:
     """`at` as a mention key holds it: events at `at` or later sort at or above it."""
     since_epoch = at - _EPOCH
     seconds = since_epoch.days * 86_400 + since_epoch.seconds
-    return f"{seconds:012d}{since_epoch.microseconds * 1000:09d}"
+    return _at_text(seconds, since_epoch.microseconds * 1000)
 
 
 @dataclass(frozen=True)
