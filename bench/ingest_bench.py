@@ -434,23 +434,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_delta(args: argparse.Namespace) -> int:
     """Ingest throughput against the write floor of the same file, in one sitting.
 
-    Each phase starts from the store as it was (what the source wrote is removed in
-    between): an untimed ingest that keeps every write batch it sends
-    (bench/write_floor.py `record`) and warms the server, the timed ingest, then the
-    replay of the kept batches alone (`measure`, after its own warming pass).
-    The floor is the file's lines over the replay's wall time: the fastest this file's
-    writes went into this server, one transaction after another as an ingest sends them,
-    with no reading, validating, lookups, planning, lock or audit. The CPU ceiling beside
-    it is what the replay's Neo4j CPU a record would allow if Neo4j had every core.
+    First an untimed ingest that keeps every write batch it sends (bench/write_floor.py
+    `record`). Then the timed ingest, and the replay of the kept batches alone
+    (`measure`): the floor is the file's lines over the replay's wall time, the fastest
+    this file's writes went into this server, one transaction after another as an ingest
+    sends them, with no reading, validating, lookups, planning, lock or audit. The CPU
+    ceiling beside it is what the replay's Neo4j CPU a record would allow if Neo4j had
+    every core.
+
+    With --snapshot, every phase starts from the same files (bench/store_snapshot.py: the
+    store as it was when the snapshot was taken, put back and the server started cold),
+    and each timed phase is preceded by the same warming pass (the first --warm-batches
+    kept batches, run and rolled back); --rounds repeats the two timed phases. Without it,
+    each phase starts from the store as it was, what the source wrote removed in between
+    (`clean`), and the floor's warming pass runs every batch.
     """
-    from bench import write_floor
+    from bench import store_snapshot, write_floor
 
     path = Path(args.file)
     kept = OUT_DIR / f"{path.stem}.writes.pickle"
     kept.parent.mkdir(parents=True, exist_ok=True)
-    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
-    # The untimed ingest goes first: it also warms the server (query plans, JIT, page
-    # cache) for the timed one, as the replay's own warming pass does for the floor.
+    snapshot = Path(args.snapshot) if args.snapshot else None
+
+    def fresh() -> None:
+        if snapshot is None:
+            print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+        else:
+            print(f"delta: store put back: {store_snapshot.restore(snapshot):.1f}s", flush=True)
+
+    if snapshot is not None and not snapshot.is_dir():
+        print(f"delta: snapshot taken: {store_snapshot.take(snapshot):.1f}s", flush=True)
+    fresh()
+    # Without a snapshot the untimed ingest also warms the server for the timed one, as
+    # the replay's own warming pass does for the floor.
     recorder = subprocess.run(
         [sys.executable, "-m", "bench.write_floor", "record", str(path), "--out", str(kept),
          "--source", args.source],
@@ -459,26 +475,41 @@ def cmd_delta(args: argparse.Namespace) -> int:
     if recorder.returncode != 0:
         print(recorder.stdout)
         return recorder.returncode
-    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
-    run = run_ingest(path, args.source, args.batch_size)
-    print(run.output, end="")
-    print(run.summary(), flush=True)
-    if run.returncode != 0:
-        return run.returncode
-    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
-    floor = write_floor.measure(kept)
-    print(f"delta: clean: {_clean(args.source):.1f}s", flush=True)
+    ratios: list[float] = []
+    for n in range(1, args.rounds + 1):
+        fresh()
+        if snapshot is not None:
+            seconds = write_floor.warm(kept, args.warm_batches)
+            print(f"delta: warming pass before the ingest: {seconds:.1f}s", flush=True)
+        run = run_ingest(path, args.source, args.batch_size)
+        print(run.output, end="")
+        print(run.summary(), flush=True)
+        if run.returncode != 0:
+            return run.returncode
+        fresh()
+        limit = args.warm_batches if snapshot is not None else None
+        floor = write_floor.measure(kept, warm_limit=limit)
+        floor_rate = run.lines / floor.wall
+        ratios.append(run.rate / floor_rate)
+        ingest_cpu = 1e6 * (run.ingest_cpu + (run.server_cpu or 0.0)) / run.lines
+        print(
+            f"write floor: {floor.records:,} records written in {floor.transactions} "
+            f"transactions, {floor.wall:.1f}s (query {floor.in_query:.1f}s, commit "
+            f"{floor.in_commit:.1f}s), Neo4j CPU {1e6 * floor.cpu / floor.records:,.0f} µs a "
+            f"record\ndelta: round {n}: ingest {run.rate:,.0f} records/s; floor "
+            f"{floor_rate:,.0f} records/s (the same {run.lines:,} lines); ratio "
+            f"{ratios[-1]:.0%}; by CPU a record {1e6 * floor.cpu / floor.records / ingest_cpu:.0%}"
+            f"; CPU ceiling {floor.ceiling:,.0f} records/s (ratio {run.rate / floor.ceiling:.0%})",
+            flush=True,
+        )
+    fresh()
     if not args.keep_batches:
         kept.unlink()
-    floor_rate = run.lines / floor.wall
-    print(
-        f"write floor: {floor.records:,} records written in {floor.transactions} transactions, "
-        f"{floor.wall:.1f}s (query {floor.in_query:.1f}s, commit {floor.in_commit:.1f}s), "
-        f"Neo4j CPU {1e6 * floor.cpu / floor.records:,.0f} µs a record\n"
-        f"delta: ingest {run.rate:,.0f} records/s; floor {floor_rate:,.0f} records/s "
-        f"(the same {run.lines:,} lines); ratio {run.rate / floor_rate:.0%}; CPU ceiling "
-        f"{floor.ceiling:,.0f} records/s (ratio {run.rate / floor.ceiling:.0%})"
-    )
+    if len(ratios) > 1:
+        print(
+            f"delta: {len(ratios)} rounds, ratio mean {sum(ratios) / len(ratios):.0%} "
+            f"(from {min(ratios):.0%} to {max(ratios):.0%})"
+        )
     return 0
 
 
@@ -545,6 +576,15 @@ def main(argv: list[str] | None = None) -> int:
     delta.add_argument("--source", default="bench-mis")
     delta.add_argument("--batch-size", type=int, default=5000)
     delta.add_argument("--keep-batches", action="store_true", help="keep the recorded batches")
+    delta.add_argument(
+        "--snapshot",
+        default=None,
+        help="a folder: every phase starts from the store saved there (taken first if absent)",
+    )
+    delta.add_argument("--rounds", type=int, default=1, help="timed ingest and floor pairs")
+    delta.add_argument(
+        "--warm-batches", type=int, default=40, help="with --snapshot: the warming pass's batches"
+    )
     delta.set_defaults(func=cmd_delta)
     clean = sub.add_parser("clean", help="remove everything one source wrote")
     clean.add_argument("--source", required=True)

@@ -260,3 +260,28 @@ def test_workers_summary_sets_two_workers_against_one() -> None:
     assert out["p50_1_client_over_raw"] == {"contactgraph": 2.0, "contactgraph-2w": 2.1}
     assert out["c8"]["rps_2w_over_1w"] == 1.5
     assert out["c8"]["server_cpu_ms_per_request_1w_2w"] == [2.5, 2.5]
+
+
+def test_a_store_snapshot_puts_back_the_database_and_leaves_system(tmp_path: Path) -> None:
+    from bench.store_snapshot import _copy
+
+    data, snapshot = tmp_path / "data", tmp_path / "snapshot"
+    for part, text in (
+        ("databases/neo4j/neostore", "seeded"),
+        ("transactions/neo4j/neostore.transaction.db.0", "log 0"),
+        ("databases/system/neostore", "users"),
+    ):
+        (data / part).parent.mkdir(parents=True, exist_ok=True)
+        (data / part).write_text(text)
+    _copy(data, snapshot)
+    assert not (snapshot / "databases/system").exists()
+    # A run writes to the store and adds a log file; the system database changes too.
+    (data / "databases/neo4j/neostore").write_text("after a run")
+    (data / "transactions/neo4j/neostore.transaction.db.1").write_text("log 1")
+    (data / "databases/system/neostore").write_text("users, changed")
+    _copy(snapshot, data)
+    assert (data / "databases/neo4j/neostore").read_text() == "seeded"
+    assert sorted(p.name for p in (data / "transactions/neo4j").iterdir()) == [
+        "neostore.transaction.db.0"
+    ]
+    assert (data / "databases/system/neostore").read_text() == "users, changed"

@@ -187,17 +187,46 @@ class Floor:
         return self.records / (self.cpu / (os.cpu_count() or 1))
 
 
+def _sent(path: Path, variant: str) -> Iterator[tuple[graph.ingest.Rows, datetime]]:
+    shape = VARIANTS[variant]
+    for batches, now in _kept(path):
+        yield graph.ingest.Rows(map(graph.ingest.Rows, shape(batches))), now
+
+
+def _warm(session: neo4j.Session, path: Path, variant: str, limit: int | None) -> None:
+    """Run and roll back the first `limit` kept batches (all if None): the server's JIT is
+    warm and its page cache holds what they touch, and the store is as it was."""
+    for n, (batches, now) in enumerate(_ahead(_sent(path, variant))):
+        if limit is not None and n >= limit:
+            break
+        tx = session.begin_transaction()
+        tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
+        tx.rollback()
+
+
+def warm(path: Path, limit: int | None = None) -> float:
+    """`measure`'s warming pass on its own, before a timed ingest of the same file (so
+    both phases of `ingest_bench delta --snapshot` start alike); returns its seconds."""
+    started = time.perf_counter()
+    target = target_from_env()
+    with (
+        neo4j.GraphDatabase.driver(target.uri, auth=target.auth) as driver,
+        driver.session() as session,
+    ):
+        _warm(session, path, "as-sent", limit)
+    return time.perf_counter() - started
+
+
 def measure(
-    path: Path, variant: str = "as-sent", key_indexes: bool = False, warm: bool = True
+    path: Path,
+    variant: str = "as-sent",
+    key_indexes: bool = False,
+    warm: bool = True,
+    warm_limit: int | None = None,
 ) -> Floor:
     """Replay the kept batches one transaction after another; a warming pass first runs
-    and rolls back each one, so the JIT is warm and the store is in the page cache."""
-    shape = VARIANTS[variant]
-
-    def sent() -> Iterator[tuple[graph.ingest.Rows, datetime]]:
-        for batches, now in _kept(path):
-            yield graph.ingest.Rows(map(graph.ingest.Rows, shape(batches))), now
-
+    and rolls back each one (or the first `warm_limit`), so the JIT is warm and the store
+    is in the page cache."""
     pid = local_neo4j_pid()
     if pid is None:
         raise RuntimeError("replay needs the local Neo4j instance running")
@@ -210,14 +239,11 @@ def measure(
             driver.execute_query("CALL db.awaitIndexes(600)")
         with driver.session() as session:
             if warm:
-                for batches, now in _ahead(sent()):
-                    tx = session.begin_transaction()
-                    tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
-                    tx.rollback()
+                _warm(session, path, variant, warm_limit)
             transactions = records = 0
             in_query = in_commit = 0.0
             cpu_before, started = cpu_seconds(pid) or 0.0, time.perf_counter()
-            for batches, now in _ahead(sent()):
+            for batches, now in _ahead(_sent(path, variant)):
                 tx = session.begin_transaction()
                 t0 = time.perf_counter()
                 tx.run(WRITER.query, batches=batches, now=now, actor=_ACTOR).consume()
