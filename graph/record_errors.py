@@ -13,6 +13,7 @@ sensitive service must not name its reporter to a team R6 hides that service fro
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
@@ -24,11 +25,15 @@ from policies.facts import ServiceFact
 __all__ = [
     "REPORT",
     "RESOLVE",
+    "WITHDRAW",
     "RecordErrorFact",
+    "RecordErrorQueue",
+    "fetch_any_record_error",
     "fetch_record_error",
     "record_errors",
     "report_record_error",
     "resolve_record_error",
+    "withdraw_record_error",
 ]
 
 
@@ -73,16 +78,35 @@ CREATE (e)-[:ABOUT]->(c)
 RETURN e.id AS id
 """
 
+# A report "from a sensitive service" names one among its reporter's services; the split
+# is only where the listing reads, the resolver still asks R6 about every report it reads.
+_FROM_SENSITIVE: LiteralString = """EXISTS { MATCH (s:Service) WHERE s.id IN e.reporterServiceIds
+    AND (s.sensitive = true OR s.kind IN $sensitiveKinds) }"""
+
 _QUEUE: LiteralString = (
     """
-MATCH (e:RecordError {localAuthority: $localAuthority, status: $status})
-WHERE $after IS NULL OR e.reportedAt > $after.at
-  OR (e.reportedAt = $after.at AND e.id > $after.id)
-WITH e ORDER BY e.reportedAt, e.id
-LIMIT $first
-RETURN """
+CALL () {
+  MATCH (e:RecordError {localAuthority: $localAuthority, status: $status})
+  WHERE NOT """
+    + _FROM_SENSITIVE
+    + """
+  WITH e ORDER BY e.reportedAt, e.id LIMIT $first
+  RETURN collect("""
     + _MAP
-    + " AS error"
+    + """) AS plain
+}
+CALL () {
+  MATCH (e:RecordError {localAuthority: $localAuthority, status: $status})
+  WHERE """
+    + _FROM_SENSITIVE
+    + """
+  WITH e ORDER BY e.reportedAt, e.id LIMIT $fromSensitive
+  RETURN collect("""
+    + _MAP
+    + """) AS sensitive
+}
+RETURN plain, sensitive
+"""
 )
 
 _ONE: LiteralString = (
@@ -100,6 +124,19 @@ RETURN """
     + _MAP
     + " AS error"
 )
+
+
+WITHDRAW: LiteralString = (
+    """
+MATCH (e:RecordError {id: $id, status: 'OPEN', reportedBy: $subject})
+SET e.status = 'RESOLVED', e.outcome = 'WITHDRAWN', e.resolution = $resolution,
+  e.resolvedAt = $now, e.resolvedBy = $subject
+RETURN """
+    + _MAP
+    + " AS error"
+)
+
+_ANY: LiteralString = "MATCH (e:RecordError {id: $id}) RETURN " + _MAP + " AS error"
 
 
 def _fact(m: dict[str, Any]) -> RecordErrorFact:
@@ -149,19 +186,38 @@ async def report_record_error(
     return str(rows[0]["id"]) if rows else None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordErrorQueue:
+    """The head of a team's queue in two parts, each oldest first: reports made by no
+    sensitive service's practitioner, and those made by one (which R6 may hide from the
+    team): hidden reports, however many, never push a shown one out of the first."""
+
+    plain: list[RecordErrorFact]
+    from_sensitive: list[RecordErrorFact]
+
+
 async def record_errors(
     graph: Graph,
     local_authority: str,
     status: str,
     first: int,
-    after: RecordErrorFact | None = None,
-) -> list[RecordErrorFact]:
-    """One index team's queue, oldest first; after `after` when given."""
-    key = None if after is None else {"at": after.reported_at, "id": after.id}
+    from_sensitive: int,
+    sensitive_kinds: Iterable[str],
+) -> RecordErrorQueue:
+    """One index team's queue in one round trip: the first `first` plain reports and the
+    first `from_sensitive` made from a sensitive service."""
     rows = await graph.read(
-        _QUEUE, localAuthority=local_authority, status=status, first=first, after=key
+        _QUEUE,
+        localAuthority=local_authority,
+        status=status,
+        first=first,
+        fromSensitive=from_sensitive,
+        sensitiveKinds=sorted(sensitive_kinds),
     )
-    return [_fact(r["error"]) for r in rows]
+    return RecordErrorQueue(
+        plain=[_fact(m) for m in rows[0]["plain"]],
+        from_sensitive=[_fact(m) for m in rows[0]["sensitive"]],
+    )
 
 
 async def fetch_record_error(
@@ -192,4 +248,18 @@ async def resolve_record_error(
         subject=subject,
         now=now,
     )
+    return _fact(rows[0]["error"]) if rows else None
+
+
+async def fetch_any_record_error(graph: Graph, error_id: str) -> RecordErrorFact | None:
+    """A report by id, whatever its team or state (for its reporter's withdrawal)."""
+    rows = await graph.read(_ANY, id=error_id)
+    return _fact(rows[0]["error"]) if rows else None
+
+
+async def withdraw_record_error(
+    graph: Graph, error_id: str, *, subject: str, resolution: str | None, now: datetime
+) -> RecordErrorFact | None:
+    """Close an OPEN report `subject` made, as WITHDRAWN; None when there is no such report."""
+    rows = await graph.write(WITHDRAW, id=error_id, subject=subject, resolution=resolution, now=now)
     return _fact(rows[0]["error"]) if rows else None

@@ -13,7 +13,7 @@ from policies.decision import Decision, allow, deny
 from policies.viewer import Role, Viewer
 from policies.visibility import may_read_children
 
-__all__ = ["may_report_record_error", "may_work_record_errors"]
+__all__ = ["may_report_record_error", "may_withdraw_record_error", "may_work_record_errors"]
 
 
 def may_report_record_error(viewer: Viewer) -> Decision:
@@ -30,3 +30,15 @@ def may_work_record_errors(viewer: Viewer, local_authority: str | None) -> Decis
     if local_authority is not None and local_authority != viewer.local_authority:
         return deny("INDEX_ADMIN works the queue of their own local authority only")
     return allow("INDEX_ADMIN of this local authority")
+
+
+def may_withdraw_record_error(viewer: Viewer, reported_by: str) -> Decision:
+    """The reporter alone may take their report back. A report the team may not know of
+    (R6: made from a sensitive service) is otherwise never closed, and stays in the queue
+    for good; its reporter, told to call the team instead, can close it here. Anyone else
+    is answered as for an unknown report (no oracle)."""
+    if not may_report_record_error(viewer):
+        return deny("your role may not report on records, nor withdraw a report")
+    if viewer.subject != reported_by:
+        return deny("only the practitioner who reported it withdraws a report")
+    return allow("the reporter withdraws their own report")

@@ -129,12 +129,13 @@ class RecordErrorStatus(StrEnum):
 
 
 class RecordErrorOutcome(StrEnum):
-    """What the index team did about a reported error."""
+    """What the index team did about a reported error, or that its reporter withdrew it."""
 
     CORRECTED = "CORRECTED"
     SOURCE_ASKED_TO_CORRECT = "SOURCE_ASKED_TO_CORRECT"
     NO_ERROR_FOUND = "NO_ERROR_FOUND"
     DUPLICATE_REPORT = "DUPLICATE_REPORT"
+    WITHDRAWN = "WITHDRAWN"
 
 
 class ConsentPurpose(StrEnum):

@@ -27,14 +27,17 @@ from policies import disclosure
 from policies import record_errors as error_policy
 from policies.facts import ChildFacts
 from policies.viewer import Viewer
+from policies.vocabulary import SENSITIVE_KINDS
 
 __all__ = ["RecordErrorMutation", "RecordErrorQuery"]
 
 CHILD_NOT_FOUND = "no child with that id is visible to you"
 ERROR_NOT_FOUND = "no open record error with that id is yours to resolve"
+WITHDRAW_NOT_FOUND = "no open record error with that id is yours to withdraw"
 MAX_ERRORS = 100
-_BATCHES = 10
-"""Batches of MAX_ERRORS a listing reads at most, past reports the team may not know of."""
+FROM_SENSITIVE = 1000
+"""Reports from sensitive services a listing reads at most, oldest first, to ask R6 which
+of them the team may know of (the others are never shown, whatever their number)."""
 _MAX_TEXT = 2000
 _MAX_ID = 200
 
@@ -155,17 +158,15 @@ async def resolve_record_errors(
     la = _team(ctx, "recordErrors", local_authority)
     if not 1 <= first <= MAX_ERRORS:
         raise BadUserInput(f"first must be between 1 and {MAX_ERRORS}", field="first")
-    # Read on past reports the team may not know of (R6) until `first` are shown: cut
-    # first, a list's length counted them and its neighbours dated them, and a hundred
-    # of them, which nobody on the team can close, would have emptied the queue for good.
-    shown: list[error_graph.RecordErrorFact] = []
-    after = None
-    for _ in range(_BATCHES):
-        batch = await error_graph.record_errors(ctx.graph, la, status.value, MAX_ERRORS, after)
-        shown += await _there(ctx, batch)
-        if len(shown) >= first or len(batch) < MAX_ERRORS:
-            break
-        after = batch[-1]
+    # Reports made from a sensitive service are read apart (up to FROM_SENSITIVE of them)
+    # and R6 is asked about each: cut first, a list's length counted those the team may
+    # not know of and its neighbours dated them; read in one list, enough of them, which
+    # nobody on the team can close, would have emptied the queue for good.
+    queue = await error_graph.record_errors(
+        ctx.graph, la, status.value, first, FROM_SENSITIVE, SENSITIVE_KINDS
+    )
+    shown = await _there(ctx, [*queue.plain, *queue.from_sensitive])
+    shown.sort(key=lambda f: (f.reported_at or ctx.now, f.id))
     return [_shape(ctx, fact) for fact in shown[:first]]
 
 
@@ -197,6 +198,46 @@ async def resolve_record_error(
         ctx.audit.deny(f"RecordError:{error_id}: not an open report of yours")
         raise NotFound(ERROR_NOT_FOUND)
     return _shape(ctx, resolved)
+
+
+async def withdraw_record_error(
+    info: Info[Any, Any], error_id: str, note: str | None
+) -> RecordErrorReceipt:
+    ctx: RequestContext = info.context
+    action = "withdrawRecordError"
+    ctx.audit.touch(action)
+    may_report = error_policy.may_report_record_error(ctx.viewer)
+    if not may_report:  # by role alone, whatever the id
+        ctx.audit.deny(f"Mutation.{action}: {may_report.reason}")
+        raise Forbidden("your role may not report on records, nor withdraw a report")
+    ctx.purpose()
+    if not error_id.strip() or len(error_id) > _MAX_ID:
+        raise BadUserInput("id must be a record error id", field="id")
+    resolution = mutation.text(note, "note", limit=_MAX_TEXT, required=False)
+    found = await error_graph.fetch_any_record_error(ctx.graph, error_id)
+    decision = error_policy.may_withdraw_record_error(
+        ctx.viewer, found.reported_by if found is not None else ""
+    )
+    # Another's report answers as an unknown one: its id says nothing about whether it
+    # exists, whose it is or whom it is about.
+    withdrawn = None
+    if found is not None and found.status == "OPEN" and decision:
+        withdrawn = await error_graph.withdraw_record_error(
+            ctx.graph, error_id, subject=ctx.viewer.subject, resolution=resolution, now=ctx.now
+        )
+    if withdrawn is None:  # unknown, another's, closed, or closed meanwhile
+        if found is not None:  # read only to decide: the trail keeps it for AUDITOR alone
+            ctx.audit.consulted(found.child_id)
+        reason = "not found" if found is None else decision.reason if not decision else "closed"
+        ctx.audit.deny(f"RecordError:{error_id}: {reason}")
+        raise NotFound(WITHDRAW_NOT_FOUND)
+    ctx.audit.child(withdrawn.child_id)
+    ctx.audit.disclose(f"RecordError:{withdrawn.id}")
+    return RecordErrorReceipt(
+        id=strawberry.ID(withdrawn.id),
+        status=RecordErrorStatus(withdrawn.status),
+        reported_at=withdrawn.reported_at or ctx.now,
+    )
 
 
 # --- Root fields: what this domain adds to Query and Mutation --------------------
@@ -234,7 +275,8 @@ class RecordErrorMutation:
             "practitioner of a sensitive service: your report reaches the index team only "
             "where R6 lets them see your service's involvement with the child (a consent "
             "recorded by your service); otherwise it is kept but nobody works it (the "
-            "auditor sees only that you reported), so call the index team instead. "
+            "auditor sees only that you reported), so call the index team instead, and "
+            "close it with withdrawRecordError. "
             "Answers with a receipt, nothing of the record. Audited."
         )
     )
@@ -262,3 +304,17 @@ class RecordErrorMutation:
         note: str | None = None,
     ) -> RecordError:
         return await resolve_record_error(info, str(id), outcome, note)
+
+    @strawberry.mutation(
+        description=(
+            "Take back a report you made (reportRecordError) that is still OPEN: it is "
+            "closed with outcome WITHDRAWN and your optional note. Only its reporter may; any "
+            "other id (unknown, someone else's, already closed) is NOT_FOUND. This is how a "
+            "practitioner of a sensitive service closes a report the index team cannot "
+            "see. With X-Purpose. Audited."
+        )
+    )
+    async def withdraw_record_error(
+        self, info: Info[Any, Any], id: strawberry.ID, note: str | None = None
+    ) -> RecordErrorReceipt:
+        return await withdraw_record_error(info, str(id), note)

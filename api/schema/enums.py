@@ -141,7 +141,8 @@ graphql_enum(
     RecordErrorOutcome,
     "What the index team did: CORRECTED the record, SOURCE_ASKED_TO_CORRECT (the record "
     "comes from a feed, which must send the correction), NO_ERROR_FOUND, or "
-    "DUPLICATE_REPORT (already reported).",
+    "DUPLICATE_REPORT (already reported); or WITHDRAWN by its reporter "
+    "(withdrawRecordError).",
 )
 graphql_enum(
     ConsentPurpose,
