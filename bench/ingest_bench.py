@@ -53,7 +53,7 @@ from typing import Any
 
 import orjson
 
-from bench.procs import cpu_seconds, local_neo4j_pid
+from bench.procs import cpu_seconds, local_neo4j_pid, steal_seconds
 from seed.hannah import add_years
 from seed.synthetic.people import nhs_numbers
 
@@ -477,29 +477,42 @@ def cmd_delta(args: argparse.Namespace) -> int:
         return recorder.returncode
     ratios: list[float] = []
     for n in range(1, args.rounds + 1):
-        fresh()
-        if snapshot is not None:
-            seconds = write_floor.warm(kept, args.warm_batches)
-            print(f"delta: warming pass before the ingest: {seconds:.1f}s", flush=True)
-        run = run_ingest(path, args.source, args.batch_size)
-        print(run.output, end="")
-        print(run.summary(), flush=True)
-        if run.returncode != 0:
-            return run.returncode
-        fresh()
-        limit = args.warm_batches if snapshot is not None else None
-        floor = write_floor.measure(kept, warm_limit=limit)
+        # With --rounds, every other round takes the floor first: a machine that drifts
+        # during a round (a shared VM's steal) favours each phase as often.
+        phases: dict[str, Any] = {}
+        for phase in ("ingest", "floor") if n % 2 else ("floor", "ingest"):
+            fresh()
+            stolen = steal_seconds()
+            if phase == "ingest":
+                if snapshot is not None:
+                    seconds = write_floor.warm(kept, args.warm_batches)
+                    print(f"delta: warming pass before the ingest: {seconds:.1f}s", flush=True)
+                stolen = steal_seconds()
+                run = phases["ingest"] = run_ingest(path, args.source, args.batch_size)
+                print(run.output, end="")
+                print(run.summary(), flush=True)
+                if run.returncode != 0:
+                    return run.returncode
+            else:
+                limit = args.warm_batches if snapshot is not None else None
+                floor = phases["floor"] = write_floor.measure(kept, warm_limit=limit)
+                print(
+                    f"write floor: {floor.records:,} records written in {floor.transactions} "
+                    f"transactions, {floor.wall:.1f}s (query {floor.in_query:.1f}s, commit "
+                    f"{floor.in_commit:.1f}s), Neo4j CPU {1e6 * floor.cpu / floor.records:,.0f} "
+                    "µs a record",
+                    flush=True,
+                )
+            print(f"delta: {phase}: steal {steal_seconds() - stolen:.1f}s", flush=True)
+        run, floor = phases["ingest"], phases["floor"]
         floor_rate = run.lines / floor.wall
         ratios.append(run.rate / floor_rate)
         ingest_cpu = 1e6 * (run.ingest_cpu + (run.server_cpu or 0.0)) / run.lines
         print(
-            f"write floor: {floor.records:,} records written in {floor.transactions} "
-            f"transactions, {floor.wall:.1f}s (query {floor.in_query:.1f}s, commit "
-            f"{floor.in_commit:.1f}s), Neo4j CPU {1e6 * floor.cpu / floor.records:,.0f} µs a "
-            f"record\ndelta: round {n}: ingest {run.rate:,.0f} records/s; floor "
-            f"{floor_rate:,.0f} records/s (the same {run.lines:,} lines); ratio "
-            f"{ratios[-1]:.0%}; by CPU a record {1e6 * floor.cpu / floor.records / ingest_cpu:.0%}"
-            f"; CPU ceiling {floor.ceiling:,.0f} records/s (ratio {run.rate / floor.ceiling:.0%})",
+            f"delta: round {n}: ingest {run.rate:,.0f} records/s; floor {floor_rate:,.0f} "
+            f"records/s (the same {run.lines:,} lines); ratio {ratios[-1]:.0%}; by CPU a "
+            f"record {1e6 * floor.cpu / floor.records / ingest_cpu:.0%}; CPU ceiling "
+            f"{floor.ceiling:,.0f} records/s (ratio {run.rate / floor.ceiling:.0%})",
             flush=True,
         )
     fresh()

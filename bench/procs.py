@@ -37,6 +37,7 @@ __all__ = [
     "port_in_use",
     "project_command",
     "rss_mb",
+    "steal_seconds",
     "terminate_on_signals",
 ]
 
@@ -93,6 +94,16 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     total = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     return total + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
+
+
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave other guests while this one wanted it, all cores, so
+    far (/proc/stat's steal): on a shared VM a phase's figure moves with it."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / _CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _children(pid: int) -> list[int]:
