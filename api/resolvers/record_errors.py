@@ -161,9 +161,10 @@ async def resolve_record_errors(
     # Reports made from a sensitive service are read apart (up to FROM_SENSITIVE of them)
     # and R6 is asked about each: cut first, a list's length counted those the team may
     # not know of and its neighbours dated them; read in one list, enough of them, which
-    # nobody on the team can close, would have emptied the queue for good.
+    # nobody on the team can close, would have emptied the queue for good. The others are
+    # read a full page whatever `first` is: one about a child since archived is left out.
     queue = await error_graph.record_errors(
-        ctx.graph, la, status.value, first, FROM_SENSITIVE, SENSITIVE_KINDS
+        ctx.graph, la, status.value, MAX_ERRORS, FROM_SENSITIVE, SENSITIVE_KINDS
     )
     shown = await _there(ctx, [*queue.plain, *queue.from_sensitive])
     shown.sort(key=lambda f: (f.reported_at or ctx.now, f.id))
