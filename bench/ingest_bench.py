@@ -14,8 +14,10 @@
     .local/venv/bin/python -m bench.ingest_bench run .local/bench/feed-1m.ndjson
 
     # or: the ingest, then the write floor of the same file (bench/write_floor.py), and
-    # the ratio of the two, each phase from the same store
-    .local/venv/bin/python -m bench.ingest_bench delta .local/bench/feed-1m.ndjson
+    # the ratio of the two, each phase from the same store files (put back from DIR, taken
+    # there first if absent), four rounds
+    .local/venv/bin/python -m bench.ingest_bench delta .local/bench/feed-1m.ndjson \\
+        --snapshot .local/bench/snap-100k --rounds 4
 
 The file is a mix a source system would plausibly send: its own services and staff
 first, then children (new ones, and corrections of earlier ones with a new address),
