@@ -1,5 +1,6 @@
-"""reportRecordError, recordErrors, resolveRecordError: a wrong index record, reported by
-a practitioner and dealt with by the index team of the child's local authority.
+"""reportRecordError, recordErrors, resolveRecordError, withdrawRecordError: a wrong index
+record, reported by a practitioner and dealt with by the index team of the child's local
+authority, or taken back by its reporter.
 
 A report on a child the caller cannot find (not there, archived, not theirs to read)
 answers NOT_FOUND exactly as Query.child does (R4: no oracle), and a lookup for a report
