@@ -21,8 +21,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    import localneo4j
 
 __all__ = [
     "HOST",
@@ -32,6 +36,7 @@ __all__ = [
     "Servers",
     "cpu_seconds",
     "die_with_parent",
+    "local_instance",
     "local_neo4j_pid",
     "peak_rss_mb",
     "port_in_use",
@@ -117,15 +122,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def local_instance(name: str | None = None) -> localneo4j.LocalNeo4j:
+    """The named local Neo4j instance (default: CONTACTGRAPH_NEO4J_INSTANCE, else "dev")."""
+    import localneo4j
+
+    return localneo4j.instance(name or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
+
+
 def local_neo4j_pid(name: str | None = None) -> int | None:
-    """The pid of the named local Neo4j instance (default: CONTACTGRAPH_NEO4J_INSTANCE, else
-    "dev") if it runs on this machine, so a benchmark can count the server's CPU too."""
+    """The pid of the named local Neo4j instance if it runs on this machine, so a
+    benchmark can count the server's CPU too."""
     import localneo4j
 
     try:
-        return localneo4j.server_pid(
-            localneo4j.instance(name or os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
-        )
+        return localneo4j.server_pid(local_instance(name))
     except localneo4j.NeoServerError:
         return None
 

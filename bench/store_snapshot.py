@@ -15,19 +15,14 @@ alone, so users, the password and the database's registration stay as they are.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
 
 import localneo4j
-from localneo4j.instances import LocalNeo4j
+from bench.procs import local_instance
 
 _PARTS = (Path("databases") / "neo4j", Path("transactions") / "neo4j")
-
-
-def _instance() -> LocalNeo4j:
-    return localneo4j.instance(os.environ.get("CONTACTGRAPH_NEO4J_INSTANCE", "dev"))
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -40,7 +35,7 @@ def _copy(source: Path, target: Path) -> None:
 def take(snapshot: Path) -> float:
     """Copy the instance's database to `snapshot` (replacing it), with the server stopped
     for the copy and started again; returns the seconds it took."""
-    inst, started = _instance(), time.perf_counter()
+    inst, started = local_instance(), time.perf_counter()
     localneo4j.stop(inst)
     try:
         _copy(inst.data_dir, snapshot)
@@ -54,7 +49,7 @@ def restore(snapshot: Path) -> float:
     the seconds it took."""
     if not all((snapshot / part).is_dir() for part in _PARTS):
         raise FileNotFoundError(f"{snapshot} holds no snapshot (take one first)")
-    inst, started = _instance(), time.perf_counter()
+    inst, started = local_instance(), time.perf_counter()
     localneo4j.stop(inst)
     _copy(snapshot, inst.data_dir)
     localneo4j.start(inst)
