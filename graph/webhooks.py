@@ -310,10 +310,14 @@ async def rotate_secret(
 
 # --- Deliveries --------------------------------------------------------------------
 
+# Sent at least once; deliveries written before `sent` was kept count as sent if they
+# ended DELIVERED or DEAD (each needed an attempt).
+_SENT: LiteralString = "coalesce(d.sent, d.state IN ['DELIVERED', 'DEAD'])"
+
 _DELIVERY_MAP: LiteralString = (
     "d { .id, .notificationId, .endpointId, .localAuthority, .state, .attempts, "
     ".nextAttemptAt, .createdAt, .lastAttemptAt, .lastStatus, .lastError, .deliveredAt, "
-    ".deadAt, .replays, .notifiedAt, sent: coalesce(d.sent, d.state IN ['DELIVERED', 'DEAD']) }"
+    ".deadAt, .replays, .notifiedAt, sent: " + _SENT + " }"
 )
 
 
@@ -511,7 +515,9 @@ _LIST_DELIVERIES: LiteralString = (
 MATCH (d:WebhookDelivery)
 WHERE ($state IS NULL OR d.state = $state)
   AND ($states IS NULL OR d.state IN $states)
-  AND (NOT $sentOnly OR coalesce(d.sent, d.state IN ['DELIVERED', 'DEAD']))
+  AND (NOT $sentOnly OR """
+    + _SENT
+    + """)
   AND ($endpointId IS NULL OR d.endpointId = $endpointId)
   AND ($all OR d.localAuthority IN $authorities)
   AND ($hiddenKinds IS NULL OR NOT EXISTS {
